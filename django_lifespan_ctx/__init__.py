@@ -1,0 +1,17 @@
+"""ASGI lifespan contexts for Django: open resources at server start, close them at stop."""
+
+from __future__ import annotations
+
+from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
+from .registry import register_context
+from .runner import lifespan
+from .state import State
+
+__all__ = [
+    "Failure",
+    "LifespanShutdownError",
+    "LifespanStartupError",
+    "State",
+    "lifespan",
+    "register_context",
+]

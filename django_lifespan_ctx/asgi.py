@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+import django
+
+from .handler import LifespanASGIHandler
+
+
+def get_asgi_application() -> LifespanASGIHandler:
+    """Like django.core.asgi.get_asgi_application(), with the lifespan protocol."""
+    django.setup(set_prefix=False)
+    return LifespanASGIHandler()

@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import CheckMessage, Error
+
+from .conf import conf, timeout_problem
+from .registry import inspect_plan
+
+PREFIX = "django_lifespan_ctx"
+TIMEOUT_IDS = {"LIFESPAN_STARTUP_TIMEOUT": "E009", "LIFESPAN_SHUTDOWN_TIMEOUT": "E010"}
+
+
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    _, problems = inspect_plan()
+    errors: list[CheckMessage] = [
+        Error(problem.message, hint=problem.hint, id=f"{PREFIX}.{problem.id}")
+        for problem in problems
+    ]
+    for name, id in TIMEOUT_IDS.items():
+        problem = timeout_problem(name, conf.raw(name))
+        if problem:
+            hint = f"Set {name} = 30 (seconds), for example, or None for no limit."
+            errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{id}"))
+    return errors

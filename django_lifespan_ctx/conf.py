@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from numbers import Real
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+
+def timeout_problem(name: str, value: Any) -> str | None:
+    """Why a timeout setting is invalid, or None when it is fine."""
+    if value is None or (isinstance(value, Real) and not isinstance(value, bool) and value > 0):
+        return None
+    return f"{name} is {value!r}; it must be a positive number of seconds, or None."
+
+
+class Settings:
+    """Reads our settings on every access, so override_settings just works."""
+
+    @property
+    def LIFESPAN_CONTEXTS(self) -> Any:
+        return getattr(settings, "LIFESPAN_CONTEXTS", [])
+
+    @property
+    def LIFESPAN_STARTUP_TIMEOUT(self) -> float | None:
+        return self._timeout("LIFESPAN_STARTUP_TIMEOUT")
+
+    @property
+    def LIFESPAN_SHUTDOWN_TIMEOUT(self) -> float | None:
+        return self._timeout("LIFESPAN_SHUTDOWN_TIMEOUT")
+
+    def raw(self, name: str) -> Any:
+        return getattr(settings, name, None)
+
+    def _timeout(self, name: str) -> float | None:
+        value = self.raw(name)
+        problem = timeout_problem(name, value)
+        if problem:
+            raise ImproperlyConfigured(problem)
+        return None if value is None else float(value)
+
+
+conf = Settings()

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One error during startup or shutdown, and where it happened."""
+
+    where: str
+    error: BaseException
+
+    def __str__(self) -> str:
+        detail = str(self.error)
+        kind = type(self.error).__name__
+        return f"{self.where}: {kind}: {detail}" if detail else f"{self.where}: {kind}"
+
+
+class LifespanStartupError(Exception):
+    """Startup failed; everything already entered has been exited."""
+
+    def __init__(self, failure: Failure, cleanup: list[Failure]) -> None:
+        message = f"Lifespan startup failed while {failure}"
+        if cleanup:
+            message += "; then, while unwinding: " + "; ".join(map(str, cleanup))
+        super().__init__(message)
+        self.failure = failure
+        self.cleanup = cleanup
+
+
+class LifespanShutdownError(Exception):
+    """Shutdown finished, but one or more receivers or exits raised."""
+
+    def __init__(self, failures: list[Failure]) -> None:
+        super().__init__("Lifespan shutdown failed: " + "; ".join(map(str, failures)))
+        self.failures = failures

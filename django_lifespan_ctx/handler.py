@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from asgiref.typing import (
+    ASGIReceiveCallable,
+    ASGISendCallable,
+    LifespanScope,
+    LifespanShutdownCompleteEvent,
+    LifespanShutdownFailedEvent,
+    LifespanStartupCompleteEvent,
+    LifespanStartupFailedEvent,
+)
+from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest
+from django.utils.functional import cached_property
+
+from .exceptions import LifespanStartupError
+from .registry import build_plan
+from .runner import Runner
+from .state import State
+
+logger = logging.getLogger("django_lifespan_ctx")
+
+
+class LifespanASGIRequest(ASGIRequest):
+    # Built on first use, so requests that never read the state pay nothing.
+    @cached_property
+    def state(self) -> State:
+        return State(self.scope.get("state", {}))
+
+
+class LifespanASGIHandler(ASGIHandler):
+    """Django's ASGI handler, plus the ASGI lifespan protocol and request.state."""
+
+    request_class = LifespanASGIRequest
+
+    def __init__(self) -> None:
+        super().__init__()
+        # The state for servers whose request scopes carry none of their own.
+        self.lifespan_state: dict[str, Any] = {}
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            await self.lifespan(scope, receive, send)
+            return
+        if "state" not in scope:
+            # The ASGI spec's rule: each request gets a shallow copy.
+            scope["state"] = self.lifespan_state.copy()
+        await super().__call__(scope, receive, send)
+
+    async def lifespan(
+        self, scope: LifespanScope, receive: ASGIReceiveCallable, send: ASGISendCallable
+    ) -> None:
+        message = await receive()
+        if message["type"] == "lifespan.shutdown":
+            # Shut down before starting: nothing was entered, nothing to exit.
+            await send(LifespanShutdownCompleteEvent(type="lifespan.shutdown.complete"))
+            return
+        if message["type"] != "lifespan.startup":
+            raise RuntimeError(
+                f"Unexpected ASGI lifespan message {message['type']!r}: the server must "
+                "send 'lifespan.startup' first. This is a bug in the ASGI server."
+            )
+        try:
+            runner = Runner(build_plan(), sender=type(self), scope=scope, state=scope.get("state"))
+        except ImproperlyConfigured as exc:
+            logger.error("Lifespan startup failed: %s", exc)
+            await send(_startup_failed(f"Lifespan startup failed: {exc}"))
+            return
+        try:
+            await runner.startup()
+        except LifespanStartupError as exc:
+            await send(_startup_failed(str(exc)))
+            return
+        except asyncio.CancelledError:
+            # The runner has unwound and logged; tell the server if it still listens.
+            await _try_send(send, _startup_failed("Lifespan startup was cancelled."))
+            raise
+        self.lifespan_state = runner.state
+        await send(LifespanStartupCompleteEvent(type="lifespan.startup.complete"))
+
+        try:
+            await self._wait_for_shutdown(receive)
+        except asyncio.CancelledError:
+            # Some servers cancel the lifespan task instead of sending shutdown.
+            await runner.shutdown()
+            raise
+        failures = await runner.shutdown()
+        if failures:
+            text = "Lifespan shutdown failed: " + "; ".join(map(str, failures))
+            await send(LifespanShutdownFailedEvent(type="lifespan.shutdown.failed", message=text))
+        else:
+            await send(LifespanShutdownCompleteEvent(type="lifespan.shutdown.complete"))
+
+    async def _wait_for_shutdown(self, receive: ASGIReceiveCallable) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.shutdown":
+                return
+            logger.error(
+                "Ignoring unexpected ASGI lifespan message %r after startup; only "
+                "'lifespan.shutdown' may follow 'lifespan.startup'. This is a bug in "
+                "the ASGI server.",
+                message["type"],
+            )
+
+
+def _startup_failed(text: str) -> LifespanStartupFailedEvent:
+    return LifespanStartupFailedEvent(type="lifespan.startup.failed", message=text)
+
+
+async def _try_send(send: ASGISendCallable, message: Any) -> None:
+    try:
+        await send(message)
+    except Exception:  # noqa: BLE001 - the server may already be gone
+        logger.debug("Could not send %r to the server", message["type"], exc_info=True)

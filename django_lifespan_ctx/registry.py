@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from .conf import conf
+
+SETTING = "LIFESPAN_CONTEXTS"
+REGISTERED = "register_context()"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    factory: Callable[..., Any]
+    origin: str
+    takes_state: bool
+
+
+@dataclass(frozen=True)
+class Group:
+    members: tuple[Entry, ...]
+    origin: str
+
+
+Step = Union[Entry, Group]
+Plan = tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    message: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"{self.message} {self.hint}"
+
+
+class PlanError(ImproperlyConfigured):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+_registered: list[Any] = []
+
+
+def register_context(entry: Any) -> Any:
+    """Add a context (or a group, as a list) after those in LIFESPAN_CONTEXTS.
+
+    Meant for reusable apps, from ``AppConfig.ready()``. Registering the same
+    entry again is a no-op, so a ``ready()`` that runs twice is harmless.
+    Returns its argument, so it also works as a decorator.
+    """
+    if not any(_same_raw(entry, known) for known in _registered):
+        _registered.append(entry)
+    return entry
+
+
+def _same_raw(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(map(_same_raw, a, b))
+    return a is b or (isinstance(a, str) and a == b)
+
+
+def describe(obj: Any) -> str:
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if module and qualname:
+        return f"{module}.{qualname}"
+    return repr(obj)
+
+
+class _PlanBuilder:
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+        self.seen: dict[int, str] = {}
+
+    def problem(self, id: str, message: str, hint: str) -> None:
+        self.problems.append(Problem(id, message, hint))
+
+    def build(self, contexts: Any, registered: Sequence[Any]) -> Plan:
+        if not isinstance(contexts, (list, tuple)):
+            self.problem(
+                "E001",
+                f"{SETTING} must be a list or tuple, not {type(contexts).__name__}.",
+                f'Write {SETTING} = ["myapp.lifespan.my_context", ...].',
+            )
+            contexts = []
+        steps: list[Step] = []
+        for index, raw in enumerate(contexts):
+            step = self.step(raw, f"{SETTING}[{index}]")
+            if step is not None:
+                steps.append(step)
+        for raw in registered:
+            # An app may register what the project also lists, to fix its
+            # place: the settings entry wins and the registration is skipped.
+            if self.already_listed(raw):
+                continue
+            step = self.step(raw, REGISTERED)
+            if step is not None:
+                steps.append(step)
+        return tuple(steps)
+
+    def already_listed(self, raw: Any) -> bool:
+        if isinstance(raw, (list, tuple)):
+            return False
+        obj = raw
+        if isinstance(raw, str):
+            try:
+                obj = import_string(raw)
+            except ImportError:
+                return False
+        return id(obj) in self.seen
+
+    def step(self, raw: Any, origin: str) -> Step | None:
+        if isinstance(raw, (list, tuple)):
+            return self.group(raw, origin)
+        return self.entry(raw, origin)
+
+    def group(self, raw: Sequence[Any], origin: str) -> Group | None:
+        if not raw:
+            self.problem(
+                "E005",
+                f"{origin} is an empty group.",
+                "A nested list or tuple is a group of contexts entered together: "
+                "list at least one context in it, or remove it.",
+            )
+            return None
+        members: list[Entry] = []
+        for index, member in enumerate(raw):
+            member_origin = f"{origin}[{index}]"
+            if isinstance(member, (list, tuple)):
+                self.problem(
+                    "E007",
+                    f"{member_origin} is a group inside a group.",
+                    "Groups do not nest: list the members in the outer group, "
+                    "or make them a separate group before or after it.",
+                )
+                continue
+            entry = self.entry(member, member_origin)
+            if entry is not None:
+                members.append(entry)
+        if len(members) != len(raw):
+            return None
+        return Group(tuple(members), origin)
+
+    def entry(self, raw: Any, origin: str) -> Entry | None:
+        if isinstance(raw, str):
+            name = raw
+            try:
+                factory = import_string(raw)
+            except ImportError as exc:
+                self.problem(
+                    "E003",
+                    f"{origin} {raw!r} could not be imported: {exc}",
+                    "Check the dotted path: it must name a module attribute, "
+                    "like 'myapp.lifespan.http_client'.",
+                )
+                return None
+        elif callable(raw):
+            name, factory = describe(raw), raw
+        else:
+            self.problem(
+                "E002",
+                f"{origin} is a {type(raw).__name__} ({raw!r}).",
+                "Each entry must be a dotted path, a callable that returns a context "
+                "manager, or a list or tuple of those (a group).",
+            )
+            return None
+        if not callable(factory):
+            self.problem(
+                "E004",
+                f"{origin} {name!r} is a {type(factory).__name__}, which is not callable.",
+                "List the factory that makes the context manager (for example the "
+                "@asynccontextmanager function), not a context manager it made.",
+            )
+            return None
+        if id(factory) in self.seen:
+            self.problem(
+                "E006",
+                f"{origin} {name!r} is listed twice, also at {self.seen[id(factory)]}.",
+                "Each context is entered once: remove one of the two entries.",
+            )
+            return None
+        self.seen[id(factory)] = origin
+        takes_state = self.takes_state(factory, name, origin)
+        if takes_state is None:
+            return None
+        return Entry(name, factory, origin, takes_state)
+
+    def takes_state(self, factory: Callable[..., Any], name: str, origin: str) -> bool | None:
+        try:
+            parameters = inspect.signature(factory).parameters.values()
+        except (TypeError, ValueError):
+            return False  # No signature to read (some builtins): call it bare.
+        positional = [
+            p
+            for p in parameters
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        required = [p for p in positional if p.default is p.empty]
+        if len(required) > 1:
+            self.problem(
+                "E008",
+                f"{origin} {name!r} requires {len(required)} positional arguments.",
+                "A context factory takes no arguments, or one: the state yielded "
+                "by the entries before it.",
+            )
+            return None
+        return len(required) == 1 or len(positional) == 1
+
+
+def inspect_plan() -> tuple[Plan, list[Problem]]:
+    """The plan from settings and registrations, with every problem found."""
+    builder = _PlanBuilder()
+    plan = builder.build(conf.LIFESPAN_CONTEXTS, list(_registered))
+    return plan, builder.problems
+
+
+def build_plan() -> Plan:
+    plan, problems = inspect_plan()
+    if problems:
+        raise PlanError(problems[0])
+    return plan

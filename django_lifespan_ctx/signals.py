@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent after every lifespan context has been entered. Keyword arguments:
+# ``scope`` (the lifespan scope) and ``state`` (the State being built; keys a
+# receiver adds reach every request).
+asgi_startup = Signal()
+
+# Sent before any lifespan context is exited, with the same arguments.
+asgi_shutdown = Signal()

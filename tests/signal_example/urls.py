@@ -1,0 +1,5 @@
+from django.urls import path
+
+from library.views import client_status
+
+urlpatterns = [path("client/", client_status)]

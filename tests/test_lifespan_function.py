@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, State, lifespan
+from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
+from tests import contexts
+
+
+@override_settings(LIFESPAN_CONTEXTS=[contexts.alpha, (contexts.beta, contexts.gamma)])
+async def test_lifespan_runs_contexts_and_signals_and_yields_the_state() -> None:
+    async def receiver(signal: Any, sender: Any, **kwargs: Any) -> None:
+        contexts.record(f"{'startup' if signal is asgi_startup else 'shutdown'} from {sender}")
+
+    asgi_startup.connect(receiver)
+    asgi_shutdown.connect(receiver)
+    async with lifespan() as state:
+        assert isinstance(state, State)
+        assert sorted(state) == ["alpha", "beta", "gamma"]
+        assert state.alpha == "value of alpha"
+        assert contexts.EVENTS[-1] == "startup from None"
+    assert contexts.EVENTS[-2:] == ["exit beta", "exit alpha"] or contexts.EVENTS[-2:] == [
+        "exit gamma",
+        "exit alpha",
+    ]
+    assert contexts.EVENTS[4] == "shutdown from None"
+
+
+@override_settings(LIFESPAN_CONTEXTS=[contexts.alpha, contexts.fails_on_enter])
+async def test_a_startup_failure_raises_after_exiting_what_was_entered() -> None:
+    with pytest.raises(LifespanStartupError, match="entering 'tests.contexts.fails_on_enter'"):
+        async with lifespan():
+            pytest.fail("the body must not run")  # pragma: no cover
+    assert contexts.EVENTS == ["enter alpha", "enter fails_on_enter", "exit alpha"]
+
+
+@override_settings(LIFESPAN_CONTEXTS=[contexts.fails_on_exit, contexts.alpha, contexts.fails_on_exit_too])
+async def test_shutdown_errors_are_all_raised_after_every_exit_ran() -> None:
+    with pytest.raises(LifespanShutdownError) as info:
+        async with lifespan():
+            pass
+    assert [failure.where for failure in info.value.failures] == [
+        "exiting 'tests.contexts.fails_on_exit_too'",
+        "exiting 'tests.contexts.fails_on_exit'",
+    ]
+    assert contexts.EVENTS[-3:] == ["exit fails_on_exit_too", "exit alpha", "exit fails_on_exit"]
+
+
+@override_settings(LIFESPAN_CONTEXTS=[contexts.with_task_group])
+async def test_entering_and_exiting_from_different_tasks_is_safe() -> None:
+    # Some test frameworks set up and tear down async fixtures in different tasks.
+    manager = lifespan()
+    state = await asyncio.create_task(manager.__aenter__())
+    assert "ticks" in state
+    await asyncio.create_task(manager.__aexit__(None, None, None))
+    assert contexts.EVENTS[-1] == "exit with_task_group after some ticks"
