@@ -1,0 +1,43 @@
+"""Settings for the sample site: a library that reads books from an "external" API."""
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SECRET_KEY = "sample-site-only-never-use-in-production"
+DEBUG = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.staticfiles",
+    "django_lifespan_ctx",
+    "library",
+]
+MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
+ROOT_URLCONF = "sample_site.urls"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
+    }
+]
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+STATIC_URL = "static/"
+USE_TZ = True
+
+# Opened when the server starts, closed when it stops; views read request.state.
+LIFESPAN_CONTEXTS = ["library.lifespan.httpx_client"]
+
+# The "external" books API. The sample serves it itself, so the demo works
+# offline: by default this is the sample site's own address.
+BOOKS_API_URL = os.environ.get("BOOKS_API_URL", "http://127.0.0.1:8000/api/")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"django_lifespan_ctx": {"handlers": ["console"], "level": "INFO"}},
+}

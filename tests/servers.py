@@ -1,0 +1,135 @@
+"""Run a real ASGI server as a subprocess on 127.0.0.1 and read what it logs."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class ServerProcess:
+    """A server process whose output is collected line by line as it arrives."""
+
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        settings: str,
+        cwd: Path = REPO,
+        extra_path: Sequence[Path] = (),
+    ) -> None:
+        self.port = free_port()
+        self.argv = [arg.replace("{port}", str(self.port)) for arg in argv]
+        self.cwd = cwd
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": settings,
+            "PYTHONPATH": os.pathsep.join(str(p) for p in [cwd, REPO, *extra_path]),
+            "PYTHONUNBUFFERED": "1",
+        }
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self._done_reading = False
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def output(self) -> str:
+        with self._changed:
+            return "".join(self.lines)
+
+    def start(self) -> ServerProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", *self.argv],
+            cwd=self.cwd,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        threading.Thread(target=self._read, daemon=True).start()
+        return self
+
+    def _read(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self._changed.notify_all()
+        self.process.stdout.close()
+        with self._changed:
+            self._done_reading = True
+            self._changed.notify_all()
+
+    def wait_for(self, pattern: str, timeout: float = 30) -> re.Match[str]:
+        """Block until a line matches, failing with the output if it never does."""
+        compiled = re.compile(pattern)
+        seen = 0
+        with self._changed:
+            while True:
+                for line in self.lines[seen:]:
+                    match = compiled.search(line)
+                    if match:
+                        return match
+                seen = len(self.lines)
+                if self._done_reading:
+                    raise AssertionError(f"exited before logging {pattern!r}:\n{''.join(self.lines)}")
+                if not self._changed.wait(timeout):
+                    raise AssertionError(f"no line matched {pattern!r} in {timeout} s:\n{''.join(self.lines)}")
+
+    def wait_for_exit(self, timeout: float = 30) -> int:
+        assert self.process is not None
+        code = self.process.wait(timeout)
+        with self._changed:
+            self._changed.wait_for(lambda: self._done_reading, timeout)
+        return code
+
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
+        """Stop it as an operator would, and return its exit code."""
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        return self.wait_for_exit(timeout)
+
+    def get(self, path: str) -> httpx.Response:
+        with httpx.Client(base_url=self.url, trust_env=False, timeout=10) as client:
+            return client.get(path)
+
+    def __enter__(self) -> ServerProcess:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def events(output: str) -> list[str]:
+    """The LIFESPAN-EVENT lines that tests.contexts printed, in order."""
+    return re.findall(r"^LIFESPAN-EVENT (.*)$", output, flags=re.MULTILINE)

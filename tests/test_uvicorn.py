@@ -1,0 +1,78 @@
+"""The core contract, end to end, against a real uvicorn process."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.servers import REPO, ServerProcess, events
+
+SLOW = {"slow_one", "slow_two", "with_task_group"}
+
+
+def uvicorn(app: str, *, lifespan: str, settings: str = "tests.server_settings", **kw: object) -> ServerProcess:
+    argv = ["uvicorn", app, "--host", "127.0.0.1", "--port", "{port}", "--lifespan", lifespan]
+    return ServerProcess(argv, settings=settings, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["on", "auto"])
+def test_contexts_order_state_isolation_and_groups_under_uvicorn(mode: str) -> None:
+    with uvicorn("tests.server_asgi:application", lifespan=mode) as server:
+        server.wait_for("Uvicorn running on")
+        startup_ms = float(server.wait_for(r"Lifespan startup complete in ([\d.]+) ms").group(1))
+
+        first, again = server.get("/state/").json(), server.get("/state/").json()
+        sync = server.get("/sync-state/").json()
+        writes = [server.get("/write/").json() for _ in range(2)]
+
+        code = server.stop()
+        output = server.output
+
+    keys = ["alpha", "resource", "slow_one", "slow_two", "sync_value", "ticks"]
+    assert first["keys"] == sync["keys"] == keys
+    # One shared resource, open while serving, seen by every request.
+    assert first["ids"]["resource"] == again["ids"]["resource"] == sync["ids"]["resource"]
+    assert first["values"]["resource"] == "<Resource closed=False>"
+    assert writes[0] == writes[1] == {"before": keys, "after": sorted([*keys, "written_attribute", "written_item"])}
+
+    seen = events(output)
+    sync_thread = next(e for e in seen if e.startswith("enter sync")).removeprefix("enter sync in ")
+    assert seen[0] == "enter alpha"
+    assert {e.split()[1] for e in seen[1:4]} == SLOW and all(e.startswith("enter") for e in seen[1:4])
+    assert seen[4:8] == [
+        f"enter sync in {sync_thread}",
+        "enter resource",
+        "exit resource",
+        f"exit sync in {sync_thread}",
+    ]
+    assert {e.split()[1] for e in seen[8:11]} == SLOW
+    assert "exit with_task_group after some ticks" in seen[8:11]
+    assert seen[11:] == ["exit alpha"]
+    # Three members that each sleep 0.3 s: one after another would take 0.6 s or more.
+    assert 300 <= startup_ms < 550, startup_ms
+    assert "Application shutdown complete." in output
+    assert code == 0, output
+
+
+def test_without_lifespan_events_views_get_a_message_that_says_why() -> None:
+    with uvicorn("tests.server_asgi:application", lifespan="off") as server:
+        server.wait_for("Uvicorn running on")
+        errors = server.get("/missing/").json()
+        server.stop()
+    assert "the ASGI server sent no lifespan events" in errors["item"]
+    assert events(server.output) == []
+
+
+def test_the_core_issue_signal_example_under_uvicorn() -> None:
+    project = REPO / "tests" / "signal_example"
+    with uvicorn("asgi:application", lifespan="on", settings="settings", cwd=project) as server:
+        server.wait_for("Uvicorn running on")
+        status = server.get("/client/").json()
+        code = server.stop()
+    output = server.output
+    assert status == {"client": "AsyncClient", "closed": False}
+    # Contexts enter before asgi_startup and exit after asgi_shutdown.
+    lines = re.findall(r"SIGNAL-EXAMPLE (.*)", output)
+    assert lines == ["client exists when contexts enter: False", "client closed when contexts exit: True"]
+    assert code == 0, output
