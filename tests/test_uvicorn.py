@@ -76,3 +76,16 @@ def test_the_core_issue_signal_example_under_uvicorn() -> None:
     lines = re.findall(r"SIGNAL-EXAMPLE (.*)", output)
     assert lines == ["client exists when contexts enter: False", "client closed when contexts exit: True"]
     assert code == 0, output
+
+
+@pytest.mark.parametrize("mode", ["on", "auto"])
+def test_a_startup_failure_stops_uvicorn_naming_the_context(mode: str) -> None:
+    with uvicorn("tests.server_asgi:application", lifespan=mode, settings="tests.failing_settings") as server:
+        code = server.wait_for_exit()
+    output = server.output
+    assert code != 0, output
+    assert "Uvicorn running on" not in output
+    assert "Lifespan startup failed while entering 'tests.contexts.fails_on_enter': RuntimeError: boom on enter" in output
+    assert "Application startup failed. Exiting." in output
+    # The context entered before the failing one was exited; the one after never started.
+    assert events(output) == ["enter alpha", "enter fails_on_enter", "exit alpha"]
