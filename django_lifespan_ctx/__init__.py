@@ -5,7 +5,7 @@ from __future__ import annotations
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
 from .registry import register_context
 from .runner import lifespan
-from .state import State
+from .state import State, state_from_scope
 
 __all__ = [
     "Failure",
@@ -14,4 +14,5 @@ __all__ = [
     "State",
     "lifespan",
     "register_context",
+    "state_from_scope",
 ]

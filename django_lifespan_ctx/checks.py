@@ -4,11 +4,12 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
-from .conf import conf, timeout_problem
+from .conf import boolean_problem, conf, timeout_problem
 from .registry import inspect_plan
 
 PREFIX = "django_lifespan_ctx"
 TIMEOUT_IDS = {"LIFESPAN_STARTUP_TIMEOUT": "E009", "LIFESPAN_SHUTDOWN_TIMEOUT": "E010"}
+LAZY_STARTUP_ID = "E011"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -22,4 +23,8 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         if problem:
             hint = f"Set {name} = 30 (seconds), for example, or None for no limit."
             errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{id}"))
+    problem = boolean_problem("LIFESPAN_LAZY_STARTUP", conf.raw("LIFESPAN_LAZY_STARTUP", False))
+    if problem:
+        hint = "Set LIFESPAN_LAZY_STARTUP = True only for servers that send no lifespan events."
+        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{LAZY_STARTUP_ID}"))
     return errors

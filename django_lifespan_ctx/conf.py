@@ -14,6 +14,12 @@ def timeout_problem(name: str, value: Any) -> str | None:
     return f"{name} is {value!r}; it must be a positive number of seconds, or None."
 
 
+def boolean_problem(name: str, value: Any) -> str | None:
+    if isinstance(value, bool):
+        return None
+    return f"{name} is {value!r}; it must be True or False."
+
+
 class Settings:
     """Reads our settings on every access, so override_settings just works."""
 
@@ -29,8 +35,16 @@ class Settings:
     def LIFESPAN_SHUTDOWN_TIMEOUT(self) -> float | None:
         return self._timeout("LIFESPAN_SHUTDOWN_TIMEOUT")
 
-    def raw(self, name: str) -> Any:
-        return getattr(settings, name, None)
+    @property
+    def LIFESPAN_LAZY_STARTUP(self) -> bool:
+        value = self.raw("LIFESPAN_LAZY_STARTUP", False)
+        problem = boolean_problem("LIFESPAN_LAZY_STARTUP", value)
+        if problem:
+            raise ImproperlyConfigured(problem)
+        return bool(value)
+
+    def raw(self, name: str, default: Any = None) -> Any:
+        return getattr(settings, name, default)
 
     def _timeout(self, name: str) -> float | None:
         value = self.raw(name)

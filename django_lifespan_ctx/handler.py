@@ -17,13 +17,21 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.asgi import ASGIHandler, ASGIRequest
 from django.utils.functional import cached_property
 
+from .conf import conf
 from .exceptions import LifespanStartupError
+from .lazy import LazyLifespan
 from .registry import build_plan
 from .runner import Runner
-from .state import State
+from .state import State, set_process_state
 
 logger = logging.getLogger("django_lifespan_ctx")
 
+NO_LIFESPAN_WARNING = (
+    "The ASGI server sent no lifespan events before its first request, so "
+    "LIFESPAN_CONTEXTS were not entered and request.state is empty. Serve with a "
+    "server that sends them (uvicorn, hypercorn, granian, gunicorn's asgi worker), "
+    "or set LIFESPAN_LAZY_STARTUP = True to enter the contexts on the first request."
+)
 
 class LifespanASGIRequest(ASGIRequest):
     # Built on first use, so requests that never read the state pay nothing.
@@ -41,15 +49,33 @@ class LifespanASGIHandler(ASGIHandler):
         super().__init__()
         # The state for servers whose request scopes carry none of their own.
         self.lifespan_state: dict[str, Any] = {}
+        # False until a lifespan has started, or the first request has dealt
+        # with its absence: the only per-request cost is reading this flag.
+        self.lifespan_settled = False
+        self._lazy = LazyLifespan(sender=type(self))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             await self.lifespan(scope, receive, send)
             return
+        if not self.lifespan_settled:
+            await self._without_lifespan_events()
         if "state" not in scope:
             # The ASGI spec's rule: each request gets a shallow copy.
             scope["state"] = self.lifespan_state.copy()
         await super().__call__(scope, receive, send)
+
+    async def _without_lifespan_events(self) -> None:
+        if not conf.LIFESPAN_LAZY_STARTUP:
+            logger.warning(NO_LIFESPAN_WARNING)
+            self.lifespan_settled = True
+            return
+        self._set_state(await self._lazy.ensure_started())
+
+    def _set_state(self, state: dict[str, Any]) -> None:
+        self.lifespan_state = state
+        set_process_state(state)
+        self.lifespan_settled = True
 
     async def lifespan(
         self, scope: LifespanScope, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -79,7 +105,7 @@ class LifespanASGIHandler(ASGIHandler):
             # The runner has unwound and logged; tell the server if it still listens.
             await _try_send(send, _startup_failed("Lifespan startup was cancelled."))
             raise
-        self.lifespan_state = runner.state
+        self._set_state(runner.state)
         await send(LifespanStartupCompleteEvent(type="lifespan.startup.complete"))
 
         try:

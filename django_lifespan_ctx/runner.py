@@ -107,12 +107,35 @@ class _Member:
         _entered(self.report, started)
         self.opened = True
         self.entered.set_result(None)
-        await self.release.wait()
+        cancelled = await _hold_until(self.release)
         started = time.perf_counter()
         try:
             await exit()
         finally:
             _exited(self.report, started)
+        if cancelled:
+            raise asyncio.CancelledError
+
+
+async def _hold_until(release: asyncio.Event) -> bool:
+    """Wait for the group's release, even through cancellation; say if cancelled.
+
+    Some servers (gunicorn's asgi worker) cancel every task when they stop,
+    before the lifespan shutdown. A member cancelled then would leave its
+    context open, or close it out of order. It waits for its turn instead:
+    whoever owns the group always releases it, on shutdown or on its own
+    cancellation.
+    """
+    cancelled = False
+    while not release.is_set():
+        try:
+            await release.wait()
+        except asyncio.CancelledError:
+            cancelled = True
+            task = asyncio.current_task()
+            if task is not None and hasattr(task, "uncancel"):
+                task.uncancel()  # Python 3.11+: the exit may use timeouts of its own.
+    return cancelled
 
 
 class _GroupUnit:
@@ -335,38 +358,64 @@ class Runner:
         return failures
 
 
+class HostedRunner:
+    """Runs a Runner's startup and shutdown in a task of its own.
+
+    Contexts are then exited by the task that entered them even when start()
+    and stop() are awaited from different tasks: test frameworks that set up
+    and tear down fixtures in different tasks, or the first request of a
+    server that sends no lifespan events and the hook that runs at its exit.
+    """
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[list[Failure]] | None = None
+
+    async def start(self) -> None:
+        started = asyncio.get_running_loop().create_future()
+
+        async def host() -> list[Failure]:
+            await self.runner.startup()
+            started.set_result(None)
+            try:
+                await self._stop.wait()
+            except asyncio.CancelledError:
+                # asyncio.run() cancels leftover tasks when the loop ends.
+                await self.runner.shutdown()
+                raise
+            return await self.runner.shutdown()
+
+        self._task = asyncio.create_task(host(), name="django_lifespan_ctx lifespan")
+        try:
+            await asyncio.wait({started, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            self._task.cancel()
+            await asyncio.wait({self._task})
+            raise
+        if self._task.done():
+            self._task.result()  # Startup failed: raises LifespanStartupError.
+
+    async def stop(self) -> list[Failure]:
+        assert self._task is not None, "stop() before start()"
+        self._stop.set()
+        return await asyncio.shield(self._task)
+
+
+def lifespan_scope() -> dict[str, Any]:
+    """A lifespan scope for runs that no server started."""
+    return {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+
+
 @asynccontextmanager
 async def lifespan() -> AsyncIterator[State]:
-    """Run the project's lifespan (contexts and signals) outside a server.
-
-    Startup and shutdown run in a task of their own, so contexts are exited by
-    the task that entered them even when the caller enters and exits this
-    manager from different tasks (as some test frameworks do with fixtures).
-    """
-    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
-    runner = Runner(build_plan(), sender=None, scope=scope, state=scope["state"])
-    started = asyncio.get_running_loop().create_future()
-    stop = asyncio.Event()
-
-    async def host() -> list[Failure]:
-        await runner.startup()
-        started.set_result(None)
-        await stop.wait()
-        return await runner.shutdown()
-
-    task = asyncio.create_task(host(), name="django_lifespan_ctx.lifespan")
+    """Run the project's lifespan (contexts and signals) outside a server."""
+    scope = lifespan_scope()
+    host = HostedRunner(Runner(build_plan(), sender=None, scope=scope, state=scope["state"]))
+    await host.start()
     try:
-        await asyncio.wait({started, task}, return_when=asyncio.FIRST_COMPLETED)
-    except asyncio.CancelledError:
-        task.cancel()
-        await asyncio.wait({task})
-        raise
-    if task.done():
-        task.result()  # Startup failed: raises LifespanStartupError.
-    try:
-        yield State(runner.state)
+        yield State(host.runner.state)
     finally:
-        stop.set()
-        failures = await asyncio.shield(task)
+        failures = await host.stop()
     if failures:
         raise LifespanShutdownError(failures)

@@ -5,10 +5,11 @@ from typing import Any
 
 NO_LIFESPAN_HINT = (
     "The lifespan state is empty. That usually means the ASGI server sent no "
-    "lifespan events: uvicorn with --lifespan off, daphne, or a test client. "
-    "Serve the application from django_lifespan_ctx.asgi.get_asgi_application() "
-    "under a server with lifespan support, or check that LIFESPAN_CONTEXTS "
-    "lists the context that yields this key."
+    "lifespan events: daphne, uvicorn with --lifespan off, or a test client. "
+    "Serve django_lifespan_ctx.asgi.get_asgi_application() under a server with "
+    "lifespan support, or set LIFESPAN_LAZY_STARTUP = True to enter the contexts "
+    "on the first request; or check that LIFESPAN_CONTEXTS lists the context "
+    "that yields this key."
 )
 
 
@@ -85,3 +86,24 @@ class State(MutableMapping[str, Any]):
 
     def __repr__(self) -> str:
         return f"State({self._data!r})"
+
+
+# The state of the lifespan that started last in this process, for scopes
+# that carry none of their own (Channels consumers under daphne).
+_process_state: dict[str, Any] = {}
+
+
+def set_process_state(state: dict[str, Any]) -> None:
+    global _process_state
+    _process_state = state
+
+
+def state_from_scope(scope: MutableMapping[str, Any]) -> State:
+    """The lifespan State for an ASGI scope, such as a Channels consumer's.
+
+    Servers with lifespan state support put a copy in every scope. A scope
+    without one gets its own shallow copy of this process's lifespan state.
+    """
+    if "state" not in scope:
+        scope["state"] = _process_state.copy()
+    return State(scope["state"])

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from django_lifespan_ctx import registry
+from django_lifespan_ctx import registry, state
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from tests import contexts
 
@@ -18,6 +18,7 @@ def clean_slate() -> Iterator[None]:
     startup_receivers = list(asgi_startup.receivers)
     shutdown_receivers = list(asgi_shutdown.receivers)
     yield
+    state.set_process_state({})
     registry._registered[:] = registered
     asgi_startup.receivers[:] = startup_receivers
     asgi_shutdown.receivers[:] = shutdown_receivers

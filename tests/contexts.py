@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -17,7 +18,7 @@ TASKS: dict[str, list[int]] = {}
 def record(event: str) -> None:
     EVENTS.append(event)
     # Visible to tests that run a real server and read what it logged.
-    print(f"LIFESPAN-EVENT {event}", file=sys.stderr, flush=True)
+    print(f"LIFESPAN-EVENT[{os.getpid()}] {event}", file=sys.stderr, flush=True)
 
 
 def _note_task(name: str) -> None:

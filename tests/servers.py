@@ -132,4 +132,12 @@ class ServerProcess:
 
 def events(output: str) -> list[str]:
     """The LIFESPAN-EVENT lines that tests.contexts printed, in order."""
-    return re.findall(r"^LIFESPAN-EVENT (.*)$", output, flags=re.MULTILINE)
+    return re.findall(r"^LIFESPAN-EVENT\[\d+\] (.*)$", output, flags=re.MULTILINE)
+
+
+def events_by_process(output: str) -> dict[int, list[str]]:
+    """The same lines, per process id, for servers with several workers."""
+    found: dict[int, list[str]] = {}
+    for pid, event in re.findall(r"^LIFESPAN-EVENT\[(\d+)\] (.*)$", output, flags=re.MULTILINE):
+        found.setdefault(int(pid), []).append(event)
+    return found

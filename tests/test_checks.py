@@ -64,3 +64,9 @@ def test_manage_py_check_fails_and_names_the_entry() -> None:
     message = str(info.value)
     assert "(django_lifespan_ctx.E003) LIFESPAN_CONTEXTS[1] 'tests.contexts.nope' could not be imported" in message
     assert "HINT: Check the dotted path" in message
+
+
+@pytest.mark.parametrize("value", [1, "yes", None])
+def test_lazy_startup_must_be_a_boolean(value: Any) -> None:
+    assert check_ids(LIFESPAN_LAZY_STARTUP=value) == ["django_lifespan_ctx.E011"]
+    assert check_ids(LIFESPAN_LAZY_STARTUP=True) == []

@@ -280,3 +280,18 @@ async def test_each_phase_logs_its_total_time_and_each_context_its_own(caplog: p
     assert info[1].startswith("Lifespan shutdown complete in ") and info[1].endswith("3 context(s), 0 error(s)")
     debug = sorted(message.split(" in ")[0] for level, message in lines if level == "DEBUG")
     assert debug == sorted(f"{verb} 'grid.{name}'" for verb in ("Entered", "Exited") for name in ("one", "two", "three"))
+
+
+async def test_a_server_that_cancels_every_task_before_shutdown_still_gets_ordered_exits() -> None:
+    # gunicorn's asgi worker cancels all tasks when it stops, group members' included.
+    with override_settings(LIFESPAN_CONTEXTS=plan_failing_at("nowhere", None)):
+        conversation = LifespanConversation(get_asgi_application(), state={})
+        await conversation.startup()
+        others = [t for t in asyncio.all_tasks() if t not in (asyncio.current_task(), conversation.task)]
+        assert len(others) == 3  # One per group member.
+        for task in others:
+            task.cancel()
+        await asyncio.sleep(0)
+        assert (await conversation.shutdown())["type"] == "lifespan.shutdown.complete"
+    assert chunk(EVENTS, [*ALL_ENTERED, *ALL_EXITED]) == [*ALL_ENTERED, *ALL_EXITED]
+    assert all(task.cancelled() for task in others)

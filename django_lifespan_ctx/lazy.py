@@ -1,0 +1,59 @@
+"""Startup on the first request, for servers that send no lifespan events."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+from .registry import build_plan
+from .runner import HostedRunner, Runner, lifespan_scope
+
+class LazyLifespan:
+    """Enters the contexts once, however many first requests arrive together."""
+
+    def __init__(self, sender: Any) -> None:
+        self.sender = sender
+        self.state: dict[str, Any] | None = None
+        self.host: HostedRunner | None = None
+        self._starting: asyncio.Task[dict[str, Any]] | None = None
+
+    async def ensure_started(self) -> dict[str, Any]:
+        if self.state is not None:
+            return self.state
+        if self._starting is None:
+            self._starting = asyncio.create_task(self._start())
+        starting = self._starting
+        try:
+            # Shielded: a first request whose client gives up must not cancel
+            # the startup every other first request is waiting for.
+            return await asyncio.shield(starting)
+        except Exception:
+            if self._starting is starting:
+                self._starting = None  # Everything was unwound; the next request retries.
+            raise
+
+    async def _start(self) -> dict[str, Any]:
+        scope = lifespan_scope()
+        host = HostedRunner(Runner(build_plan(), sender=self.sender, scope=scope, state=scope["state"]))
+        await host.start()
+        self.host = host
+        self.state = host.runner.state
+        # Under Twisted (daphne) the exits run when the reactor shuts down.
+        # Elsewhere they run when the event loop cancels its leftover tasks
+        # as it ends, as asyncio.run() does: see HostedRunner.
+        _exit_with_twisted(host)
+        return self.state
+
+
+def _exit_with_twisted(host: HostedRunner) -> None:
+    """Exit the contexts when a Twisted reactor (daphne's) shuts down."""
+    reactor = sys.modules.get("twisted.internet.reactor")
+    if reactor is None or not getattr(reactor, "running", False):
+        return
+    from twisted.internet import defer
+
+    def stop() -> Any:
+        return defer.Deferred.fromFuture(asyncio.ensure_future(host.stop()))
+
+    reactor.addSystemEventTrigger("before", "shutdown", stop)
