@@ -17,8 +17,10 @@ TASKS: dict[str, list[int]] = {}
 
 def record(event: str) -> None:
     EVENTS.append(event)
-    # Visible to tests that run a real server and read what it logged.
-    print(f"LIFESPAN-EVENT[{os.getpid()}] {event}", file=sys.stderr, flush=True)
+    # Visible to tests that run a real server and read what it logged. One
+    # write per line: a pipe keeps writes under 4 KiB whole, so lines from
+    # other threads and processes never cut into it.
+    os.write(sys.stderr.fileno(), f"LIFESPAN-EVENT[{os.getpid()}] {event}\n".encode())
 
 
 def _note_task(name: str) -> None:
@@ -159,3 +161,13 @@ async def fails_on_exit_too() -> AsyncIterator[None]:
     yield None
     record("exit fails_on_exit_too")
     raise ValueError("boom on exit too")
+
+
+@asynccontextmanager
+async def httpx_client() -> AsyncIterator[dict[str, Any]]:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        record("enter httpx_client")
+        yield {"client": client}
+    record(f"exit httpx_client, client closed: {client.is_closed}")

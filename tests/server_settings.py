@@ -13,5 +13,5 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"stderr": {"class": "logging.StreamHandler"}},
-    "loggers": {"django_lifespan_ctx": {"handlers": ["stderr"], "level": "DEBUG"}},
+    "loggers": {"django_lifespan_ctx": {"handlers": ["stderr"], "level": "DEBUG", "propagate": False}},
 }

@@ -34,7 +34,9 @@ class ServerProcess:
         settings: str,
         cwd: Path = REPO,
         extra_path: Sequence[Path] = (),
+        python_options: Sequence[str] = (),
     ) -> None:
+        self.python_options = list(python_options)
         self.port = free_port()
         self.argv = [arg.replace("{port}", str(self.port)) for arg in argv]
         self.cwd = cwd
@@ -60,13 +62,14 @@ class ServerProcess:
 
     def start(self) -> ServerProcess:
         self.process = subprocess.Popen(
-            [sys.executable, "-m", *self.argv],
+            [sys.executable, *self.python_options, "-m", *self.argv],
             cwd=self.cwd,
             env=self.env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # Its own process group, as a terminal would give it.
         )
         threading.Thread(target=self._read, daemon=True).start()
         return self
@@ -82,8 +85,8 @@ class ServerProcess:
             self._done_reading = True
             self._changed.notify_all()
 
-    def wait_for(self, pattern: str, timeout: float = 30) -> re.Match[str]:
-        """Block until a line matches, failing with the output if it never does."""
+    def wait_for(self, pattern: str, timeout: float = 30, count: int = 1) -> re.Match[str]:
+        """Block until `count` lines match, failing with the output if they never do."""
         compiled = re.compile(pattern)
         seen = 0
         with self._changed:
@@ -91,7 +94,9 @@ class ServerProcess:
                 for line in self.lines[seen:]:
                     match = compiled.search(line)
                     if match:
-                        return match
+                        count -= 1
+                        if count == 0:
+                            return match
                 seen = len(self.lines)
                 if self._done_reading:
                     raise AssertionError(f"exited before logging {pattern!r}:\n{''.join(self.lines)}")
@@ -105,11 +110,19 @@ class ServerProcess:
             self._changed.wait_for(lambda: self._done_reading, timeout)
         return code
 
-    def stop(self, sig: int = signal.SIGINT, timeout: float = 30) -> int:
-        """Stop it as an operator would, and return its exit code."""
+    def stop(self, sig: int = signal.SIGINT, timeout: float = 30, *, whole_group: bool = False) -> int:
+        """Stop it as an operator would, and return its exit code.
+
+        whole_group signals every process in the group, as Ctrl+C in a
+        terminal does; otherwise only the main process gets the signal, as
+        from systemd, Kubernetes or `kill`.
+        """
         assert self.process is not None
         if self.process.poll() is None:
-            self.process.send_signal(sig)
+            if whole_group:
+                os.killpg(self.process.pid, sig)
+            else:
+                self.process.send_signal(sig)
         return self.wait_for_exit(timeout)
 
     def get(self, path: str) -> httpx.Response:
@@ -126,7 +139,7 @@ class ServerProcess:
         traceback: TracebackType | None,
     ) -> None:
         if self.process is not None and self.process.poll() is None:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(10)
 
 
@@ -141,3 +154,18 @@ def events_by_process(output: str) -> dict[int, list[str]]:
     for pid, event in re.findall(r"^LIFESPAN-EVENT\[(\d+)\] (.*)$", output, flags=re.MULTILINE):
         found.setdefault(int(pid), []).append(event)
     return found
+
+
+SLOW_GROUP = {"slow_one", "slow_two", "with_task_group"}
+SERVED_KEYS = ["alpha", "resource", "slow_one", "slow_two", "sync_value", "ticks"]
+
+
+def assert_one_lifecycle(seen: list[str]) -> None:
+    """tests.server_settings' contexts, entered once in order and exited once in reverse."""
+    sync = next(e for e in seen if e.startswith("enter sync")).removeprefix("enter sync in ")
+    assert seen[0] == "enter alpha", seen
+    assert {e.split()[1] for e in seen[1:4]} == SLOW_GROUP and all(e.startswith("enter") for e in seen[1:4]), seen
+    assert seen[4:8] == [f"enter sync in {sync}", "enter resource", "exit resource", f"exit sync in {sync}"], seen
+    assert {e.split()[1] for e in seen[8:11]} == SLOW_GROUP and all(e.startswith("exit") for e in seen[8:11]), seen
+    assert "exit with_task_group after some ticks" in seen[8:11], seen
+    assert seen[11:] == ["exit alpha"], seen

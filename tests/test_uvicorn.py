@@ -6,9 +6,7 @@ import re
 
 import pytest
 
-from tests.servers import REPO, ServerProcess, events
-
-SLOW = {"slow_one", "slow_two", "with_task_group"}
+from tests.servers import REPO, SERVED_KEYS, ServerProcess, assert_one_lifecycle, events
 
 
 def uvicorn(app: str, *, lifespan: str, settings: str = "tests.server_settings", **kw: object) -> ServerProcess:
@@ -29,26 +27,14 @@ def test_contexts_order_state_isolation_and_groups_under_uvicorn(mode: str) -> N
         code = server.stop()
         output = server.output
 
-    keys = ["alpha", "resource", "slow_one", "slow_two", "sync_value", "ticks"]
+    keys = SERVED_KEYS
     assert first["keys"] == sync["keys"] == keys
     # One shared resource, open while serving, seen by every request.
     assert first["ids"]["resource"] == again["ids"]["resource"] == sync["ids"]["resource"]
     assert first["values"]["resource"] == "<Resource closed=False>"
     assert writes[0] == writes[1] == {"before": keys, "after": sorted([*keys, "written_attribute", "written_item"])}
 
-    seen = events(output)
-    sync_thread = next(e for e in seen if e.startswith("enter sync")).removeprefix("enter sync in ")
-    assert seen[0] == "enter alpha"
-    assert {e.split()[1] for e in seen[1:4]} == SLOW and all(e.startswith("enter") for e in seen[1:4])
-    assert seen[4:8] == [
-        f"enter sync in {sync_thread}",
-        "enter resource",
-        "exit resource",
-        f"exit sync in {sync_thread}",
-    ]
-    assert {e.split()[1] for e in seen[8:11]} == SLOW
-    assert "exit with_task_group after some ticks" in seen[8:11]
-    assert seen[11:] == ["exit alpha"]
+    assert_one_lifecycle(events(output))
     # Three members that each sleep 0.3 s: one after another would take 0.6 s or more.
     assert 300 <= startup_ms < 550, startup_ms
     assert "Application shutdown complete." in output

@@ -7,4 +7,5 @@ urlpatterns = [
     path("sync-state/", views.sync_state_view),
     path("write/", views.write_view),
     path("missing/", views.missing_view),
+    path("client/", views.client_view),
 ]

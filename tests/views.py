@@ -40,3 +40,8 @@ async def missing_view(request: Any) -> JsonResponse:
     except AttributeError as exc:
         errors["attribute"] = str(exc)
     return JsonResponse(errors)
+
+
+async def client_view(request: Any) -> JsonResponse:
+    client = request.state.client
+    return JsonResponse({"id": id(client), "closed": client.is_closed})

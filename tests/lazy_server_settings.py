@@ -1,0 +1,3 @@
+from tests.server_settings import *  # noqa: F403
+
+LIFESPAN_LAZY_STARTUP = True
