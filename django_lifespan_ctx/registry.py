@@ -78,7 +78,8 @@ def describe(obj: Any) -> str:
 
 
 class _PlanBuilder:
-    def __init__(self) -> None:
+    def __init__(self, label: str = SETTING) -> None:
+        self.label = label
         self.problems: list[Problem] = []
         self.seen: dict[int, str] = {}
 
@@ -89,13 +90,13 @@ class _PlanBuilder:
         if not isinstance(contexts, (list, tuple)):
             self.problem(
                 "E001",
-                f"{SETTING} must be a list or tuple, not {type(contexts).__name__}.",
-                f'Write {SETTING} = ["myapp.lifespan.my_context", ...].',
+                f"{self.label} must be a list or tuple, not {type(contexts).__name__}.",
+                f'Write {self.label} = ["myapp.lifespan.my_context", ...].',
             )
             contexts = []
         steps: list[Step] = []
         for index, raw in enumerate(contexts):
-            step = self.step(raw, f"{SETTING}[{index}]")
+            step = self.step(raw, f"{self.label}[{index}]")
             if step is not None:
                 steps.append(step)
         for raw in registered:
@@ -217,15 +218,23 @@ class _PlanBuilder:
         return len(required) == 1 or len(positional) == 1
 
 
-def inspect_plan() -> tuple[Plan, list[Problem]]:
-    """The plan from settings and registrations, with every problem found."""
-    builder = _PlanBuilder()
-    plan = builder.build(conf.LIFESPAN_CONTEXTS, list(_registered))
+def inspect_plan(contexts: Sequence[Any] | None = None) -> tuple[Plan, list[Problem]]:
+    """The plan from settings and registrations, with every problem found.
+
+    Given ``contexts``, the plan is those alone: settings and registrations
+    are left out (the way tests swap in replacements).
+    """
+    if contexts is None:
+        builder = _PlanBuilder()
+        plan = builder.build(conf.LIFESPAN_CONTEXTS, list(_registered))
+    else:
+        builder = _PlanBuilder(label="contexts")
+        plan = builder.build(contexts, [])
     return plan, builder.problems
 
 
-def build_plan() -> Plan:
-    plan, problems = inspect_plan()
+def build_plan(contexts: Sequence[Any] | None = None) -> Plan:
+    plan, problems = inspect_plan(contexts)
     if problems:
         raise PlanError(problems[0])
     return plan

@@ -4,7 +4,7 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -408,10 +408,14 @@ def lifespan_scope() -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def lifespan() -> AsyncIterator[State]:
-    """Run the project's lifespan (contexts and signals) outside a server."""
+async def lifespan(*, contexts: Sequence[Any] | None = None) -> AsyncIterator[State]:
+    """Run the project's lifespan (contexts and signals) outside a server.
+
+    ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts for this
+    run; the signals are sent either way.
+    """
     scope = lifespan_scope()
-    host = HostedRunner(Runner(build_plan(), sender=None, scope=scope, state=scope["state"]))
+    host = HostedRunner(Runner(build_plan(contexts), sender=None, scope=scope, state=scope["state"]))
     await host.start()
     try:
         yield State(host.runner.state)
