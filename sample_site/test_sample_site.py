@@ -18,11 +18,19 @@ def test_the_sample_site_serves_books_through_the_lifespan_client() -> None:
         home = server.get("/")
         book = server.get("/books/2/")
         missing = server.get("/books/99/")
+        signals = server.get("/signals/")
         code = server.stop()
     assert home.status_code == 200
-    assert "<code>httpx_client</code></td><td><code>httpx.AsyncClient</code>" in home.text
+    for key, kind in [
+        ("catalogue", "builtins.list"),
+        ("httpx_client", "httpx.AsyncClient"),
+        ("cover_cache", "builtins.dict"),
+        ("books_api", "library.api.BooksAPI"),
+    ]:
+        assert f"<code>{key}</code></td><td><code>{kind}</code>" in home.text
     assert 'href="/books/2/"' in home.text
-    assert book.status_code == 200 and "Fluent Python" in book.text
+    assert book.status_code == 200 and "Fluent Python" in book.text and "cover-2.png" in book.text
     assert missing.status_code == 404
+    assert "holds an <code>AsyncClient</code> (closed: False)" in signals.text
     assert "Lifespan shutdown complete" in server.output
     assert code == 0, server.output

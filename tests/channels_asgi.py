@@ -1,5 +1,6 @@
 """A Channels project: lifespan and HTTP go to our handler, websockets to a consumer."""
 
+# --8<-- [start:router]
 from django_lifespan_ctx.asgi import get_asgi_application
 
 django_application = get_asgi_application()
@@ -16,3 +17,4 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter([path("ws/state/", StateConsumer.as_asgi())]),
     }
 )
+# --8<-- [end:router]

@@ -5,6 +5,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django_lifespan_ctx import state_from_scope
 
 
+# --8<-- [start:consumer]
 class StateConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     async def connect(self) -> None:
         await self.accept()
@@ -17,3 +18,4 @@ class StateConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             }
         )
         await self.close()
+# --8<-- [end:consumer]

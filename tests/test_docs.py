@@ -25,3 +25,20 @@ def test_every_setting_is_documented() -> None:
     in_code = {name for name in vars(conf.Settings) if name.startswith("LIFESPAN_")}
     table = (DOCS / "settings.md").read_text().split("## System checks")[0]
     assert set(re.findall(r"\| `(LIFESPAN_\w+)`", table)) == in_code
+
+
+def test_every_python_block_in_the_docs_is_included_from_a_file_the_tests_run() -> None:
+    # Inline code rots; included files are imported or run by the suite.
+    block = re.compile(r"^([ \t]*)```python\n(.*?)^\1```", re.MULTILINE | re.DOTALL)
+    for page in DOCS.glob("*.md"):
+        for _, body in block.findall(page.read_text()):
+            lines = [line.strip() for line in body.strip().splitlines()]
+            assert len(lines) == 1 and lines[0].startswith('--8<-- "'), f"{page.name}: inline code {lines[:2]}"
+            path = lines[0].split('"')[1].split(":")[0]
+            assert (DOCS.parent / path).is_file(), f"{page.name}: {path} does not exist"
+
+
+def test_every_page_is_in_the_navigation() -> None:
+    nav = (DOCS.parent / "mkdocs.yml").read_text()
+    for page in DOCS.glob("*.md"):
+        assert f": {page.name}" in nav, page.name

@@ -1,4 +1,4 @@
-"""A user's project, made in a temporary directory, tested the two ways users test.
+"""A user's project (docs/examples/user_project), tested the two ways users test.
 
 It proves the testing helpers from the outside: only public names, a real
 settings module, real runners in subprocesses.
@@ -9,144 +9,20 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import textwrap
+import shutil
 from pathlib import Path
 
 import pytest
 
-FILES = {
-    "manage.py": """
-        import os, sys
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
-        from django.core.management import execute_from_command_line
-        execute_from_command_line(sys.argv)
-    """,
-    "shop/__init__.py": "",
-    "shop/settings.py": """
-        import os
-        SECRET_KEY = "user-project"
-        INSTALLED_APPS = ["django_lifespan_ctx", "books"]
-        ROOT_URLCONF = "shop.urls"
-        DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
-        LIFESPAN_CONTEXTS = ["books.lifespan.books_client"]
-        if os.environ.get("BREAK_A_CONTEXT"):
-            LIFESPAN_CONTEXTS.append("books.lifespan.search_index")
-    """,
-    "shop/urls.py": """
-        from django.urls import path
-        from books.views import count, client_kind
-        urlpatterns = [path("count/", count), path("kind/", client_kind)]
-    """,
-    "books/__init__.py": "",
-    "books/lifespan.py": """
-        from contextlib import asynccontextmanager
-        import httpx
-
-        @asynccontextmanager
-        async def books_client():
-            # Never contacted by the tests: they replace it, or only look at it.
-            async with httpx.AsyncClient(base_url="http://127.0.0.1:9") as client:
-                yield {"books_client": client}
-
-        @asynccontextmanager
-        async def search_index():
-            raise ConnectionError("search index unreachable")
-            yield
-    """,
-    "books/views.py": """
-        from django.http import JsonResponse
-
-        async def count(request):
-            response = await request.state.books_client.get("/books/")
-            return JsonResponse({"count": len(response.json())})
-
-        def client_kind(request):
-            client = request.state["books_client"]
-            return JsonResponse({"kind": type(client).__name__, "closed": client.is_closed})
-    """,
-    "books/fakes.py": """
-        from contextlib import asynccontextmanager
-        import httpx
-
-        def fake_api(request):
-            return httpx.Response(200, json=[{"title": "A"}, {"title": "B"}])
-
-        @asynccontextmanager
-        async def fake_books_client():
-            transport = httpx.MockTransport(fake_api)
-            async with httpx.AsyncClient(base_url="http://books.test", transport=transport) as client:
-                yield {"books_client": client}
-    """,
-    # Django's test runner: the mixin, a method swapped with override_settings, the decorator.
-    "books/tests.py": """
-        from django.test import SimpleTestCase, override_settings
-        from django_lifespan_ctx.testing import LifespanTestMixin, with_lifespan
-
-        class RealContexts(LifespanTestMixin, SimpleTestCase):
-            async def test_the_real_client_is_open(self):
-                response = await self.async_client.get("/kind/")
-                self.assertEqual(response.json(), {"kind": "AsyncClient", "closed": False})
-
-            def test_sync_client_and_sync_view(self):
-                self.assertEqual(self.client.get("/kind/").json()["kind"], "AsyncClient")
-
-            @override_settings(LIFESPAN_CONTEXTS=["books.fakes.fake_books_client"])
-            async def test_swapped_with_override_settings(self):
-                response = await self.async_client.get("/count/")
-                self.assertEqual(response.json(), {"count": 2})
-
-        class Replacements(SimpleTestCase):
-            @with_lifespan(contexts=["books.fakes.fake_books_client"])
-            async def test_given_contexts(self):
-                response = await self.async_client.get("/count/")
-                self.assertEqual(response.json(), {"count": 2})
-    """,
-    "pytest.ini": """
-        [pytest]
-        DJANGO_SETTINGS_MODULE = shop.settings
-        asyncio_mode = strict
-        python_files = test_*.py
-    """,
-    # pytest: pytest-asyncio in strict mode, and anyio's plugin, with the same fixtures.
-    "test_books.py": """
-        import pytest
-        from books.fakes import fake_books_client
-
-        @pytest.mark.asyncio
-        async def test_real_contexts_with_pytest_asyncio(lifespan_client):
-            response = await lifespan_client.get("/kind/")
-            assert response.json() == {"kind": "AsyncClient", "closed": False}
-
-        @pytest.mark.asyncio
-        @pytest.mark.lifespan(contexts=[fake_books_client])
-        async def test_replacement_with_pytest_asyncio(lifespan_client, lifespan_state):
-            assert "books_client" in lifespan_state
-            response = await lifespan_client.get("/count/")
-            assert response.json() == {"count": 2}
-
-        @pytest.fixture
-        def anyio_backend():
-            return "asyncio"
-
-        @pytest.mark.anyio
-        @pytest.mark.lifespan(contexts=[fake_books_client])
-        async def test_replacement_with_anyio(lifespan_client):
-            response = await lifespan_client.get("/count/")
-            assert response.json() == {"count": 2}
-
-        def test_sync(lifespan_sync_client):
-            assert lifespan_sync_client.get("/kind/").json()["kind"] == "AsyncClient"
-    """,
-}
+PROJECT = Path(__file__).resolve().parent.parent / "docs" / "examples" / "user_project"
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("user_project")
-    for name, text in FILES.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip())
+    # The docs' testing page shows these files; here they run, copied to a
+    # temporary directory so that nothing of this repository is in the way.
+    root = tmp_path_factory.mktemp("user_project") / "project"
+    shutil.copytree(PROJECT, root, ignore=shutil.ignore_patterns("__pycache__"))
     return root
 
 

@@ -14,6 +14,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_lifespan_ctx",
     "library",
+    "signals_demo",
 ]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 ROOT_URLCONF = "sample_site.urls"
@@ -28,8 +29,14 @@ DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DI
 STATIC_URL = "static/"
 USE_TZ = True
 
+# --8<-- [start:contexts]
 # Opened when the server starts, closed when it stops; views read request.state.
-LIFESPAN_CONTEXTS = ["library.lifespan.httpx_client"]
+LIFESPAN_CONTEXTS = [
+    "library.lifespan.catalogue",  # a sync context manager
+    ["library.lifespan.httpx_client", "library.lifespan.cover_cache"],  # a group: entered together
+    "library.lifespan.books_api",  # builds on the httpx_client yielded before it
+]
+# --8<-- [end:contexts]
 
 # The "external" books API. The sample serves it itself, so the demo works
 # offline: by default this is the sample site's own address.

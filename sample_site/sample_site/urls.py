@@ -1,3 +1,8 @@
 from django.urls import include, path
 
-urlpatterns = [path("", include("library.urls"))]
+from signals_demo.views import client_status
+
+urlpatterns = [
+    path("signals/", client_status, name="signals"),
+    path("", include("library.urls")),
+]
