@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8000
 
-.PHONY: demo test docs clean
+.PHONY: demo test lint docs matrix bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,12 +30,31 @@ demo: $(VENV)/.demo-installed
 	cd sample_site && ../$(BIN)/python -m uvicorn sample_site.asgi:application \
 		--lifespan on --host 127.0.0.1 --port $(DEMO_PORT)
 
+# The whole suite, under coverage from before any plugin loads; fails below 95% branch coverage.
 test: $(VENV)/.dev-installed
-	$(BIN)/python -m pytest
+	$(BIN)/python -m coverage run -m pytest
+	$(BIN)/python -m coverage report --fail-under=95
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
+	$(BIN)/python -m mypy django_lifespan_ctx sample_site/library sample_site/signals_demo sample_site/sample_site
+	$(BIN)/python -m pyright
+
+# Python 3.10-3.13 x Django 5.2, 6.0, 6.1 (6.x from 3.12), interpreters from pyenv.
+matrix: $(VENV)/.dev-installed
+	PYENV_VERSION=$${PYENV_VERSION:-3.11.7:3.12.1:3.13.0:3.10.13} $(BIN)/python -m nox --session tests
+
+$(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(BIN)/python -m benchmarks
 
 # Strict: a broken link, a missing snippet file or a page left out of the nav fails.
 docs: $(VENV)/.docs-installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet --site-dir site
 
 clean:
-	rm -rf $(VENV) .pytest_cache build dist site
+	rm -rf $(VENV) .pytest_cache .nox .coverage build dist site

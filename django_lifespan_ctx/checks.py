@@ -15,8 +15,7 @@ LAZY_STARTUP_ID = "E011"
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     _, problems = inspect_plan()
     errors: list[CheckMessage] = [
-        Error(problem.message, hint=problem.hint, id=f"{PREFIX}.{problem.id}")
-        for problem in problems
+        Error(problem.message, hint=problem.hint, id=f"{PREFIX}.{problem.id}") for problem in problems
     ]
     for name, id in TIMEOUT_IDS.items():
         problem = timeout_problem(name, conf.raw(name))

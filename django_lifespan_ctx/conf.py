@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from numbers import Real
 from typing import Any
 
 from django.conf import settings
@@ -9,7 +8,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 def timeout_problem(name: str, value: Any) -> str | None:
     """Why a timeout setting is invalid, or None when it is fine."""
-    if value is None or (isinstance(value, Real) and not isinstance(value, bool) and value > 0):
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0):
         return None
     return f"{name} is {value!r}; it must be a positive number of seconds, or None."
 

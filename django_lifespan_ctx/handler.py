@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 from asgiref.typing import (
     ASGIReceiveCallable,
@@ -32,6 +33,7 @@ NO_LIFESPAN_WARNING = (
     "server that sends them (uvicorn, hypercorn, granian, gunicorn's asgi worker), "
     "or set LIFESPAN_LAZY_STARTUP = True to enter the contexts on the first request."
 )
+
 
 class LifespanASGIRequest(ASGIRequest):
     # Built on first use, so requests that never read the state pay nothing.
@@ -91,7 +93,9 @@ class LifespanASGIHandler(ASGIHandler):
                 "send 'lifespan.startup' first. This is a bug in the ASGI server."
             )
         try:
-            runner = Runner(build_plan(), sender=type(self), scope=scope, state=scope.get("state"))
+            # asgiref's LifespanScope leaves "state" untyped.
+            server_state = cast("dict[str, Any] | None", cast("Mapping[str, Any]", scope).get("state"))
+            runner = Runner(build_plan(), sender=type(self), scope=scope, state=server_state)
         except ImproperlyConfigured as exc:
             logger.error("Lifespan startup failed: %s", exc)
             await send(_startup_failed(f"Lifespan startup failed: {exc}"))
@@ -141,5 +145,5 @@ def _startup_failed(text: str) -> LifespanStartupFailedEvent:
 async def _try_send(send: ASGISendCallable, message: Any) -> None:
     try:
         await send(message)
-    except Exception:  # noqa: BLE001 - the server may already be gone
+    except Exception:
         logger.debug("Could not send %r to the server", message["type"], exc_info=True)

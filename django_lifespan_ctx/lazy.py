@@ -6,8 +6,10 @@ import asyncio
 import sys
 from typing import Any
 
+from .exceptions import Failure
 from .registry import build_plan
 from .runner import HostedRunner, Runner, lifespan_scope
+
 
 class LazyLifespan:
     """Enters the contexts once, however many first requests arrive together."""
@@ -53,7 +55,8 @@ def _exit_with_twisted(host: HostedRunner) -> None:
         return
     from twisted.internet import defer
 
-    def stop() -> Any:
-        return defer.Deferred.fromFuture(asyncio.ensure_future(host.stop()))
+    def stop() -> defer.Deferred[list[Failure]]:
+        # Twisted waits for the Deferred before it stops the reactor.
+        return defer.Deferred.fromFuture(asyncio.ensure_future(host.stop()))  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 
     reactor.addSystemEventTrigger("before", "shutdown", stop)

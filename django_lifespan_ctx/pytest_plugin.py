@@ -46,8 +46,9 @@ async def _lifespan_state_anyio(request: pytest.FixtureRequest) -> AsyncIterator
 try:
     import pytest_asyncio
 except ImportError:  # pragma: no cover - anyio's plugin alone
-    pytest_asyncio = None
+    has_pytest_asyncio = False
 else:
+    has_pytest_asyncio = True
 
     @pytest_asyncio.fixture
     async def _lifespan_state_asyncio(request: pytest.FixtureRequest) -> AsyncIterator[State]:
@@ -60,7 +61,7 @@ def lifespan_state(request: pytest.FixtureRequest) -> Any:
     """The project's lifespan, entered around the test; its State."""
     if "anyio_backend" in request.fixturenames:
         return request.getfixturevalue("_lifespan_state_anyio")
-    if pytest_asyncio is not None:
+    if has_pytest_asyncio:
         return request.getfixturevalue("_lifespan_state_asyncio")
     raise pytest.UsageError(  # pragma: no cover
         "lifespan_state runs in the test's event loop: install pytest-asyncio, "

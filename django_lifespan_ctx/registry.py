@@ -3,7 +3,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any, TypeGuard
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
@@ -28,7 +28,7 @@ class Group:
     origin: str
 
 
-Step = Union[Entry, Group]
+Step = Entry | Group
 Plan = tuple[Step, ...]
 
 
@@ -63,9 +63,14 @@ def register_context(entry: Any) -> Any:
     return entry
 
 
+def is_group(raw: object) -> TypeGuard[Sequence[Any]]:
+    """A nested list or tuple in LIFESPAN_CONTEXTS is a group."""
+    return isinstance(raw, (list, tuple))
+
+
 def _same_raw(a: Any, b: Any) -> bool:
-    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(map(_same_raw, a, b))
+    if is_group(a) and is_group(b):
+        return len(a) == len(b) and all(_same_raw(x, y) for x, y in zip(a, b, strict=True))
     return a is b or (isinstance(a, str) and a == b)
 
 
@@ -87,7 +92,7 @@ class _PlanBuilder:
         self.problems.append(Problem(id, message, hint))
 
     def build(self, contexts: Any, registered: Sequence[Any]) -> Plan:
-        if not isinstance(contexts, (list, tuple)):
+        if not is_group(contexts):
             self.problem(
                 "E001",
                 f"{self.label} must be a list or tuple, not {type(contexts).__name__}.",
@@ -110,7 +115,7 @@ class _PlanBuilder:
         return tuple(steps)
 
     def already_listed(self, raw: Any) -> bool:
-        if isinstance(raw, (list, tuple)):
+        if is_group(raw):
             return False
         obj = raw
         if isinstance(raw, str):
@@ -121,7 +126,7 @@ class _PlanBuilder:
         return id(obj) in self.seen
 
     def step(self, raw: Any, origin: str) -> Step | None:
-        if isinstance(raw, (list, tuple)):
+        if is_group(raw):
             return self.group(raw, origin)
         return self.entry(raw, origin)
 
@@ -137,7 +142,7 @@ class _PlanBuilder:
         members: list[Entry] = []
         for index, member in enumerate(raw):
             member_origin = f"{origin}[{index}]"
-            if isinstance(member, (list, tuple)):
+            if is_group(member):
                 self.problem(
                     "E007",
                     f"{member_origin} is a group inside a group.",
@@ -201,18 +206,13 @@ class _PlanBuilder:
             parameters = inspect.signature(factory).parameters.values()
         except (TypeError, ValueError):
             return False  # No signature to read (some builtins): call it bare.
-        positional = [
-            p
-            for p in parameters
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
+        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         required = [p for p in positional if p.default is p.empty]
         if len(required) > 1:
             self.problem(
                 "E008",
                 f"{origin} {name!r} requires {len(required)} positional arguments.",
-                "A context factory takes no arguments, or one: the state yielded "
-                "by the entries before it.",
+                "A context factory takes no arguments, or one: the state yielded by the entries before it.",
             )
             return None
         return len(required) == 1 or len(positional) == 1

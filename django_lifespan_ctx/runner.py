@@ -4,11 +4,11 @@ import asyncio
 import inspect
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from asgiref.sync import sync_to_async
 
@@ -52,8 +52,8 @@ def _not_a_context_manager(entry: Entry, made: object) -> str:
 
 
 async def _open(entry: Entry, state: Mapping[str, Any]) -> tuple[Any, ExitFunction]:
-    made = entry.factory(State(dict(state))) if entry.takes_state else entry.factory()
-    kind = type(made)
+    made: Any = entry.factory(State(dict(state))) if entry.takes_state else entry.factory()
+    kind = cast("type[object]", type(made))
     if hasattr(kind, "__aenter__") and hasattr(kind, "__aexit__"):
         value = await made.__aenter__()
         return value, partial(made.__aexit__, None, None, None)
@@ -75,7 +75,7 @@ class _Single:
         try:
             async with limit:
                 await self.exit()
-        except BaseException as exc:  # noqa: BLE001 - every exit must run; all are reported
+        except BaseException as exc:
             if limit.expired():
                 return [Failure(_shutdown_expired(seconds, self.entry), exc)]
             return [Failure(f"exiting {self.entry.name!r}", exc)]
@@ -100,7 +100,7 @@ class _Member:
         started = time.perf_counter()
         try:
             self.value, exit = await _open(self.entry, state)
-        except BaseException as exc:  # noqa: BLE001 - handed to the group, which raises it
+        except BaseException as exc:
             self.error = exc
             self.entered.set_result(None)
             return
@@ -132,9 +132,11 @@ async def _hold_until(release: asyncio.Event) -> bool:
             await release.wait()
         except asyncio.CancelledError:
             cancelled = True
-            task = asyncio.current_task()
-            if task is not None and hasattr(task, "uncancel"):
-                task.uncancel()  # Python 3.11+: the exit may use timeouts of its own.
+            # Python 3.11+: undo the cancellation we absorbed, so timeouts
+            # inside the exit still work.
+            uncancel = getattr(asyncio.current_task(), "uncancel", None)
+            if uncancel is not None:
+                uncancel()
     return cancelled
 
 
@@ -150,8 +152,8 @@ class _GroupUnit:
                 assert member.task is not None
                 member.task.cancel()
         tasks = [member.task for member in self.members if member.task is not None]
-        done, late = await asyncio.wait(tasks, timeout=seconds)
-        failures = []
+        _, late = await asyncio.wait(tasks, timeout=seconds)
+        failures: list[Failure] = []
         for member in self.members:
             if member.task in late:
                 member.task.cancel()
@@ -180,7 +182,7 @@ def _exited(report: ContextReport, started: float) -> None:
 
 
 def _shutdown_expired(seconds: float | None, entry: Entry) -> str:
-    return f"LIFESPAN_SHUTDOWN_TIMEOUT ({seconds:g} s) expired while exiting {entry.name!r}"
+    return f"exiting {entry.name!r}, when LIFESPAN_SHUTDOWN_TIMEOUT ({seconds:g} s) expired"
 
 
 class Runner:
@@ -228,7 +230,7 @@ class Runner:
                 await self._send_startup()
         except BaseException as exc:
             if limit.expired():
-                where = f"LIFESPAN_STARTUP_TIMEOUT ({timeout:g} s) expired while {self._doing}"
+                where = f"{self._doing}, when LIFESPAN_STARTUP_TIMEOUT ({timeout:g} s) expired"
             else:
                 where = self._doing
             failure = Failure(where, exc)
@@ -284,19 +286,18 @@ class Runner:
             self._doing = f"entering {member.entry.name!r}"
             self._merge(member.entry, member.value, member.report)
 
-    def _merge(self, entry: Entry, value: Any, report: ContextReport) -> None:
-        if value is None:
+    def _merge(self, entry: Entry, yielded: Any, report: ContextReport) -> None:
+        if yielded is None:
             return
-        if not isinstance(value, Mapping):
+        if not isinstance(yielded, Mapping):
             raise TypeError(
-                f"{entry.name!r} yielded a {type(value).__name__}; a lifespan context "
+                f"{entry.name!r} yielded a {type(yielded).__name__}; a lifespan context "
                 "must yield a mapping of state keys to values (a dict), or None."
             )
+        value = cast("Mapping[object, Any]", yielded)
         for key in value:
             if not isinstance(key, str):
-                raise TypeError(
-                    f"{entry.name!r} yielded the key {key!r}; state keys must be strings."
-                )
+                raise TypeError(f"{entry.name!r} yielded the key {key!r}; state keys must be strings.")
             if key in self._owners:
                 owner = self._owners[key]
                 owner = owner if owner == SERVER else repr(owner)
@@ -304,9 +305,10 @@ class Runner:
                     f"{entry.name!r} yielded the key {key!r}, which {owner} already "
                     "set. Rename one of the two keys: each key has one owner."
                 )
-        self.state.update(value)
-        self._owners.update(dict.fromkeys(value, entry.name))
-        report.keys = tuple(value)
+        keys = cast("Mapping[str, Any]", value)
+        self.state.update(keys)
+        self._owners.update(dict.fromkeys(keys, entry.name))
+        report.keys = tuple(keys)
 
     async def _send_startup(self) -> None:
         self._doing = "sending asgi_startup"
@@ -408,7 +410,7 @@ def lifespan_scope() -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def lifespan(*, contexts: Sequence[Any] | None = None) -> AsyncIterator[State]:
+async def lifespan(*, contexts: Sequence[Any] | None = None) -> AsyncGenerator[State, None]:
     """Run the project's lifespan (contexts and signals) outside a server.
 
     ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts for this

@@ -6,7 +6,7 @@ import asyncio
 import functools
 import sys
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar, overload
 
@@ -55,7 +55,9 @@ class LifespanClient(Client):
     Each request gets its own shallow copy, as under a server.
     """
 
-    def __init__(self, state: Mapping[str, Any] | None = None, enforce_csrf_checks: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, state: Mapping[str, Any] | None = None, enforce_csrf_checks: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(enforce_csrf_checks, **kwargs)
         self.handler = LifespanClientHandler({} if state is None else state, enforce_csrf_checks)
 
@@ -63,7 +65,9 @@ class LifespanClient(Client):
 class LifespanAsyncClient(AsyncClient):
     """Django's AsyncClient, whose requests see ``state`` as ``request.state``."""
 
-    def __init__(self, state: Mapping[str, Any] | None = None, enforce_csrf_checks: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, state: Mapping[str, Any] | None = None, enforce_csrf_checks: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(enforce_csrf_checks, **kwargs)
         self.handler = LifespanAsyncClientHandler({} if state is None else state, enforce_csrf_checks)
 
@@ -71,7 +75,7 @@ class LifespanAsyncClient(AsyncClient):
 @asynccontextmanager
 async def lifespan_for_test(
     *, contexts: Sequence[Any] | None = None, state: Mapping[str, Any] | None = None
-) -> AsyncIterator[State]:
+) -> AsyncGenerator[State, None]:
     """The lifespan for one test: the project's, given contexts, or a given state.
 
     With ``state``, nothing is entered and no signal is sent: the test gets
@@ -89,7 +93,7 @@ async def lifespan_for_test(
 @contextmanager
 def lifespan_in_thread(
     *, contexts: Sequence[Any] | None = None, state: Mapping[str, Any] | None = None
-) -> Iterator[State]:
+) -> Generator[State, None, None]:
     """The same, for sync tests: the lifespan runs on an event loop in a thread of its own.
 
     Objects bound to that loop (async clients, pools) cannot be used from the
@@ -152,10 +156,10 @@ def _wrap_beneath_decorators(method: Callable[..., Any], options: dict[str, Any]
     """
     outer = method
     while not getattr(outer, "_lifespan_wrapped", False):
-        inner = getattr(outer, "__wrapped__", None)
+        inner: Callable[..., Any] | None = getattr(outer, "__wrapped__", None)
         cells = getattr(outer, "__closure__", None) or ()
-        holder = next((cell for cell in cells if inner is not None and cell.cell_contents is inner), None)
-        if holder is None:
+        holder = next((cell for cell in cells if cell.cell_contents is inner), None)
+        if inner is None or holder is None:
             break
         if not hasattr(inner, "__wrapped__"):
             holder.cell_contents = _wrap_method(inner, options)

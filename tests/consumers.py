@@ -18,4 +18,6 @@ class StateConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
             }
         )
         await self.close()
+
+
 # --8<-- [end:consumer]

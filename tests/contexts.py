@@ -87,13 +87,23 @@ async def uses_state(state: Any) -> AsyncIterator[dict[str, str]]:
     record("exit uses_state")
 
 
+class Ticks(list[int]):
+    """The ticker's ticks, and an event for tests to await instead of polling."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.three = asyncio.Event()
+
+
 @asynccontextmanager
 async def with_task_group() -> AsyncIterator[dict[str, Any]]:
-    ticks: list[int] = []
+    ticks = Ticks()
 
     async def ticker() -> None:
         while True:
             ticks.append(len(ticks))
+            if len(ticks) == 3:
+                ticks.three.set()
             await anyio.sleep(0.01)
 
     async with anyio.create_task_group() as group:

@@ -1,3 +1,3 @@
-from tests.server_settings import *  # noqa: F403
+from tests.server_settings import *
 
 LIFESPAN_LAZY_STARTUP = True

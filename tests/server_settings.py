@@ -1,6 +1,6 @@
 """Settings for the tests that run a real server process."""
 
-from tests.settings import *  # noqa: F403
+from tests.settings import *
 
 LIFESPAN_CONTEXTS = [
     "tests.contexts.alpha",

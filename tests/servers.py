@@ -101,7 +101,9 @@ class ServerProcess:
                 if self._done_reading:
                     raise AssertionError(f"exited before logging {pattern!r}:\n{''.join(self.lines)}")
                 if not self._changed.wait(timeout):
-                    raise AssertionError(f"no line matched {pattern!r} in {timeout} s:\n{''.join(self.lines)}")
+                    raise AssertionError(
+                        f"no line matched {pattern!r} in {timeout} s:\n{''.join(self.lines)}"
+                    )
 
     def wait_for_exit(self, timeout: float = 30) -> int:
         assert self.process is not None
@@ -164,8 +166,17 @@ def assert_one_lifecycle(seen: list[str]) -> None:
     """tests.server_settings' contexts, entered once in order and exited once in reverse."""
     sync = next(e for e in seen if e.startswith("enter sync")).removeprefix("enter sync in ")
     assert seen[0] == "enter alpha", seen
-    assert {e.split()[1] for e in seen[1:4]} == SLOW_GROUP and all(e.startswith("enter") for e in seen[1:4]), seen
-    assert seen[4:8] == [f"enter sync in {sync}", "enter resource", "exit resource", f"exit sync in {sync}"], seen
-    assert {e.split()[1] for e in seen[8:11]} == SLOW_GROUP and all(e.startswith("exit") for e in seen[8:11]), seen
+    assert {e.split()[1] for e in seen[1:4]} == SLOW_GROUP and all(
+        e.startswith("enter") for e in seen[1:4]
+    ), seen
+    assert seen[4:8] == [
+        f"enter sync in {sync}",
+        "enter resource",
+        "exit resource",
+        f"exit sync in {sync}",
+    ], seen
+    assert {e.split()[1] for e in seen[8:11]} == SLOW_GROUP and all(
+        e.startswith("exit") for e in seen[8:11]
+    ), seen
     assert "exit with_task_group after some ticks" in seen[8:11], seen
     assert seen[11:] == ["exit alpha"], seen

@@ -20,7 +20,9 @@ def check_ids(**settings: Any) -> list[str]:
 
 def test_a_valid_configuration_has_no_errors() -> None:
     setting = ["tests.contexts.alpha", (contexts.beta, contexts.gamma)]
-    assert check_ids(LIFESPAN_CONTEXTS=setting, LIFESPAN_STARTUP_TIMEOUT=5, LIFESPAN_SHUTDOWN_TIMEOUT=0.5) == []
+    assert (
+        check_ids(LIFESPAN_CONTEXTS=setting, LIFESPAN_STARTUP_TIMEOUT=5, LIFESPAN_SHUTDOWN_TIMEOUT=0.5) == []
+    )
 
 
 @pytest.mark.parametrize(
@@ -41,7 +43,9 @@ def test_each_lifespan_contexts_problem_has_its_own_check_id(setting: Any, check
 
 
 @pytest.mark.parametrize("value", [0, -1, "5", True, [5]])
-@pytest.mark.parametrize(("name", "check_id"), [("LIFESPAN_STARTUP_TIMEOUT", "E009"), ("LIFESPAN_SHUTDOWN_TIMEOUT", "E010")])
+@pytest.mark.parametrize(
+    ("name", "check_id"), [("LIFESPAN_STARTUP_TIMEOUT", "E009"), ("LIFESPAN_SHUTDOWN_TIMEOUT", "E010")]
+)
 def test_timeouts_must_be_positive_numbers_or_none(name: str, check_id: str, value: Any) -> None:
     assert check_ids(**{name: value}) == [f"django_lifespan_ctx.{check_id}"]
 
@@ -53,7 +57,7 @@ def test_registered_contexts_are_checked_too() -> None:
     assert isinstance(error, Error)
     assert error.msg == (
         "register_context() 'tests.contexts.not_there' could not be imported: "
-        "Module \"tests.contexts\" does not define a \"not_there\" attribute/class"
+        'Module "tests.contexts" does not define a "not_there" attribute/class'
     )
 
 
@@ -62,7 +66,10 @@ def test_manage_py_check_fails_and_names_the_entry() -> None:
     with pytest.raises(SystemCheckError) as info:
         call_command("check")
     message = str(info.value)
-    assert "(django_lifespan_ctx.E003) LIFESPAN_CONTEXTS[1] 'tests.contexts.nope' could not be imported" in message
+    assert (
+        "(django_lifespan_ctx.E003) LIFESPAN_CONTEXTS[1] 'tests.contexts.nope' could not be imported"
+        in message
+    )
     assert "HINT: Check the dotted path" in message
 
 

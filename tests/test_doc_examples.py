@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -50,5 +49,3 @@ from contextlib import contextmanager  # noqa: E402
 @contextmanager
 def catalogue_of_two():  # type: ignore[no-untyped-def]
     yield {"catalogue": [{"id": 1}, {"id": 2}]}
-
-

@@ -33,7 +33,9 @@ def test_every_python_block_in_the_docs_is_included_from_a_file_the_tests_run() 
     for page in DOCS.glob("*.md"):
         for _, body in block.findall(page.read_text()):
             lines = [line.strip() for line in body.strip().splitlines()]
-            assert len(lines) == 1 and lines[0].startswith('--8<-- "'), f"{page.name}: inline code {lines[:2]}"
+            assert len(lines) == 1 and lines[0].startswith('--8<-- "'), (
+                f"{page.name}: inline code {lines[:2]}"
+            )
             path = lines[0].split('"')[1].split(":")[0]
             assert (DOCS.parent / path).is_file(), f"{page.name}: {path} does not exist"
 

@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any, Union
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -16,13 +16,17 @@ from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from tests.asgi_driver import LifespanConversation
 from tests.contexts import EVENTS, record
 
-Expected = list[Union[str, set[str]]]
+Expected = list[str | set[str]]
 STARTUP_TIMEOUT = 0.3
 SHUTDOWN_TIMEOUT = 0.3
 
 
-def grid_context(name: str, *, fail: str | None = None, slow: bool = False) -> Any:
+def grid_context(
+    name: str, *, fail: str | None = None, slow: bool = False, hanging: asyncio.Event | None = None
+) -> Any:
     async def hang() -> None:
+        if hanging is not None:
+            hanging.set()
         try:
             await asyncio.Event().wait()
         except asyncio.CancelledError:
@@ -88,13 +92,27 @@ ENTER_FAILS: dict[str, Expected] = {
     "first": ["enter first"],
     "middle": ["enter first", "enter middle", "exit first"],
     # gb is still entering when gc fails: it is cancelled, while ga, already in, is exited.
-    "gc": ["enter first", "enter middle", {"enter ga", "enter gb", "enter gc"}, {"exit ga", "cancel gb"}, "exit middle", "exit first"],
+    "gc": [
+        "enter first",
+        "enter middle",
+        {"enter ga", "enter gb", "enter gc"},
+        {"exit ga", "cancel gb"},
+        "exit middle",
+        "exit first",
+    ],
     "last": [*ALL_ENTERED, *ALL_EXITED[1:]],
 }
 ENTER_HANGS: dict[str, Expected] = {
     "first": ["enter first", "cancel first"],
     "middle": ["enter first", "enter middle", "cancel middle", "exit first"],
-    "gc": ["enter first", "enter middle", {"enter ga", "enter gb", "enter gc"}, {"exit ga", "exit gb", "cancel gc"}, "exit middle", "exit first"],
+    "gc": [
+        "enter first",
+        "enter middle",
+        {"enter ga", "enter gb", "enter gc"},
+        {"exit ga", "exit gb", "cancel gc"},
+        "exit middle",
+        "exit first",
+    ],
     "last": [*ALL_ENTERED, "cancel last", *ALL_EXITED[1:]],
 }
 
@@ -152,22 +170,28 @@ async def test_a_context_that_raises_on_exit(where: str, caplog: pytest.LogCaptu
 
 @pytest.mark.parametrize("where", WHERE)
 async def test_a_context_that_hangs_on_enter_past_the_startup_timeout(where: str) -> None:
-    conversation = await run_lifespan(plan_failing_at(where, "hang on enter"), LIFESPAN_STARTUP_TIMEOUT=STARTUP_TIMEOUT)
+    conversation = await run_lifespan(
+        plan_failing_at(where, "hang on enter"), LIFESPAN_STARTUP_TIMEOUT=STARTUP_TIMEOUT
+    )
     assert chunk(EVENTS, ENTER_HANGS[where]) == ENTER_HANGS[where]
     assert sent_types(conversation) == ["lifespan.startup.failed"]
-    assert conversation.sent[0]["message"].startswith(
-        f"Lifespan startup failed while LIFESPAN_STARTUP_TIMEOUT (0.3 s) expired while entering 'grid.{where}'"
+    assert conversation.sent[0]["message"] == (
+        f"Lifespan startup failed while entering 'grid.{where}', "
+        "when LIFESPAN_STARTUP_TIMEOUT (0.3 s) expired: TimeoutError"
     )
 
 
 @pytest.mark.parametrize("where", WHERE)
 async def test_a_context_that_hangs_on_exit_past_the_shutdown_timeout(where: str) -> None:
-    conversation = await run_lifespan(plan_failing_at(where, "hang on exit"), LIFESPAN_SHUTDOWN_TIMEOUT=SHUTDOWN_TIMEOUT)
+    conversation = await run_lifespan(
+        plan_failing_at(where, "hang on exit"), LIFESPAN_SHUTDOWN_TIMEOUT=SHUTDOWN_TIMEOUT
+    )
     expected = with_cancel_after_exit(where)
     assert chunk(EVENTS, expected) == expected  # The contexts after it are still exited.
     assert sent_types(conversation) == ["lifespan.startup.complete", "lifespan.shutdown.failed"]
-    assert conversation.sent[1]["message"].startswith(
-        f"Lifespan shutdown failed: LIFESPAN_SHUTDOWN_TIMEOUT (0.3 s) expired while exiting 'grid.{where}'"
+    assert conversation.sent[1]["message"] == (
+        f"Lifespan shutdown failed: exiting 'grid.{where}', "
+        "when LIFESPAN_SHUTDOWN_TIMEOUT (0.3 s) expired: TimeoutError"
     )
 
 
@@ -180,7 +204,10 @@ async def test_a_failing_startup_receiver_fails_startup_and_exits_every_context(
     conversation = await run_lifespan(plan_failing_at("nowhere", None))
     assert chunk(EVENTS, [*ALL_ENTERED, *ALL_EXITED]) == [*ALL_ENTERED, *ALL_EXITED]
     assert sent_types(conversation) == ["lifespan.startup.failed"]
-    assert "running asgi_startup receiver 'tests.test_failures.test_a_failing_startup_receiver" in conversation.sent[0]["message"]
+    assert (
+        "running asgi_startup receiver 'tests.test_failures.test_a_failing_startup_receiver"
+        in conversation.sent[0]["message"]
+    )
     assert "ValueError: receiver broke" in conversation.sent[0]["message"]
 
 
@@ -208,7 +235,10 @@ async def test_a_timed_out_startup_receiver_is_named() -> None:
     asgi_startup.connect(slow_receiver)
     conversation = await run_lifespan([grid_context("only")], LIFESPAN_STARTUP_TIMEOUT=STARTUP_TIMEOUT)
     assert EVENTS == ["enter only", "exit only"]
-    assert "LIFESPAN_STARTUP_TIMEOUT (0.3 s) expired while sending asgi_startup" in conversation.sent[0]["message"]
+    assert (
+        "while sending asgi_startup, when LIFESPAN_STARTUP_TIMEOUT (0.3 s) expired"
+        in conversation.sent[0]["message"]
+    )
 
 
 async def test_a_timeout_error_raised_by_a_context_is_not_mistaken_for_ours() -> None:
@@ -224,19 +254,22 @@ async def test_a_timeout_error_raised_by_a_context_is_not_mistaken_for_ours() ->
 
 
 async def test_a_server_that_cancels_startup_gets_everything_exited() -> None:
-    with override_settings(LIFESPAN_CONTEXTS=plan_failing_at("middle", "hang on enter")):
+    hanging = asyncio.Event()
+    plan = [grid_context("first"), grid_context("middle", fail="hang on enter", hanging=hanging)]
+    with override_settings(LIFESPAN_CONTEXTS=[*plan, grid_context("last")]):
         conversation = LifespanConversation(get_asgi_application(), state={})
         conversation.task = asyncio.create_task(
             conversation.app(conversation.scope, conversation.inbox.get, conversation._send)
         )
         await conversation.inbox.put({"type": "lifespan.startup"})
-        while "enter middle" not in EVENTS:
-            await asyncio.sleep(0)
+        await asyncio.wait_for(hanging.wait(), timeout=10)
         conversation.task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await conversation.task
     assert EVENTS == ["enter first", "enter middle", "cancel middle", "exit first"]
-    assert conversation.sent == [{"type": "lifespan.startup.failed", "message": "Lifespan startup was cancelled."}]
+    assert conversation.sent == [
+        {"type": "lifespan.startup.failed", "message": "Lifespan startup was cancelled."}
+    ]
 
 
 async def test_a_server_that_cancels_instead_of_sending_shutdown_gets_everything_exited() -> None:
@@ -250,7 +283,9 @@ async def test_a_server_that_cancels_instead_of_sending_shutdown_gets_everything
     assert chunk(EVENTS, [*ALL_ENTERED, *ALL_EXITED]) == [*ALL_ENTERED, *ALL_EXITED]
 
 
-async def test_a_second_startup_message_is_logged_as_a_server_bug_and_ignored(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_second_startup_message_is_logged_as_a_server_bug_and_ignored(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     with override_settings(LIFESPAN_CONTEXTS=[grid_context("only")]):
         conversation = LifespanConversation(get_asgi_application(), state={})
         await conversation.startup()
@@ -270,16 +305,25 @@ async def test_an_unexpected_first_message_is_a_clear_error() -> None:
         await conversation.task
 
 
-async def test_each_phase_logs_its_total_time_and_each_context_its_own(caplog: pytest.LogCaptureFixture) -> None:
+async def test_each_phase_logs_its_total_time_and_each_context_its_own(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     caplog.set_level(logging.DEBUG, logger="django_lifespan_ctx")
     await run_lifespan([grid_context("one"), (grid_context("two"), grid_context("three"))])
     lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "django_lifespan_ctx"]
     info = [message for level, message in lines if level == "INFO"]
     assert len(info) == 2
-    assert info[0].startswith("Lifespan startup complete in ") and "3 context(s), state keys: one, two, three" in info[0]
-    assert info[1].startswith("Lifespan shutdown complete in ") and info[1].endswith("3 context(s), 0 error(s)")
+    assert (
+        info[0].startswith("Lifespan startup complete in ")
+        and "3 context(s), state keys: one, two, three" in info[0]
+    )
+    assert info[1].startswith("Lifespan shutdown complete in ") and info[1].endswith(
+        "3 context(s), 0 error(s)"
+    )
     debug = sorted(message.split(" in ")[0] for level, message in lines if level == "DEBUG")
-    assert debug == sorted(f"{verb} 'grid.{name}'" for verb in ("Entered", "Exited") for name in ("one", "two", "three"))
+    assert debug == sorted(
+        f"{verb} 'grid.{name}'" for verb in ("Entered", "Exited") for name in ("one", "two", "three")
+    )
 
 
 async def test_a_server_that_cancels_every_task_before_shutdown_still_gets_ordered_exits() -> None:

@@ -49,7 +49,7 @@ async def test_each_context_is_exited_by_the_task_that_entered_it(app: Any) -> N
     await conversation.shutdown()
     assert conversation.task is not None
     lifespan_task = id(conversation.task)
-    assert contexts.TASKS == {"alpha": [lifespan_task] * 2, "beta": [lifespan_task] * 2}
+    assert {"alpha": [lifespan_task] * 2, "beta": [lifespan_task] * 2} == contexts.TASKS
 
 
 @pytest.mark.parametrize("path", ["/state/", "/sync-state/"])
@@ -87,10 +87,14 @@ async def test_writes_stay_within_their_request(app: Any, server_gives_state: bo
 
     _, first = await get(app, "/write/", state=request_state())
     _, second = await get(app, "/write/", state=request_state())
-    assert first == second == {
-        "before": ["alpha"],
-        "after": ["alpha", "written_attribute", "written_item"],
-    }
+    assert (
+        first
+        == second
+        == {
+            "before": ["alpha"],
+            "after": ["alpha", "written_attribute", "written_item"],
+        }
+    )
     assert list(server_state if server_state is not None else app.lifespan_state) == ["alpha"]
     await conversation.shutdown()
 
@@ -153,9 +157,8 @@ async def test_an_anyio_task_group_inside_a_context_runs_and_closes(app: Any, se
     with override_settings(LIFESPAN_CONTEXTS=setting):
         server_state: dict[str, Any] = {}
         conversation = await started(app, server_state)
-        ticks = server_state["ticks"]
-        while len(ticks) < 3:  # The task group's child runs while we serve.
-            await asyncio.sleep(0.01)
+        # The task group's child runs while we serve.
+        await asyncio.wait_for(server_state["ticks"].three.wait(), timeout=10)
         assert await conversation.shutdown() == SHUT_DOWN
     assert "exit with_task_group after some ticks" in contexts.EVENTS
 

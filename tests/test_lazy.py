@@ -31,7 +31,9 @@ async def test_by_default_the_first_request_warns_once_and_missing_keys_name_the
     assert contexts.EVENTS == []
 
 
-async def test_a_server_that_sends_lifespan_events_never_sees_the_warning(caplog: pytest.LogCaptureFixture) -> None:
+async def test_a_server_that_sends_lifespan_events_never_sees_the_warning(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     app = get_asgi_application()
     conversation = LifespanConversation(app, state=None)
     await conversation.startup()
@@ -67,9 +69,9 @@ async def test_lazy_contexts_are_exited_when_the_loop_cancels_leftover_tasks() -
 @override_settings(LIFESPAN_LAZY_STARTUP=True)
 async def test_a_failed_lazy_startup_fails_the_request_and_the_next_request_retries() -> None:
     app = get_asgi_application()
-    with override_settings(LIFESPAN_CONTEXTS=[contexts.alpha, contexts.fails_on_enter]):
-        with pytest.raises(LifespanStartupError, match="entering 'tests.contexts.fails_on_enter'"):
-            await get(app, "/state/")
+    failing = override_settings(LIFESPAN_CONTEXTS=[contexts.alpha, contexts.fails_on_enter])
+    with failing, pytest.raises(LifespanStartupError, match="entering 'tests.contexts.fails_on_enter'"):
+        await get(app, "/state/")
     assert contexts.EVENTS == ["enter alpha", "enter fails_on_enter", "exit alpha"]
     with override_settings(LIFESPAN_CONTEXTS=[contexts.beta]):
         status, body = await get(app, "/state/")

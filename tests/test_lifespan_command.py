@@ -23,7 +23,9 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-@override_settings(LIFESPAN_CONTEXTS=["tests.contexts.alpha", ("tests.contexts.beta", contexts.yields_nothing)])
+@override_settings(
+    LIFESPAN_CONTEXTS=["tests.contexts.alpha", ("tests.contexts.beta", contexts.yields_nothing)]
+)
 def test_it_runs_startup_and_shutdown_once_and_reports_each_context() -> None:
     async def receiver(**kwargs: Any) -> None:
         contexts.record("startup signal")
@@ -45,21 +47,27 @@ def test_it_runs_startup_and_shutdown_once_and_reports_each_context() -> None:
 
 @override_settings(LIFESPAN_CONTEXTS=[contexts.alpha, contexts.fails_on_enter, contexts.beta])
 def test_a_startup_failure_exits_non_zero_naming_it() -> None:
-    with pytest.raises(CommandError, match="while entering 'tests.contexts.fails_on_enter': RuntimeError: boom on enter"):
+    with pytest.raises(
+        CommandError, match="while entering 'tests.contexts.fails_on_enter': RuntimeError: boom on enter"
+    ):
         run()
     assert contexts.EVENTS == ["enter alpha", "enter fails_on_enter", "exit alpha"]
 
 
 @override_settings(LIFESPAN_CONTEXTS=[contexts.alpha, contexts.fails_on_exit])
 def test_a_shutdown_failure_exits_non_zero_naming_it() -> None:
-    with pytest.raises(CommandError, match="exiting 'tests.contexts.fails_on_exit': RuntimeError: boom on exit"):
+    with pytest.raises(
+        CommandError, match="exiting 'tests.contexts.fails_on_exit': RuntimeError: boom on exit"
+    ):
         run()
     assert contexts.EVENTS[-1] == "exit alpha"
 
 
 @override_settings(LIFESPAN_CONTEXTS=["tests.contexts.nope"])
 def test_a_configuration_error_exits_non_zero_naming_the_entry() -> None:
-    with pytest.raises(CommandError, match=r"LIFESPAN_CONTEXTS\[0\] 'tests.contexts.nope' could not be imported"):
+    with pytest.raises(
+        CommandError, match=r"LIFESPAN_CONTEXTS\[0\] 'tests.contexts.nope' could not be imported"
+    ):
         run()
 
 
@@ -89,4 +97,7 @@ def test_from_the_shell_it_is_a_deploy_smoke_test() -> None:
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "not reached" in result.stdout
-    assert "CommandError: Lifespan startup failed while entering 'tests.contexts.fails_on_enter'" in result.stderr
+    assert (
+        "CommandError: Lifespan startup failed while entering 'tests.contexts.fails_on_enter'"
+        in result.stderr
+    )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -58,3 +59,31 @@ async def test_entering_and_exiting_from_different_tasks_is_safe() -> None:
     assert "ticks" in state
     await asyncio.create_task(manager.__aexit__(None, None, None))
     assert contexts.EVENTS[-1] == "exit with_task_group after some ticks"
+
+
+async def async_def_factory() -> dict[str, int]:
+    return {"a": 1}
+
+
+def bare_generator() -> Iterator[dict[str, int]]:
+    yield {"a": 1}
+
+
+def returns_a_value() -> int:
+    return 42
+
+
+@pytest.mark.parametrize(
+    ("factory", "fix"),
+    [
+        (async_def_factory, "it is an async function: decorate it with @contextlib.asynccontextmanager"),
+        (bare_generator, "decorate the generator with @contextlib.contextmanager"),
+        (returns_a_value, "return an object with __aenter__/__aexit__ (or __enter__/__exit__)"),
+    ],
+)
+async def test_a_factory_that_makes_no_context_manager_is_told_how_to_fix_it(factory: Any, fix: str) -> None:
+    # No "coroutine was never awaited" warning either: warnings are errors here.
+    with pytest.raises(LifespanStartupError) as info:
+        async with lifespan(contexts=[factory]):
+            pass  # pragma: no cover
+    assert str(info.value).endswith(f"not a context manager: {fix}.")

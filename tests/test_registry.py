@@ -87,9 +87,9 @@ def test_each_kind_of_bad_entry_has_its_own_problem_id(setting: Any, problem_id:
 
 
 def test_problems_name_the_entry_and_the_fix() -> None:
-    with override_settings(LIFESPAN_CONTEXTS=["tests.contexts.alpha", "tests.contexts.nope"]):
-        with pytest.raises(PlanError) as info:
-            build_plan()
+    setting = override_settings(LIFESPAN_CONTEXTS=["tests.contexts.alpha", "tests.contexts.nope"])
+    with setting, pytest.raises(PlanError) as info:
+        build_plan()
     message = str(info.value)
     assert "LIFESPAN_CONTEXTS[1] 'tests.contexts.nope' could not be imported" in message
     assert "Check the dotted path" in message

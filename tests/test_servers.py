@@ -40,7 +40,9 @@ def assert_serves_the_state(server: ServerProcess, requests: int = 6) -> list[di
     # waits (uvicorn issue 1116), with any app; Ctrl+C reaches the workers too.
     ids=["SIGTERM to the master", "Ctrl+C to the process group"],
 )
-def test_gunicorn_with_two_uvicorn_workers_runs_one_lifespan_per_worker(stop_with: int, whole_group: bool) -> None:
+def test_gunicorn_with_two_uvicorn_workers_runs_one_lifespan_per_worker(
+    stop_with: int, whole_group: bool
+) -> None:
     argv = ["gunicorn", APP, "-k", "uvicorn_worker.UvicornWorker", "-w", "2", "-b", "127.0.0.1:{port}"]
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Lifespan startup complete", count=2)
@@ -124,7 +126,16 @@ def test_daphne_with_lazy_startup_and_a_channels_consumer() -> None:
 
 
 def test_channels_under_uvicorn_http_and_websocket_share_the_state() -> None:
-    argv = ["uvicorn", "tests.channels_asgi:application", "--host", "127.0.0.1", "--port", "{port}", "--lifespan", "on"]
+    argv = [
+        "uvicorn",
+        "tests.channels_asgi:application",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "{port}",
+        "--lifespan",
+        "on",
+    ]
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Uvicorn running on")
         (http,) = assert_serves_the_state(server, requests=1)

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from django.test import override_settings
 
 from django_lifespan_ctx import State
@@ -11,7 +10,6 @@ from django_lifespan_ctx.handler import LifespanASGIHandler
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from tests import contexts
 from tests.asgi_driver import LifespanConversation, get
-
 
 
 def sync_receiver(sender: Any, *, scope: Any, state: State, **kwargs: Any) -> None:

@@ -66,7 +66,9 @@ async def test_signals_run_in_the_helpers_in_server_order() -> None:
 
 
 async def test_a_context_that_fails_to_start_fails_the_test_with_the_message() -> None:
-    with pytest.raises(LifespanStartupError, match="entering 'tests.contexts.fails_on_enter': RuntimeError: boom on enter"):
+    with pytest.raises(
+        LifespanStartupError, match="entering 'tests.contexts.fails_on_enter': RuntimeError: boom on enter"
+    ):
         async with lifespan_for_test(contexts=[contexts.alpha, contexts.fails_on_enter]):
             pass  # pragma: no cover
     assert contexts.EVENTS == ["enter alpha", "enter fails_on_enter", "exit alpha"]

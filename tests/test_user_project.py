@@ -7,9 +7,9 @@ settings module, real runners in subprocesses.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
-import shutil
 from pathlib import Path
 
 import pytest
@@ -50,7 +50,9 @@ def test_django_runner_style_passes_with_real_contexts_and_replacements(project:
 
 
 def test_a_broken_context_fails_pytest_with_the_message(project: Path) -> None:
-    result = run(project, "-m", "pytest", "-p", "no:cacheprovider", "test_books.py", "-k", "real_contexts", broken=True)
+    result = run(
+        project, "-m", "pytest", "-p", "no:cacheprovider", "test_books.py", "-k", "real_contexts", broken=True
+    )
     assert result.returncode == 1, result.stdout
     assert (
         "LifespanStartupError: Lifespan startup failed while entering "

@@ -9,7 +9,9 @@ import pytest
 from tests.servers import REPO, SERVED_KEYS, ServerProcess, assert_one_lifecycle, events
 
 
-def uvicorn(app: str, *, lifespan: str, settings: str = "tests.server_settings", **kw: object) -> ServerProcess:
+def uvicorn(
+    app: str, *, lifespan: str, settings: str = "tests.server_settings", **kw: object
+) -> ServerProcess:
     argv = ["uvicorn", app, "--host", "127.0.0.1", "--port", "{port}", "--lifespan", lifespan]
     return ServerProcess(argv, settings=settings, **kw)  # type: ignore[arg-type]
 
@@ -32,7 +34,11 @@ def test_contexts_order_state_isolation_and_groups_under_uvicorn(mode: str) -> N
     # One shared resource, open while serving, seen by every request.
     assert first["ids"]["resource"] == again["ids"]["resource"] == sync["ids"]["resource"]
     assert first["values"]["resource"] == "<Resource closed=False>"
-    assert writes[0] == writes[1] == {"before": keys, "after": sorted([*keys, "written_attribute", "written_item"])}
+    assert (
+        writes[0]
+        == writes[1]
+        == {"before": keys, "after": sorted([*keys, "written_attribute", "written_item"])}
+    )
 
     assert_one_lifecycle(events(output))
     # Three members that each sleep 0.3 s: one after another would take 0.6 s or more.
@@ -71,7 +77,10 @@ def test_a_startup_failure_stops_uvicorn_naming_the_context(mode: str) -> None:
     output = server.output
     assert code != 0, output
     assert "Uvicorn running on" not in output
-    assert "Lifespan startup failed while entering 'tests.contexts.fails_on_enter': RuntimeError: boom on enter" in output
+    assert (
+        "Lifespan startup failed while entering 'tests.contexts.fails_on_enter': RuntimeError: boom on enter"
+        in output
+    )
     assert "Application startup failed. Exiting." in output
     # The context entered before the failing one was exited; the one after never started.
     assert events(output) == ["enter alpha", "enter fails_on_enter", "exit alpha"]

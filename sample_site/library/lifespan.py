@@ -18,14 +18,18 @@ def catalogue() -> Iterator[dict[str, list[dict[str, object]]]]:
     # A sync context manager: entered and exited off the event loop.
     with open(Path(__file__).parent / "data" / "books.json") as file:
         yield {"catalogue": json.load(file)}
+
+
 # --8<-- [end:catalogue]
 
 
 # --8<-- [start:httpx_client]
 @asynccontextmanager
-async def httpx_client():
+async def httpx_client() -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     async with httpx.AsyncClient() as client:
         yield {"httpx_client": client}
+
+
 # --8<-- [end:httpx_client]
 
 
@@ -42,4 +46,6 @@ async def cover_cache() -> AsyncIterator[dict[str, dict[int, str]]]:
 async def books_api(state: LibraryState) -> AsyncIterator[dict[str, BooksAPI]]:
     # One positional parameter: it gets the state the entries before it yielded.
     yield {"books_api": BooksAPI(state.httpx_client, settings.BOOKS_API_URL)}
+
+
 # --8<-- [end:books_api]

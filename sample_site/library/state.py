@@ -19,4 +19,6 @@ class LibraryState(Protocol):
 def library_state(request: HttpRequest) -> LibraryState:
     """request.state, typed: mypy checks every attribute views read."""
     return cast(LibraryState, request.state)  # type: ignore[attr-defined]
+
+
 # --8<-- [end:state_protocol]

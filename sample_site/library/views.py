@@ -21,6 +21,8 @@ async def book(request: HttpRequest, book_id: int) -> HttpResponse:
         raise Http404("No such book") from None
     state.cover_cache.setdefault(book_id, f"cover-{book_id}.png")
     return render(request, "library/book.html", {"book": found, "cover": state.cover_cache[book_id]})
+
+
 # --8<-- [end:book_view]
 
 

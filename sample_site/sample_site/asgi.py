@@ -2,6 +2,6 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sample_site.settings")
 
-from django_lifespan_ctx.asgi import get_asgi_application  # noqa: E402
+from django_lifespan_ctx.asgi import get_asgi_application
 
 application = get_asgi_application()

@@ -1,5 +1,4 @@
 from django.urls import include, path
-
 from signals_demo.views import client_status
 
 urlpatterns = [

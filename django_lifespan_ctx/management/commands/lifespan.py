@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -9,17 +10,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from ...exceptions import LifespanStartupError
 from ...handler import LifespanASGIHandler
 from ...registry import Group, Plan, build_plan
-from ...runner import ContextReport, Runner
+from ...runner import ContextReport, Runner, lifespan_scope
 
 
 def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:.1f} ms"
 
 
-def _table(rows: list[tuple[str, ...]]) -> str:
+def _table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
     )
 
 
@@ -28,7 +29,7 @@ class Command(BaseCommand):
         "Start and stop the lifespan contexts once, as an ASGI server would, and report "
         "each context's timings and state keys. Exits non-zero if anything fails."
     )
-    requires_system_checks: list[str] = []  # The run itself reports configuration errors.
+    requires_system_checks = ()  # The run itself reports configuration errors.
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Startup and shutdown succeeded ({len(reports)} contexts)."))
 
     async def _run(self, plan: Plan) -> tuple[list[ContextReport], str]:
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+        scope = lifespan_scope()
         # Sent as the handler class, as under a server, so receivers filtered by sender run too.
         runner = Runner(plan, sender=LifespanASGIHandler, scope=scope, state=scope["state"])
         try:
@@ -70,7 +71,7 @@ class Command(BaseCommand):
         for number, step in enumerate(plan, start=1):
             if isinstance(step, Group):
                 rows.append((f"{number}", f"group of {len(step.members)}, entered together:", step.origin))
-                for letter, member in zip("abcdefghijklmnopqrstuvwxyz", step.members):
+                for letter, member in zip("abcdefghijklmnopqrstuvwxyz", step.members, strict=False):
                     rows.append((f"{number}{letter}", f"  {member.name}", member.origin))
             else:
                 rows.append((f"{number}", step.name, step.origin))

@@ -1,0 +1,34 @@
+"""The support matrix: every Python and Django pair we promise, run with the whole suite.
+
+Interpreters come from pyenv: PYENV_VERSION=3.11.7:3.12.1:3.13.0:3.10.13 makes
+python3.10 ... python3.13 resolve (.ci/run sets it).
+"""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+
+DJANGO = {"5.2": "Django>=5.2,<6.0", "6.0": "Django>=6.0,<6.1", "6.1": "Django>=6.1,<6.2"}
+# Django 6 needs Python 3.12 or newer.
+MATRIX = [
+    (python, django)
+    for python in ("3.10", "3.11", "3.12", "3.13")
+    for django in DJANGO
+    if django == "5.2" or python >= "3.12"
+]
+
+
+@nox.session(name="tests")
+@nox.parametrize(("python", "django"), MATRIX, ids=[f"py{p}-django{d}" for p, d in MATRIX])
+def tests(session: nox.Session, django: str) -> None:
+    session.install("-e", ".[dev]", DJANGO[django])
+    session.run(
+        "python", "-c", "import django, sys; print('Django', django.get_version(), 'on', sys.version)"
+    )
+    # The packaging test builds and installs once, in the main run (make test).
+    session.run(
+        "python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "not packaging", *session.posargs
+    )
