@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
+from .hosted import lifespan
 from .registry import register_context
-from .runner import lifespan
 from .state import State, state_from_scope
 
 __all__ = [

@@ -7,8 +7,9 @@ import sys
 from typing import Any
 
 from .exceptions import Failure
+from .hosted import HostedRunner, lifespan_scope
 from .registry import build_plan
-from .runner import HostedRunner, Runner, lifespan_scope
+from .runner import Runner
 
 
 class LazyLifespan:

@@ -14,7 +14,7 @@ from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 from django.test.client import AsyncClient, AsyncClientHandler, Client, ClientHandler
 
-from .runner import lifespan
+from .hosted import lifespan
 from .state import State
 
 __all__ = [

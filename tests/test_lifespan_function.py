@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -87,3 +88,19 @@ async def test_a_factory_that_makes_no_context_manager_is_told_how_to_fix_it(fac
         async with lifespan(contexts=[factory]):
             pass  # pragma: no cover
     assert str(info.value).endswith(f"not a context manager: {fix}.")
+
+
+class Halt(BaseException):
+    """Like KeyboardInterrupt or SystemExit, which asyncio would raise out of the test loop itself."""
+
+
+async def test_a_base_exception_during_startup_unwinds_and_is_passed_on() -> None:
+    @asynccontextmanager
+    async def halts() -> AsyncIterator[None]:
+        raise Halt
+        yield  # pragma: no cover
+
+    with pytest.raises(Halt):
+        async with lifespan(contexts=[contexts.alpha, halts]):
+            pass  # pragma: no cover
+    assert contexts.EVENTS == ["enter alpha", "exit alpha"]

@@ -9,8 +9,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ...exceptions import LifespanStartupError
 from ...handler import LifespanASGIHandler
+from ...hosted import lifespan_scope
 from ...registry import Group, Plan, build_plan
-from ...runner import ContextReport, Runner, lifespan_scope
+from ...runner import Runner
+from ...units import ContextReport
 
 
 def _ms(seconds: float | None) -> str:

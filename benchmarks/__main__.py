@@ -1,0 +1,34 @@
+"""python -m benchmarks: run every benchmark and print the figures."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
+
+import django
+
+django.setup()
+
+from . import end_to_end, lifespan_cost, memory, per_request  # noqa: E402
+
+
+def main() -> None:
+    chosen = sys.argv[1:] or ["per_request", "lifespan_cost", "end_to_end", "memory"]
+    modules = {
+        "per_request": per_request,
+        "lifespan_cost": lifespan_cost,
+        "end_to_end": end_to_end,
+        "memory": memory,
+    }
+    print(f"Python {platform.python_version()}, Django {django.get_version()}, {os.cpu_count()} cores\n")
+    for name in chosen:
+        started = time.perf_counter()
+        print(modules[name].run())
+        print(f"({time.perf_counter() - started:.0f} s)\n", flush=True)
+
+
+main()

@@ -1,0 +1,138 @@
+"""Startup and shutdown: framework cost per context, and a group of slow contexts."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from typing import Any
+
+from django_lifespan_ctx.hosted import lifespan_scope
+from django_lifespan_ctx.registry import build_plan
+from django_lifespan_ctx.runner import Runner
+
+from .driver import Lifespan, alternate, median, table
+
+NOOP_CONTEXTS = 200
+ROUNDS = 30
+SLEEPERS = 10
+SLEEP = 0.1
+
+
+def noop(index: int) -> Any:
+    @asynccontextmanager
+    async def context() -> AsyncIterator[None]:
+        yield None
+
+    context.__qualname__ = f"noop_{index}"
+    return context
+
+
+def sleeper(index: int) -> Any:
+    @asynccontextmanager
+    async def context() -> AsyncIterator[dict[str, int]]:
+        await asyncio.sleep(SLEEP)
+        yield {f"sleeper_{index}": index}
+        await asyncio.sleep(SLEEP)
+
+    context.__qualname__ = f"sleeper_{index}"
+    return context
+
+
+async def ours(plan: Any) -> tuple[float, float]:
+    scope = lifespan_scope()
+    runner = Runner(plan, sender=None, scope=scope, state=scope["state"])
+    started = time.perf_counter()
+    await runner.startup()
+    entered = time.perf_counter()
+    failures = await runner.shutdown()
+    assert not failures
+    return entered - started, time.perf_counter() - entered
+
+
+async def bare_exit_stack(factories: list[Any]) -> float:
+    # The floor: entering and exiting the same contexts with nothing around them.
+    started = time.perf_counter()
+    async with AsyncExitStack() as stack:
+        for factory in factories:
+            await stack.enter_async_context(factory())
+    return time.perf_counter() - started
+
+
+def per_context(loop: asyncio.AbstractEventLoop) -> str:
+    factories = [noop(i) for i in range(NOOP_CONTEXTS)]
+    plan = build_plan(factories)
+    results = alternate(
+        ROUNDS,
+        {
+            "django-lifespan-ctx": lambda: sum(loop.run_until_complete(ours(plan))),
+            "bare AsyncExitStack": lambda: loop.run_until_complete(bare_exit_stack(factories)),
+        },
+    )
+    ours_us = median(results["django-lifespan-ctx"]) / NOOP_CONTEXTS * 1e6
+    floor_us = median(results["bare AsyncExitStack"]) / NOOP_CONTEXTS * 1e6
+    rows = [
+        ("enter + exit, per context", "median µs"),
+        ("django-lifespan-ctx (all of it)", f"{ours_us:.2f}"),
+        ("bare AsyncExitStack (the contexts themselves)", f"{floor_us:.2f}"),
+        ("framework cost (the difference)", f"{ours_us - floor_us:.2f}"),
+    ]
+    return f"Startup + shutdown of {NOOP_CONTEXTS} no-op contexts, {ROUNDS} alternating rounds\n" + table(
+        rows
+    )
+
+
+async def theirs_group(factories: list[Any]) -> tuple[float, float]:
+    from django_asgi_lifespan.handler import LifespanASGIHandler as TheirHandler
+    from django_asgi_lifespan.register import register_lifespan_manager
+    from django_asgi_lifespan.signals import asgi_lifespan
+
+    saved = list(asgi_lifespan.receivers)
+    try:
+        for factory in factories:
+            register_lifespan_manager(context_manager=factory)
+        conversation = Lifespan(TheirHandler())
+        started = time.perf_counter()
+        assert (await conversation.startup())["type"] == "lifespan.startup.complete"
+        entered = time.perf_counter()
+        assert (await conversation.shutdown())["type"] == "lifespan.shutdown.complete"
+        return entered - started, time.perf_counter() - entered
+    finally:
+        asgi_lifespan.receivers[:] = saved
+        asgi_lifespan.sender_receivers_cache.clear()
+
+
+def group(loop: asyncio.AbstractEventLoop) -> str:
+    factories = [sleeper(i) for i in range(SLEEPERS)]
+    plan = build_plan([tuple(factories)])
+    candidates = {"django-lifespan-ctx (one group)": lambda: loop.run_until_complete(ours(plan))}
+    try:
+        import django_asgi_lifespan  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        candidates["django-asgi-lifespan"] = lambda: loop.run_until_complete(theirs_group(factories))
+    results: dict[str, list[tuple[float, float]]] = {name: [] for name in candidates}
+    for round_number in range(3):
+        for name in candidates if round_number % 2 == 0 else reversed(list(candidates)):
+            results[name].append(candidates[name]())  # type: ignore[arg-type]
+    rows = [("", "startup ms", "shutdown ms")]
+    for name, timings in results.items():
+        rows.append(
+            (
+                name,
+                f"{median([t[0] for t in timings]) * 1000:.1f}",
+                f"{median([t[1] for t in timings]) * 1000:.1f}",
+            )
+        )
+    title = f"{SLEEPERS} contexts that each sleep {SLEEP * 1000:.0f} ms on enter and on exit (median of 3)"
+    return title + "\n" + table(rows)
+
+
+def run() -> str:
+    loop = asyncio.new_event_loop()
+    try:
+        return per_context(loop) + "\n\n" + group(loop)
+    finally:
+        loop.close()

@@ -1,0 +1,72 @@
+"""Per-request cost: our handler against Django's own, and django-asgi-lifespan's."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import time
+from typing import Any
+
+from django.core.handlers.asgi import ASGIHandler
+from django.test import override_settings
+
+from django_lifespan_ctx.handler import LifespanASGIHandler
+
+from .driver import Lifespan, alternate, median, request, table
+
+ROUNDS = 30
+REQUESTS_PER_ROUND = 2000
+
+
+def build(loop: asyncio.AbstractEventLoop) -> tuple[dict[str, Any], dict[str, Any], list[Lifespan]]:
+    apps: dict[str, Any] = {"Django ASGIHandler": ASGIHandler()}
+    ours = LifespanASGIHandler()
+    ours_lifespan = Lifespan(ours)
+    assert loop.run_until_complete(ours_lifespan.startup())["type"] == "lifespan.startup.complete"
+    apps["django-lifespan-ctx"] = ours
+    try:
+        from django_asgi_lifespan.handler import LifespanASGIHandler as TheirHandler
+    except ImportError:
+        pass
+    else:
+        # Its request.state comes from a middleware: only its handler gets it.
+        with override_settings(MIDDLEWARE=["django_asgi_lifespan.middleware.LifespanStateMiddleware"]):
+            apps["django-asgi-lifespan"] = TheirHandler()
+    # Every handler gets the same per-request state, as a server would copy it.
+    return apps, ours_lifespan.state, [ours_lifespan]
+
+
+def run() -> str:
+    loop = asyncio.new_event_loop()
+    apps, state, lifespans = build(loop)
+    expected = {
+        name: loop.run_until_complete(request(app, "/read-state/", state)) for name, app in apps.items()
+    }
+    assert expected["django-lifespan-ctx"] == b"state", expected
+
+    def measure(app: Any) -> float:
+        async def burst() -> None:
+            for _ in range(REQUESTS_PER_ROUND):
+                await request(app, "/read-state/", state)
+
+        gc.collect()
+        started = time.perf_counter()
+        loop.run_until_complete(burst())
+        return (time.perf_counter() - started) / REQUESTS_PER_ROUND
+
+    for app in apps.values():  # Warm up every code path first.
+        measure(app)
+    results = alternate(ROUNDS, {name: (lambda app=app: measure(app)) for name, app in apps.items()})
+    for lifespan in lifespans:
+        loop.run_until_complete(lifespan.shutdown())
+    loop.close()
+
+    baseline = median(results["Django ASGIHandler"])
+    rows = [("handler (view reads request.state)", "median µs/request", "ratio to Django")]
+    for name, times in results.items():
+        rows.append((name, f"{median(times) * 1e6:.1f}", f"{median(times) / baseline:.3f}"))
+    header = (
+        f"Per-request cost, in-process through ASGI: {ROUNDS} alternating rounds "
+        f"of {REQUESTS_PER_ROUND} requests"
+    )
+    return header + "\n" + table(rows)

@@ -1,0 +1,9 @@
+SECRET_KEY = "benchmarks-only"
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+INSTALLED_APPS = ["django_lifespan_ctx"]
+ROOT_URLCONF = "benchmarks.urls"
+MIDDLEWARE: list[str] = []
+DATABASES: dict[str, object] = {}
+USE_TZ = True
+LIFESPAN_CONTEXTS = ["benchmarks.views.shared_client"]

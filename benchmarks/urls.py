@@ -1,0 +1,3 @@
+from benchmarks.views import urlpatterns
+
+__all__ = ["urlpatterns"]
