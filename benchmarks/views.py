@@ -20,7 +20,9 @@ async def shared_client() -> AsyncIterator[dict[str, Client]]:
 async def read_state(request: HttpRequest) -> HttpResponse:
     # The same view for every handler: plain Django has no request.state.
     state = getattr(request, "state", NO_STATE)
-    return HttpResponse(b"state" if "client" in state else b"no state")
+    body = b"state" if "client" in state else b"no state"
+    # A length, so servers need not chunk and the load generator reads one body.
+    return HttpResponse(body, headers={"Content-Length": str(len(body))})
 
 
 urlpatterns = [path("read-state/", read_state)]
