@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 from django_lifespan_ctx import checks, conf, registry
@@ -44,3 +47,19 @@ def test_every_page_is_in_the_navigation() -> None:
     nav = (DOCS.parent / "mkdocs.yml").read_text()
     for page in DOCS.glob("*.md"):
         assert f": {page.name}" in nav, page.name
+
+
+def test_the_command_page_shows_what_the_sample_site_really_lists() -> None:
+    page = (DOCS / "command.md").read_text()
+    shown = page.split("$ cd sample_site && python manage.py lifespan --list\n")[1].split("```")[0]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO")}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "lifespan", "--list"],
+        cwd=DOCS.parent / "sample_site",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert result.stdout == shown
