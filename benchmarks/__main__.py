@@ -13,13 +13,14 @@ import django
 
 django.setup()
 
-from . import end_to_end, lifespan_cost, memory, per_request  # noqa: E402
+from . import end_to_end, instructions, lifespan_cost, memory, per_request  # noqa: E402
 
 
 def main() -> None:
-    chosen = sys.argv[1:] or ["per_request", "lifespan_cost", "end_to_end", "memory"]
+    chosen = sys.argv[1:] or ["per_request", "instructions", "lifespan_cost", "end_to_end", "memory"]
     modules = {
         "per_request": per_request,
+        "instructions": instructions,
         "lifespan_cost": lifespan_cost,
         "end_to_end": end_to_end,
         "memory": memory,

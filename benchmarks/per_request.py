@@ -12,7 +12,7 @@ from django.test import override_settings
 
 from django_lifespan_ctx.handler import LifespanASGIHandler
 
-from .driver import Lifespan, alternate, median, request, table
+from .driver import Lifespan, alternate, median, quartiles, request, table
 
 ROUNDS = 30
 REQUESTS_PER_ROUND = 2000
@@ -61,10 +61,28 @@ def run() -> str:
         loop.run_until_complete(lifespan.shutdown())
     loop.close()
 
-    baseline = median(results["Django ASGIHandler"])
-    rows = [("handler (view reads request.state)", "median µs/request", "ratio to Django")]
+    django = results["Django ASGIHandler"]
+    baseline = median(django)
+    rows = [
+        (
+            "handler (view reads request.state)",
+            "median µs/request",
+            "ratio to Django",
+            "round-by-round ratio, middle half",
+        )
+    ]
     for name, times in results.items():
-        rows.append((name, f"{median(times) * 1e6:.1f}", f"{median(times) / baseline:.3f}"))
+        # Each round's ratio pairs runs made moments apart, so the spread of
+        # these shows how much of the median ratio is noise.
+        low, high = quartiles([ours / theirs for ours, theirs in zip(times, django, strict=True)])
+        rows.append(
+            (
+                name,
+                f"{median(times) * 1e6:.1f}",
+                f"{median(times) / baseline:.3f}",
+                f"{low:.3f} to {high:.3f}",
+            )
+        )
     header = (
         f"Per-request cost, in-process through ASGI: {ROUNDS} alternating rounds "
         f"of {REQUESTS_PER_ROUND} requests"
