@@ -1,8 +1,10 @@
-"""Per-request cost in CPU instructions, counted by valgrind: noise-free.
+"""Per-request cost in CPU instructions, counted by valgrind.
 
 Wall-clock ratios on a shared 2-core machine wander by a few per cent from round
-to round, more than the 1% the per-request target allows. Instruction counts do
-not: the same code on the same input executes the same instructions. Each handler
+to round, more than the 1% the per-request target allows. Instruction counts
+barely move: the same handler's count repeats within 0.1%, though set-up alone
+can shift counts between handlers by about 0.2% (memory layout, garbage
+collection timing; see docs/benchmarks.md). Each handler
 serves a few requests, then more, in separate processes under callgrind; the
 difference, divided by the extra requests, is its cost per request, free of
 start-up and set-up.
