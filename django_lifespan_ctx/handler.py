@@ -15,15 +15,16 @@ from asgiref.typing import (
     LifespanStartupFailedEvent,
 )
 from django.core.exceptions import ImproperlyConfigured
-from django.core.handlers.asgi import ASGIHandler, ASGIRequest
-from django.utils.functional import cached_property
+from django.core.handlers.asgi import ASGIHandler
 
 from .conf import conf
+from .current import request_scope
 from .exceptions import LifespanStartupError
 from .lazy import LazyLifespan
 from .registry import build_plan
 from .runner import Runner
-from .state import State, set_process_state
+from .request import LifespanASGIRequest
+from .state import set_process_state
 
 logger = logging.getLogger("django_lifespan_ctx")
 
@@ -33,13 +34,6 @@ NO_LIFESPAN_WARNING = (
     "server that sends them (uvicorn, hypercorn, granian, gunicorn's asgi worker), "
     "or set LIFESPAN_LAZY_STARTUP = True to enter the contexts on the first request."
 )
-
-
-class LifespanASGIRequest(ASGIRequest):
-    # Built on first use, so requests that never read the state pay nothing.
-    @cached_property
-    def state(self) -> State:
-        return State(self.scope.get("state", {}))
 
 
 class LifespanASGIHandler(ASGIHandler):
@@ -65,6 +59,7 @@ class LifespanASGIHandler(ASGIHandler):
         if "state" not in scope:
             # The ASGI spec's rule: each request gets a shallow copy.
             scope["state"] = self.lifespan_state.copy()
+        request_scope.set(scope)
         await super().__call__(scope, receive, send)
 
     async def _without_lifespan_events(self) -> None:

@@ -98,6 +98,15 @@ def set_process_state(state: dict[str, Any]) -> None:
     _process_state = state
 
 
+def state_for_scope(scope: Any) -> State:
+    """The State over a request scope's ``state`` dict.
+
+    The one place that wraps a scope's state: ``request.state`` and
+    ``current_state()`` both come through here.
+    """
+    return State(scope.get("state", {}))
+
+
 def state_from_scope(scope: MutableMapping[str, Any]) -> State:
     """The lifespan State for an ASGI scope, such as a Channels consumer's.
 
