@@ -13,7 +13,12 @@ LAZY_STARTUP_ID = "E011"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    _, problems = inspect_plan()
+    return settings_errors()
+
+
+def settings_errors(contexts: Any = None) -> list[CheckMessage]:
+    """The contexts' and settings' problems; ``contexts`` replaces the plan, as in lifespan()."""
+    _, problems = inspect_plan(contexts)
     errors: list[CheckMessage] = [
         Error(problem.message, hint=problem.hint, id=f"{PREFIX}.{problem.id}") for problem in problems
     ]

@@ -34,3 +34,16 @@ class LifespanShutdownError(Exception):
     def __init__(self, failures: list[Failure]) -> None:
         super().__init__("Lifespan shutdown failed: " + "; ".join(map(str, failures)))
         self.failures = failures
+
+
+def raise_for_shutdown(failures: list[Failure]) -> None:
+    """Raise what a failed shutdown means to Python code; nothing when it succeeded.
+
+    KeyboardInterrupt and SystemExit pass on as themselves, once every exit has run.
+    """
+    if not failures:
+        return
+    for failure in failures:
+        if not isinstance(failure.error, Exception):
+            raise failure.error
+    raise LifespanShutdownError(failures) from failures[0].error

@@ -14,16 +14,14 @@ from asgiref.typing import (
     LifespanStartupCompleteEvent,
     LifespanStartupFailedEvent,
 )
-from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.asgi import ASGIHandler
 
 from .conf import conf
 from .current import request_scope
-from .exceptions import LifespanStartupError
+from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
 from .lazy import LazyLifespan
-from .registry import build_plan
-from .runner import Runner
 from .request import LifespanASGIRequest
+from .runner import Runner
 from .state import set_process_state
 
 logger = logging.getLogger("django_lifespan_ctx")
@@ -87,23 +85,17 @@ class LifespanASGIHandler(ASGIHandler):
                 f"Unexpected ASGI lifespan message {message['type']!r}: the server must "
                 "send 'lifespan.startup' first. This is a bug in the ASGI server."
             )
-        try:
-            # asgiref's LifespanScope leaves "state" untyped.
-            server_state = cast("dict[str, Any] | None", cast("Mapping[str, Any]", scope).get("state"))
-            runner = Runner(build_plan(), sender=type(self), scope=scope, state=server_state)
-        except ImproperlyConfigured as exc:
-            logger.error("Lifespan startup failed: %s", exc)
-            await send(_startup_failed(f"Lifespan startup failed: {exc}"))
-            return
+        # asgiref's LifespanScope leaves "state" untyped.
+        server_state = cast("dict[str, Any] | None", cast("Mapping[str, Any]", scope).get("state"))
+        runner = Runner(sender=type(self), scope=scope, state=server_state)
         try:
             await runner.startup()
-        except LifespanStartupError as exc:
-            await send(_startup_failed(str(exc)))
-            return
-        except asyncio.CancelledError:
-            # The runner has unwound and logged; tell the server if it still listens.
-            await _try_send(send, _startup_failed("Lifespan startup was cancelled."))
-            raise
+        except BaseException as exc:
+            text = str(runner.failure or exc)
+            await _report_failure(send, _startup_failed(text), exc)
+            # Like Starlette: tell the server, then raise, so drivers that wait
+            # for the app (asgi-lifespan, TestClient) see the context's own error.
+            raise _own_error(exc) from None
         self._set_state(runner.state)
         await send(LifespanStartupCompleteEvent(type="lifespan.startup.complete"))
 
@@ -116,9 +108,13 @@ class LifespanASGIHandler(ASGIHandler):
         failures = await runner.shutdown()
         if failures:
             text = "Lifespan shutdown failed: " + "; ".join(map(str, failures))
-            await send(LifespanShutdownFailedEvent(type="lifespan.shutdown.failed", message=text))
-        else:
-            await send(LifespanShutdownCompleteEvent(type="lifespan.shutdown.complete"))
+            failed = LifespanShutdownFailedEvent(type="lifespan.shutdown.failed", message=text)
+            error = _shutdown_error(failures)
+            await _report_failure(send, failed, error)
+            raise error
+        if runner.cancelled:
+            raise asyncio.CancelledError
+        await send(LifespanShutdownCompleteEvent(type="lifespan.shutdown.complete"))
 
     async def _wait_for_shutdown(self, receive: ASGIReceiveCallable) -> None:
         while True:
@@ -137,8 +133,27 @@ def _startup_failed(text: str) -> LifespanStartupFailedEvent:
     return LifespanStartupFailedEvent(type="lifespan.startup.failed", message=text)
 
 
-async def _try_send(send: ASGISendCallable, message: Any) -> None:
+def _own_error(exc: BaseException) -> BaseException:
+    """The exception that caused a startup failure: the context's, not our wrapper."""
+    if isinstance(exc, LifespanStartupError):
+        return exc.failure.error
+    return exc
+
+
+def _shutdown_error(failures: list[Failure]) -> BaseException:
+    for failure in failures:
+        if not isinstance(failure.error, Exception):
+            return failure.error  # KeyboardInterrupt, SystemExit: passed on as themselves.
+    return failures[0].error if len(failures) == 1 else LifespanShutdownError(failures)
+
+
+async def _report_failure(send: ASGISendCallable, message: Any, error: BaseException) -> None:
+    """Send a failure event; a server that raises from send() (hypercorn) gets its way."""
     try:
         await send(message)
-    except Exception:
-        logger.debug("Could not send %r to the server", message["type"], exc_info=True)
+    except Exception as send_error:
+        if isinstance(error, asyncio.CancelledError):
+            # The server stopped listening when it cancelled us: nothing to tell.
+            logger.debug("Could not send %r to the server", message["type"], exc_info=True)
+            return
+        raise send_error from _own_error(error)

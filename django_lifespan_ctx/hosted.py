@@ -7,8 +7,8 @@ from collections.abc import AsyncGenerator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from .exceptions import Failure, LifespanShutdownError
-from .registry import build_plan
+from .current import enter_hosted, leave_hosted
+from .exceptions import Failure, raise_for_shutdown
 from .runner import Runner
 from .state import State
 
@@ -26,12 +26,19 @@ class HostedRunner:
         self.runner = runner
         self._stop = asyncio.Event()
         self._task: asyncio.Task[list[Failure]] | None = None
+        self._startup_error: BaseException | None = None
 
     async def start(self) -> None:
         started = asyncio.get_running_loop().create_future()
 
         async def host() -> list[Failure]:
-            await self.runner.startup()
+            try:
+                await self.runner.startup()
+            except BaseException as exc:
+                # Kept in the task and raised in start()'s caller: SystemExit
+                # or KeyboardInterrupt out of a task would stop the event loop.
+                self._startup_error = exc
+                return []
             started.set_result(None)
             try:
                 await self._stop.wait()
@@ -48,8 +55,8 @@ class HostedRunner:
             self._task.cancel()
             await asyncio.wait({self._task})
             raise
-        if self._task.done():
-            self._task.result()  # Startup failed: raises LifespanStartupError.
+        if self._startup_error is not None:
+            raise self._startup_error
 
     async def stop(self) -> list[Failure]:
         assert self._task is not None, "stop() before start()"
@@ -62,19 +69,25 @@ def lifespan_scope() -> dict[str, Any]:
     return {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
 
 
+def hosted_runner(*, sender: Any, contexts: Sequence[Any] | None = None) -> HostedRunner:
+    scope = lifespan_scope()
+    return HostedRunner(Runner(sender=sender, scope=scope, state=scope["state"], contexts=contexts))
+
+
 @asynccontextmanager
 async def lifespan(*, contexts: Sequence[Any] | None = None) -> AsyncGenerator[State, None]:
     """Run the project's lifespan (contexts and signals) outside a server.
 
     ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts for this
-    run; the signals are sent either way.
+    run; the signals are sent either way. Inside, current_state() is this state.
     """
-    scope = lifespan_scope()
-    host = HostedRunner(Runner(build_plan(contexts), sender=None, scope=scope, state=scope["state"]))
+    host = hosted_runner(sender=None, contexts=contexts)
     await host.start()
+    state = State(host.runner.state)
+    token = enter_hosted(state)
     try:
-        yield State(host.runner.state)
+        yield state
     finally:
+        leave_hosted(token)
         failures = await host.stop()
-    if failures:
-        raise LifespanShutdownError(failures)
+    raise_for_shutdown(failures)

@@ -7,9 +7,7 @@ import sys
 from typing import Any
 
 from .exceptions import Failure
-from .hosted import HostedRunner, lifespan_scope
-from .registry import build_plan
-from .runner import Runner
+from .hosted import HostedRunner, hosted_runner
 
 
 class LazyLifespan:
@@ -37,8 +35,7 @@ class LazyLifespan:
             raise
 
     async def _start(self) -> dict[str, Any]:
-        scope = lifespan_scope()
-        host = HostedRunner(Runner(build_plan(), sender=self.sender, scope=scope, state=scope["state"]))
+        host = hosted_runner(sender=self.sender)
         await host.start()
         self.host = host
         self.state = host.runner.state

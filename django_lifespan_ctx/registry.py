@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from .conf import conf
+from .words import article
 
 SETTING = "LIFESPAN_CONTEXTS"
 REGISTERED = "register_context()"
@@ -39,7 +40,7 @@ class Problem:
     hint: str
 
     def __str__(self) -> str:
-        return f"{self.message} {self.hint}"
+        return f"django_lifespan_ctx.{self.id}: {self.message} HINT: {self.hint}"
 
 
 class PlanError(ImproperlyConfigured):
@@ -72,6 +73,35 @@ def _same_raw(a: Any, b: Any) -> bool:
     if is_group(a) and is_group(b):
         return len(a) == len(b) and all(_same_raw(x, y) for x, y in zip(a, b, strict=True))
     return a is b or (isinstance(a, str) and a == b)
+
+
+def is_context_manager(obj: object) -> bool:
+    """A context manager instance (not a class): often listed by mistake for its factory."""
+    if isinstance(obj, type):
+        return False
+    kind = type(obj)
+    return (hasattr(kind, "__aenter__") and hasattr(kind, "__aexit__")) or (
+        hasattr(kind, "__enter__") and hasattr(kind, "__exit__")
+    )
+
+
+def describe_error(exc: BaseException) -> str:
+    detail = str(exc)
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def import_hint(path: str, exc: BaseException) -> str:
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if missing and not (path == missing or path.startswith(missing + ".")):
+        # The module exists but one of *its* imports does not.
+        return (
+            f"{path.rsplit('.', 1)[0]!r} imports {missing!r}, which is not installed: "
+            f"install the package that provides it, or remove that import."
+        )
+    if isinstance(exc, ImportError):
+        return "Check the dotted path: it must name a module attribute, like 'myapp.lifespan.http_client'."
+    module = path.rsplit(".", 1)[0]
+    return f'The module raised while being imported: `python -c "import {module}"` shows where.'
 
 
 def describe(obj: Any) -> str:
@@ -121,8 +151,8 @@ class _PlanBuilder:
         if isinstance(raw, str):
             try:
                 obj = import_string(raw)
-            except ImportError:
-                return False
+            except Exception:
+                return False  # Reported where the registration itself is read.
         return id(obj) in self.seen
 
     def step(self, raw: Any, origin: str) -> Step | None:
@@ -162,31 +192,26 @@ class _PlanBuilder:
             name = raw
             try:
                 factory = import_string(raw)
-            except ImportError as exc:
+            except Exception as exc:
+                # Any exception: a module can fail at import in any way, and a
+                # check must report it, never crash.
                 self.problem(
                     "E003",
-                    f"{origin} {raw!r} could not be imported: {exc}",
-                    "Check the dotted path: it must name a module attribute, "
-                    "like 'myapp.lifespan.http_client'.",
+                    f"{origin} {raw!r} could not be imported: {describe_error(exc)}.",
+                    import_hint(raw, exc),
                 )
                 return None
-        elif callable(raw):
+        elif callable(raw) or is_context_manager(raw):
             name, factory = describe(raw), raw
         else:
             self.problem(
                 "E002",
-                f"{origin} is a {type(raw).__name__} ({raw!r}).",
+                f"{origin} is {article(type(raw).__name__)} ({raw!r}).",
                 "Each entry must be a dotted path, a callable that returns a context "
                 "manager, or a list or tuple of those (a group).",
             )
             return None
-        if not callable(factory):
-            self.problem(
-                "E004",
-                f"{origin} {name!r} is a {type(factory).__name__}, which is not callable.",
-                "List the factory that makes the context manager (for example the "
-                "@asynccontextmanager function), not a context manager it made.",
-            )
+        if not self.is_factory(factory, name, origin):
             return None
         if id(factory) in self.seen:
             self.problem(
@@ -201,11 +226,66 @@ class _PlanBuilder:
             return None
         return Entry(name, factory, origin, takes_state)
 
+    def is_factory(self, factory: Any, name: str, origin: str) -> bool:
+        """Catch what is often listed instead of a factory: each has its own id and fix."""
+        if is_context_manager(factory):
+            self.problem(
+                "E004",
+                f"{origin} {name!r} is a context manager ({type(factory).__name__}), "
+                "not a factory that makes one.",
+                "List the function that makes it, not a context manager it made: "
+                "'myapp.lifespan.http_client', not http_client(). A context manager "
+                "can be entered only once; the factory makes a fresh one for each startup.",
+            )
+            return False
+        if not callable(factory):
+            self.problem(
+                "E004",
+                f"{origin} {name!r} is {article(type(factory).__name__)}, which is not callable.",
+                "List the factory that makes the context manager (for example the "
+                "@asynccontextmanager function), not a context manager it made.",
+            )
+            return False
+        if inspect.isasyncgenfunction(factory):
+            self.problem(
+                "E012",
+                f"{origin} {name!r} is an async generator function, not a context manager factory.",
+                "Decorate it with @contextlib.asynccontextmanager.",
+            )
+            return False
+        if inspect.isgeneratorfunction(factory):
+            self.problem(
+                "E013",
+                f"{origin} {name!r} is a generator function, not a context manager factory.",
+                "Decorate it with @contextlib.contextmanager (or make it an async "
+                "generator decorated with @contextlib.asynccontextmanager).",
+            )
+            return False
+        if inspect.iscoroutinefunction(factory):
+            self.problem(
+                "E014",
+                f"{origin} {name!r} is a plain `async def`, not a context manager factory.",
+                'Make it yield the state once (`yield {"key": value}`) and decorate '
+                "it with @contextlib.asynccontextmanager.",
+            )
+            return False
+        return True
+
     def takes_state(self, factory: Callable[..., Any], name: str, origin: str) -> bool | None:
         try:
             parameters = inspect.signature(factory).parameters.values()
         except (TypeError, ValueError):
             return False  # No signature to read (some builtins): call it bare.
+        keyword_only = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+        if keyword_only:
+            self.problem(
+                "E015",
+                f"{origin} {name!r} requires the keyword-only argument(s) {', '.join(keyword_only)}.",
+                "A context factory is called with no arguments, or with the state so far "
+                "as its one positional argument: give keyword-only parameters defaults, or "
+                "wrap the factory with functools.partial.",
+            )
+            return None
         positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
         required = [p for p in positional if p.default is p.empty]
         if len(required) > 1:

@@ -21,6 +21,8 @@ class LifespanConversation:
         self.sent: list[dict[str, Any]] = []
         self._outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.task: asyncio.Task[None] | None = None
+        # What the application raised, once its task is over (None: it returned).
+        self.error: BaseException | None = None
 
     async def _send(self, message: dict[str, Any]) -> None:
         self.sent.append(message)
@@ -35,7 +37,7 @@ class LifespanConversation:
         reply.cancel()
         if self.task.done():
             self.task.result()  # Raises what the application raised.
-            raise AssertionError("the application returned without replying")
+            raise AssertionError("the application returned without replying")  # pragma: no cover
         raise AssertionError("no reply from the application within 10 s")
 
     async def startup(self) -> dict[str, Any]:
@@ -46,9 +48,17 @@ class LifespanConversation:
     async def shutdown(self) -> dict[str, Any]:
         await self.inbox.put({"type": "lifespan.shutdown"})
         reply = await self._next_reply()
-        assert self.task is not None
-        await self.task
+        await self.finish()
         return reply
+
+    async def finish(self) -> BaseException | None:
+        """Wait for the application to end; keep what it raised, as a server would."""
+        assert self.task is not None
+        try:
+            await self.task
+        except BaseException as exc:
+            self.error = exc
+        return self.error
 
 
 def http_scope(path: str, state: dict[str, Any] | None) -> dict[str, Any]:

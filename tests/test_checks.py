@@ -57,7 +57,7 @@ def test_registered_contexts_are_checked_too() -> None:
     assert isinstance(error, Error)
     assert error.msg == (
         "register_context() 'tests.contexts.not_there' could not be imported: "
-        'Module "tests.contexts" does not define a "not_there" attribute/class'
+        'ImportError: Module "tests.contexts" does not define a "not_there" attribute/class.'
     )
 
 

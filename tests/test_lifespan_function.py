@@ -77,9 +77,22 @@ def returns_a_value() -> int:
 @pytest.mark.parametrize(
     ("factory", "fix"),
     [
-        (async_def_factory, "it is an async function: decorate it with @contextlib.asynccontextmanager"),
-        (bare_generator, "decorate the generator with @contextlib.contextmanager"),
-        (returns_a_value, "return an object with __aenter__/__aexit__ (or __enter__/__exit__)"),
+        (
+            async_def_factory,
+            "is a plain `async def`, not a context manager factory. HINT: Make it yield the state "
+            'once (`yield {"key": value}`) and decorate it with @contextlib.asynccontextmanager.',
+        ),
+        (
+            bare_generator,
+            "is a generator function, not a context manager factory. HINT: Decorate it with "
+            "@contextlib.contextmanager (or make it an async generator decorated with "
+            "@contextlib.asynccontextmanager).",
+        ),
+        (
+            returns_a_value,
+            "returned an int, not a context manager: return an object with __aenter__/__aexit__ "
+            "(or __enter__/__exit__).",
+        ),
     ],
 )
 async def test_a_factory_that_makes_no_context_manager_is_told_how_to_fix_it(factory: Any, fix: str) -> None:
@@ -87,7 +100,7 @@ async def test_a_factory_that_makes_no_context_manager_is_told_how_to_fix_it(fac
     with pytest.raises(LifespanStartupError) as info:
         async with lifespan(contexts=[factory]):
             pass  # pragma: no cover
-    assert str(info.value).endswith(f"not a context manager: {fix}.")
+    assert str(info.value).endswith(fix)
 
 
 class Halt(BaseException):

@@ -4,15 +4,16 @@ from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ...configuration import LifespanConfigurationError, ensure_configured
 from ...exceptions import LifespanStartupError
 from ...handler import LifespanASGIHandler
 from ...hosted import lifespan_scope
 from ...registry import Group, Plan, build_plan
 from ...runner import Runner
 from ...units import ContextReport
+from ...words import plural
 
 
 def _ms(seconds: float | None) -> str:
@@ -41,30 +42,33 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        try:
-            plan = build_plan()
-        except ImproperlyConfigured as exc:
-            raise CommandError(str(exc)) from exc
         if options["list"]:
-            self.stdout.write(self._plan(plan))
+            try:
+                ensure_configured()
+            except LifespanConfigurationError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(self._plan(build_plan()))
             return
-        reports, failures = async_to_sync(self._run)(plan)
-        self.stdout.write(self._report(plan, reports))
-        if failures:
-            raise CommandError(failures)
-        self.stdout.write(self.style.SUCCESS(f"Startup and shutdown succeeded ({len(reports)} contexts)."))
+        runner, failure = async_to_sync(self._run)()
+        self.stdout.write(self._report(runner.plan, runner.reports))
+        if failure:
+            raise CommandError(failure)
+        count = plural(len(runner.contexts_reported()), "context")
+        self.stdout.write(self.style.SUCCESS(f"Startup and shutdown succeeded ({count})."))
 
-    async def _run(self, plan: Plan) -> tuple[list[ContextReport], str]:
+    async def _run(self) -> tuple[Runner, str]:
         scope = lifespan_scope()
         # Sent as the handler class, as under a server, so receivers filtered by sender run too.
-        runner = Runner(plan, sender=LifespanASGIHandler, scope=scope, state=scope["state"])
+        runner = Runner(sender=LifespanASGIHandler, scope=scope, state=scope["state"])
         try:
             await runner.startup()
         except LifespanStartupError as exc:
-            return runner.reports, str(exc)
+            if isinstance(exc.failure.error, LifespanConfigurationError):
+                return runner, str(exc.failure.error)
+            return runner, str(exc)
         failures = await runner.shutdown()
         message = "Lifespan shutdown failed: " + "; ".join(map(str, failures)) if failures else ""
-        return runner.reports, message
+        return runner, message
 
     def _plan(self, plan: Plan) -> str:
         if not plan:
@@ -80,9 +84,9 @@ class Command(BaseCommand):
         return _table(rows)
 
     def _report(self, plan: Plan, reports: list[ContextReport]) -> str:
-        if not plan:
+        if not plan and not reports:
             return "No lifespan contexts ran."
-        ran = {report.name: report for report in reports}
+        ran = {report.name: report for report in reports if report.kind == "context"}
         rows = [("context", "startup", "shutdown", "state keys")]
         for step in plan:
             for entry in step.members if isinstance(step, Group) else (step,):
@@ -91,5 +95,16 @@ class Command(BaseCommand):
                     rows.append((entry.name, "not reached", "-", "-"))
                     continue
                 keys = ", ".join(report.keys) or "-"
-                rows.append((entry.name, _ms(report.enter_seconds), _ms(report.exit_seconds), keys))
+                entered = _ms(report.enter_seconds)
+                exited = _ms(report.exit_seconds)
+                if report.failed:
+                    # The one that failed: its own column says so.
+                    if report.enter_seconds is None:
+                        entered = "FAILED"
+                    else:
+                        exited = "FAILED"
+                rows.append((entry.name, entered, exited, keys))
+        for report in reports:
+            if report.kind == "receiver":
+                rows.append((f"{report.name} (asgi_startup receiver)", "-", "-", ", ".join(report.keys)))
         return _table(rows)

@@ -1,0 +1,68 @@
+"""The configuration problems startup refuses to run with: exactly those `manage.py check` reports.
+
+Startup runs the library's own system checks rather than a second set of
+rules, so `check`, server startup and `manage.py lifespan` cannot disagree.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import apps
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from .checks import settings_errors
+
+logger = logging.getLogger("django_lifespan_ctx")
+PACKAGE = "django_lifespan_ctx"
+
+NOT_INSTALLED = (
+    "'django_lifespan_ctx' is not in INSTALLED_APPS, so `manage.py check` does not "
+    "validate LIFESPAN_CONTEXTS and `manage.py lifespan` is unknown. Add "
+    "'django_lifespan_ctx' to INSTALLED_APPS."
+)
+_warned_not_installed = False
+
+
+class LifespanConfigurationError(ImproperlyConfigured):
+    """Startup refused to run: the same problems `manage.py check` reports."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = "a configuration problem" if count == 1 else f"{count} configuration problems"
+        super().__init__(f"{head} (as `manage.py check` reports): " + " | ".join(self.problems))
+
+
+def describe_message(message: checks.CheckMessage) -> str:
+    """One line: the id, the message, and the fix."""
+    text = f"{message.id}: {message.msg}"
+    return f"{text} HINT: {message.hint}" if message.hint else text
+
+
+def library_checks() -> list[Any]:
+    registered = checks.registry.registry.get_checks()
+    return [check for check in registered if getattr(check, "__module__", "").startswith(PACKAGE)]
+
+
+def configuration_problems(contexts: Sequence[Any] | None = None) -> list[str]:
+    """Every error our checks find, one line each; ``contexts`` replaces LIFESPAN_CONTEXTS."""
+    global _warned_not_installed
+    if not apps.is_installed(PACKAGE) and not _warned_not_installed:
+        _warned_not_installed = True
+        logger.warning(NOT_INSTALLED)
+    found: list[checks.CheckMessage] = list(settings_errors(contexts))
+    for check in library_checks():
+        if getattr(check, "__name__", "") == "check_settings":
+            continue  # Run above, with the contexts this run uses.
+        found += check(app_configs=None, databases=None)
+    return [describe_message(message) for message in found if message.is_serious()]
+
+
+def ensure_configured(contexts: Sequence[Any] | None = None) -> None:
+    problems = configuration_problems(contexts)
+    if problems:
+        raise LifespanConfigurationError(problems)

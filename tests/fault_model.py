@@ -1,0 +1,483 @@
+"""The fault model: generated plans, faults and server behaviour, driven through the ASGI protocol.
+
+Each context writes what happens to it into a log of its own (the `Log`):
+when its enter is called, when the enter completes, when its exit is called,
+and in which task or thread. The invariants in `check` are read from that log
+and from what the application sent and raised, never from the library's own
+bookkeeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.test import override_settings
+from hypothesis import strategies as st
+
+from django_lifespan_ctx.asgi import get_asgi_application
+from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
+
+STARTUP_TIMEOUT = 0.3
+SHUTDOWN_TIMEOUT = 0.1
+SLOW = 0.005
+# Nothing may take longer than this, whatever the plan and faults: the "nothing hung" bound.
+HUNG_AFTER = 10.0
+
+ENTER_FAULTS = ("enter-raise", "enter-hang", "enter-swallow", "enter-late")
+EXIT_FAULTS = ("exit-raise", "exit-hang", "exit-swallow")
+# Faults that only a deadline (or the server) can end.
+UNBOUNDED = ("enter-hang", "enter-swallow", "enter-late", "exit-hang", "exit-swallow")
+EXCEPTIONS = ("Exception", "SystemExit", "KeyboardInterrupt")
+
+
+@dataclass(frozen=True)
+class ContextSpec:
+    name: str
+    is_async: bool
+    takes_state: bool
+    fault: str
+    exception: str
+    swallow_for: float
+
+
+@dataclass(frozen=True)
+class ReceiverSpec:
+    name: str
+    signal: str  # "startup" or "shutdown"
+    is_async: bool
+    fault: str  # "none", "raise", "hang"
+    exception: str
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    cancel_after: float | None
+    cancel_twice: bool
+    timeouts: bool
+
+
+@dataclass(frozen=True)
+class Scenario:
+    plan: tuple[tuple[ContextSpec, ...], ...]  # A step of one is a single entry; more, a group.
+    receivers: tuple[ReceiverSpec, ...]
+    server: ServerSpec
+
+    def contexts(self) -> list[ContextSpec]:
+        return [spec for step in self.plan for spec in step]
+
+    def unbounded(self) -> bool:
+        faults = [spec.fault for spec in self.contexts()] + [r.fault for r in self.receivers]
+        return any(fault in UNBOUNDED or fault == "hang" for fault in faults)
+
+
+# -- strategies --------------------------------------------------------------
+
+
+@st.composite
+def context_specs(draw: st.DrawFn, name: str) -> ContextSpec:
+    is_async = draw(st.booleans())
+    faults = ["none", "none", "slow", "enter-raise", "exit-raise", "enter-hang", "exit-hang"]
+    faults += ["enter-swallow", "exit-swallow"] if is_async else ["enter-late"]
+    return ContextSpec(
+        name=name,
+        is_async=is_async,
+        takes_state=draw(st.booleans()),
+        fault=draw(st.sampled_from(faults)),
+        exception=draw(st.sampled_from(EXCEPTIONS)),
+        swallow_for=draw(st.sampled_from([0.01, 0.05])),
+    )
+
+
+@st.composite
+def scenarios(draw: st.DrawFn) -> Scenario:
+    sizes = draw(st.lists(st.integers(min_value=1, max_value=3), min_size=1, max_size=4))
+    counter = iter(range(100))
+    plan = tuple(tuple(draw(context_specs(f"c{next(counter)}")) for _ in range(size)) for size in sizes)
+    receivers = tuple(
+        ReceiverSpec(
+            name=f"r{index}",
+            signal=draw(st.sampled_from(["startup", "shutdown"])),
+            is_async=draw(st.booleans()),
+            fault=draw(st.sampled_from(["none", "none", "raise", "hang"])),
+            exception=draw(st.sampled_from(EXCEPTIONS)),
+        )
+        for index in range(draw(st.integers(min_value=0, max_value=2)))
+    )
+    cancel_after = draw(st.one_of(st.none(), st.sampled_from([0.0, 0.01, 0.05, 0.2, 0.35, 0.5])))
+    server = ServerSpec(
+        cancel_after=cancel_after,
+        cancel_twice=cancel_after is not None and draw(st.booleans()),
+        timeouts=draw(st.booleans()),
+    )
+    scenario = Scenario(plan, receivers, server)
+    if scenario.unbounded() and not server.timeouts:
+        # Without limits, a context that hangs is waited for as long as it
+        # hangs: that is the promise. The model keeps such plans bounded.
+        scenario = Scenario(plan, receivers, ServerSpec(cancel_after, server.cancel_twice, True))
+    return scenario
+
+
+# -- what the contexts log -----------------------------------------------------
+
+
+@dataclass
+class Log:
+    lines: list[tuple[str, str, Any]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def write(self, event: str, name: str, owner: Any = None) -> None:
+        with self.lock:
+            self.lines.append((event, name, owner))
+
+    def events(self, event: str, name: str | None = None) -> list[tuple[str, str, Any]]:
+        return [line for line in self.lines if line[0] == event and (name is None or line[1] == name)]
+
+    def index(self, event: str, name: str) -> int:
+        return next(i for i, line in enumerate(self.lines) if line[:2] == (event, name))
+
+
+def owner_id() -> Any:
+    try:
+        task = asyncio.current_task()
+    except RuntimeError:
+        task = None
+    return ("task", id(task)) if task is not None else ("thread", threading.get_ident())
+
+
+def make_error(kind: str, text: str) -> BaseException:
+    if kind == "SystemExit":
+        return SystemExit(text)
+    if kind == "KeyboardInterrupt":
+        return KeyboardInterrupt(text)
+    return RuntimeError(text)
+
+
+class Gates:
+    """Threading events that hold sync hangs until the scenario is over."""
+
+    def __init__(self) -> None:
+        self.gates: list[threading.Event] = []
+
+    def new(self) -> threading.Event:
+        gate = threading.Event()
+        self.gates.append(gate)
+        return gate
+
+    def open_all(self) -> None:
+        for gate in self.gates:
+            gate.set()
+
+
+class AsyncContext:
+    def __init__(self, spec: ContextSpec, log: Log) -> None:
+        self.spec, self.log = spec, log
+
+    async def _fault(self, phase: str) -> None:
+        fault = self.spec.fault
+        if fault == "slow":
+            await asyncio.sleep(SLOW)
+        if fault == f"{phase}-raise":
+            raise make_error(self.spec.exception, f"{self.spec.name} {phase} fault")
+        if fault == f"{phase}-hang":
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.log.write("cancelled", self.spec.name, owner_id())
+                raise
+        if fault == f"{phase}-swallow":
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.log.write("swallowed", self.spec.name, owner_id())
+            await asyncio.sleep(self.spec.swallow_for)
+
+    async def __aenter__(self) -> dict[str, str]:
+        self.log.write("enter-called", self.spec.name, owner_id())
+        await self._fault("enter")
+        self.log.write("entered", self.spec.name, owner_id())
+        return {self.spec.name: self.spec.name}
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        self.log.write("exit-called", self.spec.name, owner_id())
+        await self._fault("exit")
+        self.log.write("exited", self.spec.name, owner_id())
+
+
+class SyncContext:
+    def __init__(self, spec: ContextSpec, log: Log, gates: Gates) -> None:
+        self.spec, self.log, self.gates = spec, log, gates
+
+    def _fault(self, phase: str) -> None:
+        fault = self.spec.fault
+        if fault == "slow":
+            time.sleep(SLOW)
+        if fault == f"{phase}-raise":
+            raise make_error(self.spec.exception, f"{self.spec.name} {phase} fault")
+        if fault == f"{phase}-hang":
+            self.gates.new().wait()  # Blocked until the scenario is over: threads cannot be cancelled.
+        if fault == f"{phase}-late":
+            # Finishes on its own, after startup has given up on it.
+            self.gates.new().wait(STARTUP_TIMEOUT + 0.05)
+
+    def __enter__(self) -> dict[str, str]:
+        self.log.write("enter-called", self.spec.name, owner_id())
+        self._fault("enter")
+        self.log.write("entered", self.spec.name, owner_id())
+        return {self.spec.name: self.spec.name}
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.log.write("exit-called", self.spec.name, owner_id())
+        self._fault("exit")
+        self.log.write("exited", self.spec.name, owner_id())
+
+
+def factory(spec: ContextSpec, log: Log, gates: Gates) -> Any:
+    def make() -> Any:
+        return AsyncContext(spec, log) if spec.is_async else SyncContext(spec, log, gates)
+
+    def make_with_state(state: Any) -> Any:
+        return make()
+
+    chosen = make_with_state if spec.takes_state else make
+    chosen.__module__, chosen.__qualname__ = "fault", spec.name
+    return chosen
+
+
+def receiver(spec: ReceiverSpec, log: Log, gates: Gates) -> Any:
+    def act_sync() -> None:
+        if spec.fault == "raise":
+            raise make_error(spec.exception, f"{spec.name} fault")
+        if spec.fault == "hang":
+            gates.new().wait()
+
+    async def act_async() -> None:
+        if spec.fault == "raise":
+            raise make_error(spec.exception, f"{spec.name} fault")
+        if spec.fault == "hang":
+            await asyncio.Event().wait()
+
+    if spec.is_async:
+
+        async def async_receiver(**kwargs: Any) -> None:
+            log.write("receiver-called", spec.name, owner_id())
+            await act_async()
+            log.write("receiver-done", spec.name, owner_id())
+
+        chosen: Any = async_receiver
+    else:
+
+        def sync_receiver(**kwargs: Any) -> None:
+            log.write("receiver-called", spec.name, owner_id())
+            act_sync()
+            log.write("receiver-done", spec.name, owner_id())
+
+        chosen = sync_receiver
+    chosen.__module__, chosen.__qualname__ = "fault", spec.name
+    return chosen
+
+
+# -- the server ----------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    sent: list[dict[str, Any]]
+    raised: BaseException | None
+    cancelled_at: list[float]
+    elapsed: float
+
+
+async def drive(scenario: Scenario, log: Log, gates: Gates) -> Outcome:
+    """Play the server: startup, then shutdown or cancellation, as the scenario says."""
+    setting = [
+        tuple(factory(spec, log, gates) for spec in step) if len(step) > 1 else factory(step[0], log, gates)
+        for step in scenario.plan
+    ]
+    receivers = [(spec, receiver(spec, log, gates)) for spec in scenario.receivers]
+    for spec, function in receivers:
+        signal = asgi_startup if spec.signal == "startup" else asgi_shutdown
+        signal.connect(function, weak=False, dispatch_uid=f"fault-{spec.name}")
+    timeouts = scenario.server.timeouts
+    try:
+        with override_settings(
+            LIFESPAN_CONTEXTS=setting,
+            LIFESPAN_STARTUP_TIMEOUT=STARTUP_TIMEOUT if timeouts else None,
+            LIFESPAN_SHUTDOWN_TIMEOUT=SHUTDOWN_TIMEOUT if timeouts else None,
+        ):
+            return await _converse(scenario, log)
+    finally:
+        for spec, function in receivers:
+            (asgi_startup if spec.signal == "startup" else asgi_shutdown).disconnect(
+                function, dispatch_uid=f"fault-{spec.name}"
+            )
+
+
+async def _converse(scenario: Scenario, log: Log) -> Outcome:
+    app = get_asgi_application()
+    inbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    sent: list[dict[str, Any]] = []
+    raised: list[BaseException] = []
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+        await outbox.put(message)
+
+    async def run() -> None:
+        # As a server does: whatever the app raises stays here. KeyboardInterrupt
+        # or SystemExit out of a task would stop the event loop itself.
+        try:
+            await app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, send)
+        except BaseException as exc:
+            raised.append(exc)
+        finally:
+            log.write("app-finished", "app")
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    task = loop.create_task(run())
+    cancelled_at: list[float] = []
+
+    def cancel() -> None:
+        if not task.done():
+            cancelled_at.append(loop.time() - started)
+            task.cancel()
+
+    server = scenario.server
+    if server.cancel_after is not None:
+        loop.call_later(server.cancel_after, cancel)
+        if server.cancel_twice:
+            loop.call_later(server.cancel_after + 0.03, cancel)
+    await inbox.put({"type": "lifespan.startup"})
+    reply = await _reply(outbox, task)
+    if reply is not None and reply["type"] == "lifespan.startup.complete" and not task.done():
+        await inbox.put({"type": "lifespan.shutdown"})
+        await _reply(outbox, task)
+    done, _ = await asyncio.wait({task}, timeout=HUNG_AFTER)
+    assert done, f"the lifespan hung: still running after {HUNG_AFTER} s"
+    return Outcome(sent, raised[0] if raised else None, cancelled_at, loop.time() - started)
+
+
+async def _reply(outbox: asyncio.Queue[dict[str, Any]], task: asyncio.Task[None]) -> dict[str, Any] | None:
+    getting = asyncio.ensure_future(outbox.get())
+    await asyncio.wait({getting, task}, timeout=HUNG_AFTER, return_when=asyncio.FIRST_COMPLETED)
+    if getting.done():
+        return getting.result()
+    getting.cancel()
+    assert task.done(), f"no reply from the application within {HUNG_AFTER} s"
+    return None
+
+
+async def settle_everything(gates: Gates) -> None:
+    """Let every abandoned owner finish: open the gates, then wait for threads and tasks."""
+    gates.open_all()
+    deadline = time.monotonic() + HUNG_AFTER
+    for thread in threading.enumerate():
+        if thread.name.startswith("lifespan"):
+            thread.join(max(0.0, deadline - time.monotonic()))
+            assert not thread.is_alive(), f"{thread.name} still running after its gate opened"
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    if others:
+        _, pending = await asyncio.wait(others, timeout=HUNG_AFTER)
+        assert not pending, f"owner tasks still running: {pending}"
+
+
+def run_scenario(scenario: Scenario) -> tuple[Log, Outcome]:
+    log, gates = Log(), Gates()
+
+    async def main() -> Outcome:
+        try:
+            return await drive(scenario, log, gates)
+        finally:
+            await settle_everything(gates)
+
+    return log, asyncio.run(main())
+
+
+# -- the invariants --------------------------------------------------------------
+
+
+def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
+    contexts = scenario.contexts()
+    position = {spec.name: index for index, step in enumerate(scenario.plan) for spec in step}
+    by_name = {spec.name: spec for spec in contexts}
+
+    # 1. Whatever completed its enter, at any moment, is exited exactly once; nothing else is.
+    for spec in contexts:
+        entered = len(log.events("entered", spec.name))
+        exits = len(log.events("exit-called", spec.name))
+        assert exits == entered, f"{spec.name}: entered {entered} time(s), exit called {exits} time(s)"
+
+    # 2. By the owner that entered it: the same task, or the same thread.
+    for spec in contexts:
+        for (_, _, entered_by), (_, _, exited_by) in zip(
+            log.events("enter-called", spec.name), log.events("exit-called", spec.name), strict=False
+        ):
+            assert entered_by == exited_by, f"{spec.name} entered by {entered_by}, exited by {exited_by}"
+
+    # 3. In reverse order of entry, between steps; a context that finished entering only
+    #    after startup gave up on it is exited as soon as it does, and is out of that order.
+    finished = log.index("app-finished", "app")
+    late = {name for name in by_name if log.events("entered", name) and log.index("entered", name) > finished}
+    late |= {spec.name for spec in contexts if spec.fault in ("enter-late", "enter-swallow", "enter-hang")}
+    exited = [line[1] for line in log.lines if line[0] == "exit-called" and line[1] not in late]
+    for earlier, later in itertools.pairwise(exited):
+        assert position[earlier] >= position[later], f"{earlier} exited before {later}: {exited}"
+
+    # 4. No context can starve another: every one that entered in time had its
+    #    exit called before the application finished, whatever hung meanwhile.
+    for spec in contexts:
+        if spec.name in late or not log.events("entered", spec.name):
+            continue
+        assert log.index("exit-called", spec.name) < finished, f"{spec.name} was exited only after the end"
+
+    # 5. The server is told, exactly once per phase, and never left guessing.
+    types = [message["type"] for message in outcome.sent]
+    cancelled = bool(outcome.cancelled_at)
+    if cancelled and not types:
+        # Cancelled before startup began: nothing was entered, nothing to tell.
+        assert not log.events("enter-called"), log.lines
+        return
+    assert types[:1] in (["lifespan.startup.complete"], ["lifespan.startup.failed"]), types
+    startup_failed = types[0] == "lifespan.startup.failed"
+    enter_fault = [s.name for s in contexts if s.fault in ENTER_FAULTS]
+    startup_receiver_fault = [
+        r.name for r in scenario.receivers if r.signal == "startup" and r.fault != "none"
+    ]
+    if (enter_fault or startup_receiver_fault) and not cancelled:
+        assert startup_failed, f"startup completed despite {enter_fault + startup_receiver_fault}"
+    if startup_failed:
+        assert types == ["lifespan.startup.failed"], types
+        # ... and then the application raises, like Starlette's, so every driver sees it.
+        assert outcome.raised is not None
+        message = outcome.sent[0]["message"]
+        assert message.startswith("Lifespan startup failed while "), message
+        if not cancelled:
+            culprits = enter_fault + startup_receiver_fault
+            assert any(f"'fault.{name}'" in message for name in culprits), (culprits, message)
+    elif not cancelled:
+        exit_fault = [s.name for s in contexts if s.fault in EXIT_FAULTS]
+        shutdown_receiver_fault = [
+            r.name for r in scenario.receivers if r.signal == "shutdown" and r.fault != "none"
+        ]
+        culprits = exit_fault + shutdown_receiver_fault
+        if culprits:
+            assert types == ["lifespan.startup.complete", "lifespan.shutdown.failed"], (types, culprits)
+            message = outcome.sent[1]["message"]
+            # Every fault is reported, swallowed cancellations and hangs included.
+            for name in culprits:
+                assert f"'fault.{name}'" in message, (name, message)
+            assert outcome.raised is not None
+        else:
+            assert types == ["lifespan.startup.complete", "lifespan.shutdown.complete"], types
+            assert outcome.raised is None, outcome.raised
+    if cancelled and not startup_failed:
+        assert isinstance(outcome.raised, asyncio.CancelledError) or len(types) == 2, (types, outcome)
+
+    # 6. Nothing hung: bounded by the limits, however the code under them behaved.
+    assert outcome.elapsed < HUNG_AFTER

@@ -1,0 +1,73 @@
+"""Every server stops, instead of serving, on every kind of startup failure.
+
+A failure outside a context's own code must never look to a server like
+"lifespan unsupported": uvicorn's `auto` mode and hypercorn would then serve
+every request with an empty state. Real processes, on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.servers import ServerProcess, events
+
+APP = "tests.server_asgi:application"
+BIND = ["--host", "127.0.0.1", "--port", "{port}"]
+SERVERS = {
+    "uvicorn --lifespan on": ["uvicorn", APP, "--lifespan", "on", *BIND],
+    "uvicorn --lifespan auto": ["uvicorn", APP, "--lifespan", "auto", *BIND],
+    "hypercorn": ["hypercorn", APP, "--bind", "127.0.0.1:{port}"],
+    "granian": ["granian", "--interface", "asgi", APP, *BIND],
+    "gunicorn -k uvicorn_worker": [
+        "gunicorn",
+        APP,
+        "-k",
+        "uvicorn_worker.UvicornWorker",
+        "-b",
+        "127.0.0.1:{port}",
+    ],
+    "gunicorn -k asgi": ["gunicorn", APP, "-k", "asgi", "-b", "127.0.0.1:{port}"],
+}
+# What the failure message names, for each kind of failure (tests/failure_kind_settings.py).
+KINDS = {
+    "exception": "while entering 'tests.contexts.fails_on_enter': RuntimeError: boom on enter",
+    "system exit": "while entering 'tests.broken.contexts.exits_the_process': SystemExit: 3",
+    "module raises at import": "while reading the settings: LifespanConfigurationError: a configuration "
+    "problem (as `manage.py check` reports): django_lifespan_ctx.E003: LIFESPAN_CONTEXTS[2] "
+    "'tests.broken.raises_at_import.context' could not be imported: RuntimeError: this module cannot "
+    "be imported",
+    "bad timeout": "django_lifespan_ctx.E009: LIFESPAN_STARTUP_TIMEOUT is 'soon'",
+    "bad lazy startup": "django_lifespan_ctx.E011: LIFESPAN_LAZY_STARTUP is 'yes'",
+    "mapping breaks on merge": "while merging what 'tests.broken.contexts.yields_a_treacherous_mapping' "
+    "yielded: RuntimeError: this mapping cannot list its keys",
+    "startup log line": "while logging that startup completed: RuntimeError: the log handler broke",
+}
+SERVED_ANYWAY = (
+    "Lifespan startup complete",
+    "lifespan' protocol appears unsupported",
+    "without Lifespan support",
+)
+
+
+@pytest.mark.server_grid
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_server_stops_instead_of_serving(server: str, kind: str) -> None:
+    process = ServerProcess(SERVERS[server], settings="tests.failure_kind_settings")
+    process.env["FAILURE_KIND"] = kind
+    with process:
+        code = process.wait_for_exit(timeout=60)
+    output = process.output
+    assert not any(sign in output for sign in SERVED_ANYWAY), output
+    # Our own line, once, naming the step; the server may echo the message it was sent.
+    ours = [line for line in output.splitlines() if line.startswith("Lifespan startup failed while")]
+    assert len(ours) == 1 and KINDS[kind] in ours[0], output
+    # hypercorn 0.18 exits 0 on any startup failure (its own bug): for it, stopping is the proof.
+    if server != "hypercorn":
+        assert code != 0, output
+    # Whatever was entered was exited, in reverse order.
+    seen = events(output)
+    entered = [event.split()[1] for event in seen if event.startswith("enter")]
+    exited = [event.split()[1] for event in seen if event.startswith("exit")]
+    opened = [name for name in entered if name in ("alpha", "beta", "yields_a_treacherous_mapping")]
+    assert exited == opened[::-1], output
