@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_PORT ?= 8000
+DOCS_PORT ?= 8008
 
-.PHONY: demo test lint docs matrix bench clean
+.PHONY: demo test lint docs docs-serve matrix bench clean fuzz
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +28,8 @@ demo: $(VENV)/.demo-installed
 	@echo
 	@echo "  Sample site: open http://127.0.0.1:$(DEMO_PORT)/  (Ctrl+C stops it; watch the contexts close)"
 	@echo
-	cd sample_site && ../$(BIN)/python -m uvicorn sample_site.asgi:application \
+	cd sample_site && BOOKS_API_URL=http://127.0.0.1:$(DEMO_PORT)/api/ \
+		../$(BIN)/python -m uvicorn sample_site.asgi:application \
 		--lifespan on --host 127.0.0.1 --port $(DEMO_PORT)
 
 # The whole suite, under coverage from before any plugin loads; fails below 95% branch coverage.
@@ -40,6 +42,11 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy django_lifespan_ctx sample_site/library sample_site/signals_demo sample_site/sample_site
 	$(BIN)/python -m pyright
+
+# The fault model with many more generated scenarios than `make test` runs (minutes, not seconds).
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(VENV)/.dev-installed
+	FAULT_MODEL_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider -q tests/test_fault_model.py
 
 # Python 3.10-3.13 x Django 5.2, 6.0, 6.1 (6.x from 3.12), interpreters from pyenv.
 matrix: $(VENV)/.dev-installed
@@ -55,6 +62,10 @@ bench: $(VENV)/.bench-installed
 # Strict: a broken link, a missing snippet file or a page left out of the nav fails.
 docs: $(VENV)/.docs-installed
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet --site-dir site
+
+# The same site, served locally and rebuilt on every edit: the raw pages only point to their examples.
+docs-serve: $(VENV)/.docs-installed
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs serve --strict --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .nox .coverage build dist site

@@ -17,6 +17,23 @@ import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 
+# Dispositions a server must start with to stop as an operator expects.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def default_signal_dispositions() -> None:
+    """Run in the child between fork and exec: undo what the test runner inherited.
+
+    A shell starts a background job (`make test &`) with SIGINT ignored, and an
+    ignored signal stays ignored across exec. Python then installs no
+    KeyboardInterrupt handler, and Twisted (daphne) installs none of its own,
+    so the server would never stop on SIGINT. Handlers, unlike SIG_IGN, are
+    reset by exec; setting SIG_DFL here gives every server a clean start.
+    """
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -31,21 +48,27 @@ class ServerProcess:
         self,
         argv: Sequence[str],
         *,
-        settings: str,
+        settings: str | None,
         cwd: Path = REPO,
         extra_path: Sequence[Path] = (),
         python_options: Sequence[str] = (),
+        repo_on_path: bool = True,
+        port: int | None = None,
     ) -> None:
+        """settings=None leaves DJANGO_SETTINGS_MODULE unset, as in a user's shell;
+        repo_on_path=False keeps this repository's tests off the server's path."""
         self.python_options = list(python_options)
-        self.port = free_port()
+        self.port = free_port() if port is None else port
         self.argv = [arg.replace("{port}", str(self.port)) for arg in argv]
         self.cwd = cwd
+        path = [cwd, REPO, *extra_path] if repo_on_path else [cwd, *extra_path]
         self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": settings,
-            "PYTHONPATH": os.pathsep.join(str(p) for p in [cwd, REPO, *extra_path]),
+            **{k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"},
+            "PYTHONPATH": os.pathsep.join(str(p) for p in path),
             "PYTHONUNBUFFERED": "1",
         }
+        if settings is not None:
+            self.env["DJANGO_SETTINGS_MODULE"] = settings
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self._done_reading = False
@@ -60,9 +83,13 @@ class ServerProcess:
         with self._changed:
             return "".join(self.lines)
 
+    def command(self) -> list[str]:
+        """What start() runs: `python -m argv...`. Override this, not start(), to run a script."""
+        return [sys.executable, *self.python_options, "-m", *self.argv]
+
     def start(self) -> ServerProcess:
         self.process = subprocess.Popen(
-            [sys.executable, *self.python_options, "-m", *self.argv],
+            self.command(),
             cwd=self.cwd,
             env=self.env,
             stdin=subprocess.DEVNULL,
@@ -70,6 +97,7 @@ class ServerProcess:
             stderr=subprocess.STDOUT,
             text=True,
             start_new_session=True,  # Its own process group, as a terminal would give it.
+            preexec_fn=default_signal_dispositions,
         )
         threading.Thread(target=self._read, daemon=True).start()
         return self

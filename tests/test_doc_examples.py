@@ -49,3 +49,27 @@ from contextlib import contextmanager  # noqa: E402
 @contextmanager
 def catalogue_of_two():  # type: ignore[no-untyped-def]
     yield {"catalogue": [{"id": 1}, {"id": 2}]}
+
+
+async def test_the_migrated_manager_runs_with_only_its_annotation_changed() -> None:
+    from migrating.lifespan import HTTPX_CLIENT, httpx_lifespan_manager
+
+    from django_lifespan_ctx import lifespan
+
+    source = (EXAMPLES / "migrating" / "lifespan.py").read_text()
+    assert "django_asgi_lifespan" not in source
+    async with lifespan(contexts=[httpx_lifespan_manager]) as state:
+        client = state[HTTPX_CLIENT]
+        assert not client.is_closed
+    assert client.is_closed
+
+
+def test_the_migration_page_describes_the_old_annotation_as_it_is() -> None:
+    from collections.abc import AsyncGenerator, MutableMapping
+    from typing import Any
+
+    types = pytest.importorskip("django_asgi_lifespan.types", reason="django-asgi-lifespan (bench extra)")
+    assert types.LifespanManager == AsyncGenerator[MutableMapping[str, Any], None]
+    page = (EXAMPLES.parent / "migrating.md").read_text()
+    assert "`AsyncGenerator[MutableMapping[str, Any], None]`" in page
+    assert "from django_asgi_lifespan.types import LifespanManager" in page

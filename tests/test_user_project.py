@@ -41,6 +41,8 @@ def test_pytest_style_passes_with_real_contexts_and_replacements(project: Path) 
     result = run(project, "-m", "pytest", "-p", "no:cacheprovider", "test_books.py")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "4 passed" in result.stdout
+    # The example pytest.ini is one to copy: it leaves pytest-asyncio nothing to warn about.
+    assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
 
 
 def test_django_runner_style_passes_with_real_contexts_and_replacements(project: Path) -> None:

@@ -39,12 +39,25 @@ LIFESPAN_CONTEXTS = [
 # --8<-- [end:contexts]
 
 # The "external" books API. The sample serves it itself, so the demo works
-# offline: by default this is the sample site's own address.
+# offline: this is the sample site's own address. `make demo DEMO_PORT=8001`
+# sets it to match; serving the site by hand on another port, set it yourself.
 BOOKS_API_URL = os.environ.get("BOOKS_API_URL", "http://127.0.0.1:8000/api/")
 
+# --8<-- [start:logging]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django_lifespan_ctx": {"handlers": ["console"], "level": "INFO"}},
+    "formatters": {"plain": {"format": "%(levelname)-8s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {
+        "django_lifespan_ctx": {
+            "handlers": ["console"],
+            # DEBUG: a line as each context is entered and exited. INFO: one line per phase.
+            "level": "DEBUG",
+            # This handler prints each line once. Without this, the root logger's
+            # handler prints it again where a server configures one (daphne does).
+            "propagate": False,
+        },
+    },
 }
+# --8<-- [end:logging]

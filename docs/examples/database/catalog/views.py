@@ -1,0 +1,5 @@
+from django.http import JsonResponse
+
+
+async def genres(request):
+    return JsonResponse({"genres": request.state["genres"], "run": request.state["server_run"].pk})

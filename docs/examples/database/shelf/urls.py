@@ -1,0 +1,4 @@
+from catalog import views
+from django.urls import path
+
+urlpatterns = [path("genres/", views.genres)]
