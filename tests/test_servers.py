@@ -84,7 +84,7 @@ def test_granian_which_clears_the_state_dict_before_shutdown() -> None:
         assert_serves_the_state(server)
         code = server.stop(signal.SIGINT)
     assert_one_lifecycle(events(server.output))
-    assert "Lifespan shutdown complete" in server.output and "0 error(s)" in server.output
+    assert "Lifespan shutdown complete" in server.output and "0 errors" in server.output
     assert code == 0, server.output
 
 
