@@ -35,6 +35,10 @@ elif KIND == "bad lazy startup":
     LIFESPAN_LAZY_STARTUP = "yes"
 elif KIND == "mapping breaks on merge":
     LIFESPAN_CONTEXTS.append("tests.broken.contexts.yields_a_treacherous_mapping")
+elif KIND == "exit raises":
+    LIFESPAN_CONTEXTS.append("tests.contexts.fails_on_exit")
+elif KIND == "exit raises system exit":
+    LIFESPAN_CONTEXTS.append("tests.broken.contexts.system_exit_on_exit")
 elif KIND == "startup log line":
     LOGGING["filters"] = {"broken": {"()": RaiseOnStartupLine}}
     LOGGING["loggers"]["django_lifespan_ctx"]["filters"] = ["broken"]

@@ -7,6 +7,8 @@ every request with an empty state. Real processes, on 127.0.0.1.
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from tests.servers import ServerProcess, events
@@ -71,3 +73,28 @@ def test_the_server_stops_instead_of_serving(server: str, kind: str) -> None:
     exited = [event.split()[1] for event in seen if event.startswith("exit")]
     opened = [name for name in entered if name in ("alpha", "beta", "yields_a_treacherous_mapping")]
     assert exited == opened[::-1], output
+
+
+SHUTDOWN_KINDS = {
+    "exit raises": "exiting 'tests.contexts.fails_on_exit': RuntimeError: boom on exit",
+    "exit raises system exit": "exiting 'tests.broken.contexts.system_exit_on_exit': SystemExit: 4",
+}
+
+
+@pytest.mark.server_grid
+@pytest.mark.parametrize("kind", SHUTDOWN_KINDS)
+@pytest.mark.parametrize("server", SERVERS)
+def test_the_server_is_told_of_a_shutdown_failure_and_every_context_is_exited(server: str, kind: str) -> None:
+    process = ServerProcess(SERVERS[server], settings="tests.failure_kind_settings")
+    process.env["FAILURE_KIND"] = kind
+    with process:
+        process.wait_for("Lifespan startup complete")
+        process.stop(signal.SIGTERM, timeout=60)
+    output = process.output
+    # Our own line, with the traceback; then what the server was sent, which each server logs.
+    assert f"Lifespan shutdown: error while {SHUTDOWN_KINDS[kind]}" in output, output
+    if not (server == "gunicorn -k asgi" and kind == "exit raises system exit"):
+        # gunicorn's asgi worker ends on the SystemExit before it logs the message it got.
+        assert f"Lifespan shutdown failed: {SHUTDOWN_KINDS[kind]}" in output, output
+    exited = [event.split()[1] for event in events(output) if event.startswith("exit")]
+    assert exited == [SHUTDOWN_KINDS[kind].split("'")[1].rsplit(".", 1)[1], "beta", "alpha"], output

@@ -16,6 +16,14 @@ async def exits_the_process() -> AsyncIterator[None]:
     yield  # pragma: no cover
 
 
+@asynccontextmanager
+async def system_exit_on_exit() -> AsyncIterator[None]:
+    record("enter system_exit_on_exit")
+    yield
+    record("exit system_exit_on_exit")
+    raise SystemExit(4)
+
+
 class Treacherous(Mapping[str, Any]):
     """A mapping that breaks when read: its keys cannot be listed."""
 
