@@ -1,12 +1,30 @@
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterator
 
 import pytest
 
+import django_lifespan_ctx
 from django_lifespan_ctx import registry, state
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from tests import contexts
+
+
+def _import_the_whole_package() -> None:
+    """Import (and so assertion-rewrite) every module now, from a shallow stack.
+
+    The package is a pytest plugin, so pytest rewrites all of its modules on
+    import. CPython 3.11.7 can fail that compile with "AST constructor recursion
+    depth mismatch" when the first import happens deep inside a thread that
+    asgiref started (a command's first call_command, say).
+    """
+    for module in pkgutil.walk_packages(django_lifespan_ctx.__path__, "django_lifespan_ctx."):
+        importlib.import_module(module.name)
+
+
+_import_the_whole_package()
 
 
 @pytest.fixture(autouse=True)
