@@ -13,6 +13,13 @@ def timeout_problem(name: str, value: Any) -> str | None:
     return f"{name} is {value!r}; it must be a positive number of seconds, or None."
 
 
+def positive_problem(name: str, value: Any) -> str | None:
+    """Why a setting that must be a positive number of seconds is invalid."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return None
+    return f"{name} is {value!r}; it must be a positive number of seconds."
+
+
 def boolean_problem(name: str, value: Any) -> str | None:
     if isinstance(value, bool):
         return None
@@ -41,6 +48,43 @@ class Settings:
         if problem:
             raise ImproperlyConfigured(problem)
         return bool(value)
+
+    @property
+    def LIFESPAN_HEALTH_CHECKS(self) -> Any:
+        return self.raw("LIFESPAN_HEALTH_CHECKS", {})
+
+    @property
+    def LIFESPAN_HEALTH_TIMEOUT(self) -> float:
+        return self._positive("LIFESPAN_HEALTH_TIMEOUT", 5.0)
+
+    @property
+    def LIFESPAN_OPENTELEMETRY(self) -> bool:
+        value = self.raw("LIFESPAN_OPENTELEMETRY", False)
+        problem = boolean_problem("LIFESPAN_OPENTELEMETRY", value)
+        if problem:
+            raise ImproperlyConfigured(problem)
+        return bool(value)
+
+    @property
+    def LIFESPAN_RUN_ONCE_INTERVAL(self) -> float:
+        return self._positive("LIFESPAN_RUN_ONCE_INTERVAL", 5.0)
+
+    @property
+    def LIFESPAN_RUN_ONCE_LOCK_DIR(self) -> str | None:
+        value = self.raw("LIFESPAN_RUN_ONCE_LOCK_DIR", None)
+        return None if value is None else str(value)
+
+    @property
+    def LIFESPAN_STATE_TYPE(self) -> Any:
+        # A dotted path, or None; statetype.load_state_type() says what is wrong with it.
+        return self.raw("LIFESPAN_STATE_TYPE", None)
+
+    def _positive(self, name: str, default: float) -> float:
+        value = self.raw(name, default)
+        problem = positive_problem(name, value)
+        if problem:
+            raise ImproperlyConfigured(problem)
+        return float(value)
 
     def raw(self, name: str, default: Any = None) -> Any:
         return getattr(settings, name, default)

@@ -19,7 +19,7 @@ from django.core.handlers.asgi import ASGIHandler
 from .conf import conf
 from .current import request_scope
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
-from .lazy import LazyLifespan
+from .lazy import LazyLifespan, is_probe
 from .request import LifespanASGIRequest
 from .runner import Runner
 from .state import set_process_state
@@ -49,23 +49,47 @@ class LifespanASGIHandler(ASGIHandler):
         self._lazy = LazyLifespan(sender=type(self))
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            await self.lifespan(scope, receive, send)
+        if scope["type"] != "http":
+            if scope["type"] == "lifespan":
+                await self.lifespan(scope, receive, send)
+                return
+            await super().__call__(scope, receive, send)  # Django's error for other scopes.
             return
         if not self.lifespan_settled:
-            await self._without_lifespan_events()
+            await self._without_lifespan_events(scope)
         if "state" not in scope:
             # The ASGI spec's rule: each request gets a shallow copy.
             scope["state"] = self.lifespan_state.copy()
-        request_scope.set(scope)
-        await super().__call__(scope, receive, send)
+        # Django's ASGIHandler.__call__, inlined: awaiting it through super() would
+        # put one more coroutine on every request's path. Its ThreadSensitiveContext
+        # is ours, and carries the scope for current_state() (request_context.py).
+        context = LifespanASGIRequest.context_class()
+        context.scope = scope
+        async with context:
+            # current_state() reads this context variable. Once it also reads
+            # request_context.running_request_scope(), set it only when
+            # context.token is None: when an enclosing app entered a
+            # ThreadSensitiveContext first, asgiref keeps that one, not ours.
+            request_scope.set(scope)
+            await self.handle(scope, receive, send)
 
-    async def _without_lifespan_events(self) -> None:
+    async def _without_lifespan_events(self, scope: Any) -> None:
         if not conf.LIFESPAN_LAZY_STARTUP:
             logger.warning(NO_LIFESPAN_WARNING)
             self.lifespan_settled = True
             return
+        if is_probe(scope):
+            # A probe answers at once from what the lifespan reports: it must
+            # not wait for, nor fail with, the startup it is asked about.
+            starting = asyncio.ensure_future(self._lazy.ensure_started())
+            starting.add_done_callback(self._started_for_a_probe)
+            return
         self._set_state(await self._lazy.ensure_started())
+
+    def _started_for_a_probe(self, starting: asyncio.Future[dict[str, Any]]) -> None:
+        # Retrieved either way; a failure was logged by the runner, and the next request retries.
+        if not starting.cancelled() and starting.exception() is None:
+            self._set_state(starting.result())
 
     def _set_state(self, state: dict[str, Any]) -> None:
         self.lifespan_state = state

@@ -46,6 +46,21 @@ class LazyLifespan:
         return self.state
 
 
+def is_probe(scope: Any) -> bool:
+    """Whether the request is for a view marked as a probe (readyz/, livez/).
+
+    Asked only while no lifespan has started, so it costs the request path nothing.
+    """
+    from django.urls import Resolver404, get_resolver
+
+    path = scope["path"][len(scope.get("root_path", "")) :]
+    try:
+        match = get_resolver().resolve(path)
+    except Resolver404:
+        return False
+    return bool(getattr(match.func, "lifespan_probe", False))
+
+
 def _exit_with_twisted(host: HostedRunner) -> None:
     """Exit the contexts when a Twisted reactor (daphne's) shuts down."""
     reactor = sys.modules.get("twisted.internet.reactor")

@@ -1,0 +1,10 @@
+# --8<-- [start:plugin]
+from django.urls import path
+from health_check.views import HealthCheckView
+
+from django_lifespan_ctx.contrib.health_check import lifespan_checks
+
+urlpatterns = [
+    path("ht/", HealthCheckView.as_view(checks=[*lifespan_checks(), "health_check.checks.Database"])),
+]
+# --8<-- [end:plugin]
