@@ -28,8 +28,9 @@ def tests(session: nox.Session, django: str) -> None:
     session.run(
         "python", "-c", "import django, sys; print('Django', django.get_version(), 'on', sys.version)"
     )
-    # The packaging test builds and installs once, and the grid of every server x every
-    # startup failure runs once, in the main run (make test): neither depends on the pair.
+    # The packaging test, the grid of every server x every startup failure and the
+    # whole-process integration proofs run once, in the main run (make test): they
+    # prove the package, the servers and the integrations, not the Python x Django pair.
     session.run(
         "python",
         "-m",
@@ -38,6 +39,6 @@ def tests(session: nox.Session, django: str) -> None:
         "-p",
         "no:cacheprovider",
         "-m",
-        "not packaging and not server_grid",
+        "not packaging and not server_grid and not integration",
         *session.posargs,
     )

@@ -2,19 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar, Token
 from typing import Any
 
-from .state import State, state_for_scope
+from .state import State, state_for_scope, state_from_scope
 
-# Set by the handler for each request it serves; copied into the threads
-# that asgiref runs sync views in, like every context variable.
+# Set by the handler for each request it serves, and by CurrentStateMiddleware
+# for each scope it passes on; copied into the threads that asgiref runs sync
+# views in, like every context variable.
 request_scope: ContextVar[MutableMapping[str, Any] | None] = ContextVar(
     "django_lifespan_ctx.request_scope", default=None
 )
 # Set by lifespan() (and so the test helpers and commands) for the code inside it.
 hosted_state: ContextVar[State | None] = ContextVar("django_lifespan_ctx.hosted_state", default=None)
+
+# The state of the lifespan start_in_thread() runs for the whole process: a
+# plain global rather than a context variable, because it must be seen from
+# threads that were started before it and copied no context from it.
+_threaded_state: State | None = None
+
+NO_STATE_MESSAGE = (
+    "No lifespan state here. current_state() works inside a request served by "
+    "django_lifespan_ctx.asgi.get_asgi_application() (sync views included), in an ASGI "
+    "app wrapped in django_lifespan_ctx.CurrentStateMiddleware (Channels consumers), "
+    "inside `async with django_lifespan_ctx.lifespan()`, in the ahandle() of a "
+    "django_lifespan_ctx.management.LifespanCommand, and in any thread of a process "
+    "that called django_lifespan_ctx.start_in_thread() (Celery workers through "
+    "django_lifespan_ctx.contrib.celery). To start one here, use one of the last three."
+)
 
 
 def enter_hosted(state: State) -> Token[State | None]:
@@ -30,15 +46,47 @@ def leave_hosted(token: Token[State | None]) -> None:
         pass
 
 
+def set_threaded_state(state: State | None) -> None:
+    """start_in_thread() puts its state here while it runs, and None when it stops."""
+    global _threaded_state
+    _threaded_state = state
+
+
 def current_state() -> State:
+    """The lifespan State of the request, consumer, lifespan or worker running now.
+
+    Raises LookupError, saying where a state is available, outside all of them.
+    """
     scope = request_scope.get()
     if scope is not None:
         return state_for_scope(scope)
     hosted = hosted_state.get()
     if hosted is not None:
         return hosted
-    raise LookupError(
-        "No lifespan state here: current_state() works inside a request served by "
-        "django_lifespan_ctx.asgi.get_asgi_application(), inside `async with lifespan()`, "
-        "in a LifespanCommand, and in a process that called start_in_thread()."
-    )
+    if _threaded_state is not None:
+        return _threaded_state
+    raise LookupError(NO_STATE_MESSAGE)
+
+
+ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
+
+
+class CurrentStateMiddleware:
+    """Makes current_state() work inside an ASGI app our handler does not serve.
+
+    Channels routes websocket scopes to consumers through its
+    ProtocolTypeRouter, never through our handler; wrap the consumers' router
+    in this so current_state() there is the consumer scope's state.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        # Gives a scope without a state (daphne) its own copy of the process's.
+        state_from_scope(scope)
+        token = request_scope.set(scope)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            request_scope.reset(token)

@@ -42,3 +42,24 @@ def clean_slate() -> Iterator[None]:
     asgi_shutdown.receivers[:] = shutdown_receivers
     asgi_startup.sender_receivers_cache.clear()
     asgi_shutdown.sender_receivers_cache.clear()
+
+
+# Whole-process proofs of integrations (Celery, PostgreSQL, rendered docs, the demo):
+# `make test` runs them once; the Python x Django matrix leaves them out, since they
+# prove the integration, not the pair, and would multiply CI time by eight.
+INTEGRATION_MODULES = {
+    "test_celery_worker.py",
+    "test_outside_requests.py",
+    "test_database_docs.py",
+    "test_run_once_postgres.py",
+    "test_quickstart.py",
+    "test_demo.py",
+    "test_user_project.py",
+    "test_operations_docs.py",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.name in INTEGRATION_MODULES:
+            item.add_marker(pytest.mark.integration)

@@ -1,0 +1,5 @@
+from __future__ import annotations
+
+from .base import LifespanCommand
+
+__all__ = ["LifespanCommand"]

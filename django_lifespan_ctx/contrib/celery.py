@@ -1,0 +1,91 @@
+"""The project's lifespan in every Celery worker process; needs the ``celery`` extra.
+
+Call ``connect()`` once where the Celery app is defined. Each process that
+runs tasks then enters the contexts once, on a loop in a thread of its own
+(start_in_thread), and exits them when it stops:
+
+- prefork pool: in each child, on ``worker_process_init`` and
+  ``worker_process_shutdown`` (the parent runs no tasks and enters nothing);
+- solo pool: in the worker process, on ``worker_process_init`` and ``worker_shutdown``;
+- threads pool: in the worker process, on ``celeryd_after_setup`` and ``worker_shutdown``.
+
+Tasks reach loop-bound objects through ``worker_lifespan().run(coroutine)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from importlib import import_module
+from typing import Any
+
+from . import missing_extra
+
+try:
+    # Celery ships no type information: its parts are Any here.
+    signals: Any = import_module("celery.signals")
+    concurrency: Any = import_module("celery.concurrency")
+    ThreadsPool: Any = import_module("celery.concurrency.thread").TaskPool
+except ImportError as exc:  # pragma: no cover - exercised in a process without Celery
+    raise missing_extra("celery", "celery", "django_lifespan_ctx.contrib.celery") from exc
+
+from ..exceptions import LifespanShutdownError, LifespanStartupError
+from ..threaded import LifespanThread, running_lifespan, start_in_thread
+
+__all__ = ["connect", "disconnect", "worker_lifespan"]
+
+logger = logging.getLogger("django_lifespan_ctx")
+UID = "django_lifespan_ctx.contrib.celery"
+_contexts: Sequence[Any] | None = None
+
+
+def connect(*, contexts: Sequence[Any] | None = None) -> None:
+    """Run the lifespan in each worker process. Calling it again changes nothing but ``contexts``."""
+    global _contexts
+    _contexts = contexts
+    signals.worker_process_init.connect(_start, weak=False, dispatch_uid=UID)
+    signals.celeryd_after_setup.connect(_start_for_threads_pool, weak=False, dispatch_uid=UID)
+    signals.worker_process_shutdown.connect(_stop, weak=False, dispatch_uid=UID)
+    signals.worker_shutdown.connect(_stop, weak=False, dispatch_uid=UID)
+
+
+def disconnect() -> None:
+    for signal in (
+        signals.worker_process_init,
+        signals.celeryd_after_setup,
+        signals.worker_process_shutdown,
+        signals.worker_shutdown,
+    ):
+        signal.disconnect(dispatch_uid=UID)
+
+
+def worker_lifespan() -> LifespanThread:
+    """This worker process's lifespan: ``.state``, and ``.run(coroutine)`` for its loop."""
+    return running_lifespan()
+
+
+def _start(**kwargs: Any) -> None:
+    try:
+        start_in_thread(contexts=_contexts)
+    except LifespanStartupError as exc:
+        # Celery logs a receiver's error and carries on; say what tasks will lack.
+        logger.error("%s. Tasks in this worker process will find no lifespan state.", exc)
+        raise
+
+
+def _start_for_threads_pool(instance: Any = None, **kwargs: Any) -> None:
+    # Sent in every `celery worker` main process once its pool is chosen; only
+    # the threads pool runs tasks there without sending worker_process_init.
+    if concurrency.get_implementation(getattr(instance, "pool_cls", None)) is ThreadsPool:
+        _start()
+
+
+def _stop(**kwargs: Any) -> None:
+    try:
+        handle = running_lifespan()
+    except LookupError:
+        return  # The prefork parent, or a process whose startup failed.
+    try:
+        handle.stop()
+    except LifespanShutdownError as exc:
+        logger.error("%s", exc)

@@ -1,0 +1,65 @@
+"""The sample's command and Celery task reach the shared client outside requests."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.celery_app import make_app
+from tests.servers import ServerProcess
+
+SITE = Path(__file__).resolve().parent
+FLUENT_PYTHON = "Fluent Python by Luciano Ramalho (2022)"
+
+
+@pytest.fixture
+def books_api() -> Iterator[str]:
+    """The sample site itself, under uvicorn: it serves the books API its client calls."""
+    argv = ["uvicorn", "sample_site.asgi:application", "--lifespan", "on"]
+    server = ServerProcess(
+        [*argv, "--host", "127.0.0.1", "--port", "{port}"], settings="sample_site.settings", cwd=SITE
+    )
+    server.env["BOOKS_API_URL"] = f"{server.url}/api/"
+    with server:
+        server.wait_for("Uvicorn running on")
+        yield server.env["BOOKS_API_URL"]
+        server.stop()
+
+
+def test_the_book_summary_command_uses_the_shared_client(books_api: str) -> None:
+    env = ServerProcess([], settings="sample_site.settings", cwd=SITE).env
+    env["BOOKS_API_URL"] = books_api
+    result = subprocess.run(
+        [sys.executable, "manage.py", "book_summary", "2"],
+        cwd=SITE,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"{FLUENT_PYTHON}\n"
+    assert "Lifespan shutdown complete" in result.stderr
+
+
+def test_the_celery_task_uses_the_shared_client_through_run(books_api: str, tmp_path: Path) -> None:
+    argv = ["celery", "-A", "sample_site", "worker", "--pool", "solo", "--loglevel", "INFO"]
+    worker = ServerProcess(
+        [*argv, "--without-mingle", "--without-gossip"], settings="sample_site.settings", cwd=SITE
+    )
+    worker.env.update({"BOOKS_API_URL": books_api, "SAMPLE_CELERY_FOLDER": str(tmp_path)})
+    client = make_app(tmp_path)  # The same folders the sample's app uses.
+    with worker:
+        worker.wait_for(r"celery@\S+ ready\.")
+        summary = client.send_task("library.tasks.summarise_book", args=[2]).get(timeout=30, interval=0.05)
+        code = worker.stop(signal.SIGTERM)
+    assert summary == FLUENT_PYTHON
+    # Entered once per process is proven in tests/test_celery_worker.py; here, entered and exited.
+    assert "Lifespan startup complete" in worker.output
+    assert "Lifespan shutdown complete" in worker.output, worker.output
+    assert code == 0, worker.output

@@ -1,0 +1,190 @@
+"""django_lifespan_ctx.contrib.celery, proven with a real prefork worker on a real broker."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from celery import signals
+
+from django_lifespan_ctx import LifespanStartupError, current_state
+from django_lifespan_ctx.contrib import celery as lifespan_celery
+from django_lifespan_ctx.threaded import running_lifespan
+from tests import contexts
+from tests.celery_app import FOLDER_ENV, make_app
+from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV, read_log
+from tests.servers import ServerProcess
+
+
+class StandIn(BaseHTTPRequestHandler):
+    """The external API the shared client talks to."""
+
+    def do_GET(self) -> None:
+        body = json.dumps({"path": self.path}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def stand_in() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def worker(tmp_path: Path, stand_in: str, pool: str, concurrency: int) -> ServerProcess:
+    argv = ["celery", "-A", "tests.celery_app", "worker", "--pool", pool, "--concurrency", str(concurrency)]
+    argv += ["--loglevel", "INFO", "--without-mingle", "--without-gossip", "--without-heartbeat"]
+    process = ServerProcess(argv, settings="tests.celery_settings")
+    process.env.update(
+        {FOLDER_ENV: str(tmp_path), LOG_ENV: str(tmp_path / "lifecycle.log"), STAND_IN_ENV: stand_in}
+    )
+    return process
+
+
+def wait_for_result(result: Any, process: ServerProcess) -> Any:
+    try:
+        return result.get(timeout=60, interval=0.05)
+    except Exception as exc:
+        raise AssertionError(f"no result: {exc!r}; the worker logged:\n{process.output}") from exc
+
+
+def test_each_prefork_process_enters_once_tasks_share_its_client_and_sigterm_exits(
+    tmp_path: Path, stand_in: str
+) -> None:
+    client = make_app(tmp_path)
+    with worker(tmp_path, stand_in, "prefork", 2) as process:
+        process.wait_for(r"LIFECYCLE \d+ enter http_client", count=2)
+        process.wait_for(r"celery@\S+ ready\.")
+        sent = [client.send_task("tests.fetch", args=[f"/book/{n}"]) for n in range(8)]
+        results = [wait_for_result(result, process) for result in sent]
+        code = process.stop(signal.SIGTERM)
+    output = process.output
+    log = read_log(tmp_path / "lifecycle.log")
+
+    # Two processes, each through one lifecycle: entered once, exited at the warm shutdown.
+    assert len(log) == 2, output
+    for events in log.values():
+        assert events == ["enter logged", "enter http_client", "exit http_client", "exit logged"], output
+    # The main process (the pool's parent) runs no tasks and entered nothing.
+    assert process.process is not None and process.process.pid not in log
+    for n, result in enumerate(results):
+        assert result["pid"] in log
+        assert result["status"] == 200 and json.loads(result["body"]) == {"path": f"/book/{n}"}
+        assert result["same_state"] is True
+        assert result["keys"] == ["http_client", "logged"]
+    # Every task in a process used that process's one client.
+    clients: dict[int, set[int]] = {result["pid"]: set() for result in results}
+    for result in results:
+        clients[result["pid"]].add(result["client"])
+    assert all(len(ids) == 1 for ids in clients.values()), clients
+    assert "Warm shutdown" in output or "worker: Warm shutdown" in output, output
+    assert code == 0, output
+
+
+@pytest.mark.parametrize("pool", ["solo", "threads"])
+def test_solo_and_threads_pools_run_the_lifespan_in_the_worker_process(
+    tmp_path: Path, stand_in: str, pool: str
+) -> None:
+    client = make_app(tmp_path)
+    with worker(tmp_path, stand_in, pool, 2) as process:
+        process.wait_for(r"celery@\S+ ready\.")
+        results = [
+            client.send_task("tests.fetch", args=["/one"]).get(timeout=30, interval=0.05) for _ in range(2)
+        ]
+        code = process.stop(signal.SIGTERM)
+    assert process.process is not None
+    log = read_log(tmp_path / "lifecycle.log")
+    assert log == {
+        process.process.pid: ["enter logged", "enter http_client", "exit http_client", "exit logged"]
+    }, process.output
+    assert {result["pid"] for result in results} == {process.process.pid}
+    assert len({result["client"] for result in results}) == 1
+    assert code == 0, process.output
+
+
+# -- the receivers, in-process ------------------------------------------------
+
+
+@pytest.fixture
+def connected() -> Iterator[None]:
+    lifespan_celery.connect(contexts=[contexts.alpha])
+    try:
+        yield
+    finally:
+        lifespan_celery.disconnect()
+        try:
+            running_lifespan().stop()
+        except LookupError:
+            pass
+
+
+@pytest.mark.usefixtures("connected")
+def test_the_receivers_start_and_stop_one_lifespan_per_process() -> None:
+    signals.worker_process_init.send(sender="celery@test")
+    assert current_state().alpha == "value of alpha"
+    assert lifespan_celery.worker_lifespan() is running_lifespan()
+    signals.worker_process_shutdown.send(sender="celery@test", pid=1, exitcode=0)
+    signals.worker_shutdown.send(sender=None)  # After the children: nothing left to stop.
+    assert contexts.EVENTS == ["enter alpha", "exit alpha"]
+    with pytest.raises(LookupError, match="contrib.celery.connect"):
+        lifespan_celery.worker_lifespan()
+
+
+@pytest.mark.usefixtures("connected")
+def test_connecting_twice_connects_each_receiver_once() -> None:
+    lifespan_celery.connect(contexts=[contexts.alpha])
+    signals.worker_process_init.send(sender="celery@test")
+    signals.worker_process_shutdown.send(sender="celery@test", pid=1, exitcode=0)
+    assert contexts.EVENTS == ["enter alpha", "exit alpha"]
+
+
+def test_a_startup_failure_is_logged_with_what_tasks_will_lack(caplog: pytest.LogCaptureFixture) -> None:
+    lifespan_celery.connect(contexts=[contexts.fails_on_enter])
+    try:
+        with pytest.raises(LifespanStartupError):
+            lifespan_celery._start()
+    finally:
+        lifespan_celery.disconnect()
+    assert "Tasks in this worker process will find no lifespan state" in caplog.text
+
+
+def test_a_shutdown_failure_is_logged_not_raised_into_celery(caplog: pytest.LogCaptureFixture) -> None:
+    lifespan_celery.connect(contexts=[contexts.fails_on_exit])
+    try:
+        lifespan_celery._start()
+        lifespan_celery._stop()
+    finally:
+        lifespan_celery.disconnect()
+    assert "exiting 'tests.contexts.fails_on_exit'" in caplog.text
+
+
+@pytest.mark.usefixtures("connected")
+def test_only_the_threads_pool_starts_on_celeryd_after_setup() -> None:
+    class Worker:
+        pool_cls = "prefork"
+
+    lifespan_celery._start_for_threads_pool(instance=Worker())
+    with pytest.raises(LookupError):
+        running_lifespan()
+    Worker.pool_cls = "threads"
+    lifespan_celery._start_for_threads_pool(instance=Worker())
+    assert running_lifespan().state.alpha == "value of alpha"
