@@ -56,6 +56,9 @@ INTEGRATION_MODULES = {
     "test_demo.py",
     "test_user_project.py",
     "test_operations_docs.py",
+    "test_deploying.py",
+    "test_wrappers.py",
+    "test_mounted_apps.py",
 }
 
 

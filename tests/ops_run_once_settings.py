@@ -2,7 +2,7 @@
 
 import os
 
-from django_lifespan_ctx.run_once import run_once
+from django_lifespan_ctx.contexts import run_once
 from tests.server_settings import *
 
 ROOT_URLCONF = "tests.ops_urls"

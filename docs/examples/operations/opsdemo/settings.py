@@ -1,4 +1,4 @@
-from django_lifespan_ctx.run_once import run_once
+from django_lifespan_ctx.contexts import run_once
 
 SECRET_KEY = "docs-example-not-secret"
 DEBUG = False

@@ -1,0 +1,8 @@
+"""Ready-made entries for LIFESPAN_CONTEXTS."""
+
+from __future__ import annotations
+
+from .mounted import asgi_lifespan
+from .run_once import run_once
+
+__all__ = ["asgi_lifespan", "run_once"]

@@ -1,0 +1,154 @@
+"""``manage.py runserver`` with the lifespan: the project's ASGI application on uvicorn.
+
+It wins over Django's when ``django_lifespan_ctx`` is listed in INSTALLED_APPS
+before ``django.contrib.staticfiles`` (the first app's command wins, as with daphne).
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+import sys
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.core.management.base import CommandError, CommandParser
+from django.core.management.commands.runserver import Command as DjangoRunserver
+from django.db import connections
+from django.utils import autoreload
+from django.utils.module_loading import import_string
+
+from ... import reloading
+
+PORT_ERRORS = {
+    errno.EACCES: "You don't have permission to access that port.",
+    errno.EADDRINUSE: "That port is already in use.",
+    errno.EADDRNOTAVAIL: "That IP address can't be assigned to.",
+}
+
+
+def load_engine() -> Any:
+    try:
+        from ...contrib import runserver as engine
+    except ImportError as exc:
+        if exc.name != "uvicorn":
+            raise
+        raise CommandError(str(exc)) from exc
+    return engine
+
+
+def project_application() -> Any:
+    """ASGI_APPLICATION when set (a dotted path), else our get_asgi_application()."""
+    dotted = getattr(settings, "ASGI_APPLICATION", None)
+    if dotted:
+        return import_string(dotted)
+    from ...asgi import get_asgi_application
+
+    return get_asgi_application()
+
+
+class Command(DjangoRunserver):
+    # Set by Django's handle() from the addrport argument and --ipv6.
+    addr: str
+    port: str
+    use_ipv6: bool
+    _raw_ipv6: bool
+
+    help = (
+        "Starts a development server that runs the lifespan contexts: the project's ASGI "
+        "application on uvicorn, with Django's autoreloader. Serves static files as "
+        "staticfiles' runserver does."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--nostatic",
+            action="store_false",
+            dest="use_static_handler",
+            help="Tells Django to NOT automatically serve static files at STATIC_URL.",
+        )
+        parser.add_argument(
+            "--insecure",
+            action="store_true",
+            dest="insecure_serving",
+            help="Allows serving static files even if DEBUG is False.",
+        )
+
+    def run(self, **options: Any) -> None:
+        self.engine = load_engine()
+        serving = _Serving(self, options)
+        code = reloading.run(serving, use_reloader=options["use_reloader"])
+        if code:
+            sys.exit(code)
+
+    def get_application(self, options: dict[str, Any]) -> Any:
+        application = project_application()
+        if (
+            apps.is_installed("django.contrib.staticfiles")
+            and options["use_static_handler"]
+            and (settings.DEBUG or options["insecure_serving"])
+        ):
+            from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+            return ASGIStaticFilesHandler(application)
+        return application
+
+    def prepare(self, options: dict[str, Any]) -> tuple[Any, socket.socket]:
+        """What Django's inner_run does before it serves: checks, the app, the socket."""
+        # An error that Django's setup hit in this process is raised here, so
+        # the reloader shows it and waits for the fix.
+        autoreload.raise_last_exception()
+        if not options["skip_checks"]:
+            self.stdout.write("Performing system checks...\n\n")
+            self.check(display_num_errors=True)
+        self.check_migrations()
+        for connection in connections.all(initialized_only=True):
+            connection.close()
+        application = self.get_application(options)
+        try:
+            sock = self.engine.bind(self.addr, int(self.port), ipv6=self.use_ipv6)
+        except OSError as exc:
+            self.stderr.write(f"Error: {PORT_ERRORS.get(exc.errno or 0, exc)}")
+            # Not a failure a code change can fix: end the process tree.
+            sys.exit(1)
+        return application, sock
+
+    def banner(self) -> None:
+        quit_command = "CTRL-BREAK" if sys.platform == "win32" else "CONTROL-C"
+        addr = f"[{self.addr}]" if self._raw_ipv6 else "0.0.0.0" if self.addr == "0" else self.addr
+        now = datetime.now().strftime("%B %d, %Y - %X")
+        self.stdout.write(
+            f"{now}\n"
+            f"Django version {self.get_version()}, using settings {settings.SETTINGS_MODULE!r}\n"
+            f"Starting ASGI development server (uvicorn {self.engine.VERSION}, lifespan on) "
+            f"at {self.protocol}://{addr}:{self.port}/\n"
+            f"Quit the server with {quit_command}."
+        )
+        if os.environ.get("DJANGO_RUNSERVER_HIDE_WARNING") != "true":
+            self.stdout.write(
+                self.style.WARNING(
+                    "WARNING: This is a development server. Do not use it in a production "
+                    "setting. See docs/deploying.md for production ASGI servers."
+                )
+            )
+        self.stdout.flush()
+
+
+class _Serving:
+    """One serve in this process: prepare, then run the engine until stopped."""
+
+    def __init__(self, command: Command, options: dict[str, Any]) -> None:
+        self.command = command
+        self.options = options
+        self.engine = command.engine.Engine(on_started=command.banner)
+
+    def serve(self) -> bool:
+        application, sock = self.command.prepare(self.options)
+        return bool(self.engine.serve(application, sock))
+
+    def stop(self) -> None:
+        self.engine.stop()

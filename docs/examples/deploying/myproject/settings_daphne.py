@@ -1,0 +1,6 @@
+# --8<-- [start:daphne]
+from .settings import *  # noqa: F403
+
+# daphne sends no lifespan events: enter the contexts on the first request.
+LIFESPAN_LAZY_STARTUP = True
+# --8<-- [end:daphne]
