@@ -1,4 +1,4 @@
-"""Requests per second under uvicorn: our handler against plain Django, same view."""
+"""Requests per second under uvicorn: our handler reading the state, plain Django reading nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +18,8 @@ CONNECTIONS = 50
 SECONDS_PER_ROUND = 3.0
 ROUNDS = 6
 REPO = Path(__file__).resolve().parent.parent
-REQUEST = b"GET /read-state/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+READ_STATE = b"GET /read-state/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+NO_STATE = b"GET /no-state/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 def free_port() -> int:
@@ -28,7 +29,8 @@ def free_port() -> int:
 
 
 class Uvicorn:
-    def __init__(self, app: str, lifespan: str) -> None:
+    def __init__(self, app: str, lifespan: str, request: bytes) -> None:
+        self.request = request
         self.port = free_port()
         argv = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(self.port)]
         argv += ["--lifespan", lifespan, "--no-access-log", "--log-level", "warning"]
@@ -54,7 +56,7 @@ class Uvicorn:
         self.process.stdout.close()
 
 
-async def load(port: int, seconds: float) -> int:
+async def load(port: int, request: bytes, seconds: float) -> int:
     """Keep-alive GETs on CONNECTIONS connections for `seconds`; how many completed."""
     deadline = time.perf_counter() + seconds
     done = 0
@@ -64,7 +66,7 @@ async def load(port: int, seconds: float) -> int:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
             while time.perf_counter() < deadline:
-                writer.write(REQUEST)
+                writer.write(request)
                 head = await reader.readuntil(b"\r\n\r\n")
                 match = re.search(rb"content-length: (\d+)", head, re.IGNORECASE)
                 await reader.readexactly(int(match.group(1)) if match else 0)
@@ -81,20 +83,20 @@ async def load(port: int, seconds: float) -> int:
 
 def run() -> str:
     servers = {
-        "django-lifespan-ctx": Uvicorn("benchmarks.asgi_ours:application", "on"),
-        "Django get_asgi_application()": Uvicorn("benchmarks.asgi_django:application", "off"),
+        "django-lifespan-ctx": Uvicorn("benchmarks.asgi_ours:application", "on", READ_STATE),
+        "Django get_asgi_application()": Uvicorn("benchmarks.asgi_django:application", "off", NO_STATE),
     }
     try:
         for server in servers.values():
             server.wait_until_serving()
         for server in servers.values():  # Warm up.
-            asyncio.run(load(server.port, 1.0))
+            asyncio.run(load(server.port, server.request, 1.0))
         results = alternate(
             ROUNDS,
             {
                 name: (
                     lambda server=server: (
-                        asyncio.run(load(server.port, SECONDS_PER_ROUND)) / SECONDS_PER_ROUND
+                        asyncio.run(load(server.port, server.request, SECONDS_PER_ROUND)) / SECONDS_PER_ROUND
                     )
                 )
                 for name, server in servers.items()

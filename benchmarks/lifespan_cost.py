@@ -9,7 +9,6 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 from django_lifespan_ctx.hosted import lifespan_scope
-from django_lifespan_ctx.registry import build_plan
 from django_lifespan_ctx.runner import Runner
 
 from .driver import Lifespan, alternate, median, table
@@ -40,9 +39,9 @@ def sleeper(index: int) -> Any:
     return context
 
 
-async def ours(plan: Any) -> tuple[float, float]:
+async def ours(contexts: list[Any]) -> tuple[float, float]:
     scope = lifespan_scope()
-    runner = Runner(plan, sender=None, scope=scope, state=scope["state"])
+    runner = Runner(sender=None, scope=scope, state=scope["state"], contexts=contexts)
     started = time.perf_counter()
     await runner.startup()
     entered = time.perf_counter()
@@ -62,11 +61,10 @@ async def bare_exit_stack(factories: list[Any]) -> float:
 
 def per_context(loop: asyncio.AbstractEventLoop) -> str:
     factories = [noop(i) for i in range(NOOP_CONTEXTS)]
-    plan = build_plan(factories)
     results = alternate(
         ROUNDS,
         {
-            "django-lifespan-ctx": lambda: sum(loop.run_until_complete(ours(plan))),
+            "django-lifespan-ctx": lambda: sum(loop.run_until_complete(ours(factories))),
             "bare AsyncExitStack": lambda: loop.run_until_complete(bare_exit_stack(factories)),
         },
     )
@@ -105,8 +103,8 @@ async def theirs_group(factories: list[Any]) -> tuple[float, float]:
 
 def group(loop: asyncio.AbstractEventLoop) -> str:
     factories = [sleeper(i) for i in range(SLEEPERS)]
-    plan = build_plan([tuple(factories)])
-    candidates = {"django-lifespan-ctx (one group)": lambda: loop.run_until_complete(ours(plan))}
+    group_of_all: list[Any] = [tuple(factories)]
+    candidates = {"django-lifespan-ctx (one group)": lambda: loop.run_until_complete(ours(group_of_all))}
     try:
         import django_asgi_lifespan  # noqa: F401
     except ImportError:

@@ -12,6 +12,7 @@ from django.test import override_settings
 
 from django_lifespan_ctx.handler import LifespanASGIHandler
 
+from .cases import BASELINE, CASES, Case, expected_body
 from .driver import Lifespan, alternate, median, quartiles, request, table
 
 ROUNDS = 30
@@ -39,38 +40,33 @@ def build(loop: asyncio.AbstractEventLoop) -> tuple[dict[str, Any], dict[str, An
 def run() -> str:
     loop = asyncio.new_event_loop()
     apps, state, lifespans = build(loop)
-    expected = {
-        name: loop.run_until_complete(request(app, "/read-state/", state)) for name, app in apps.items()
-    }
-    assert expected["django-lifespan-ctx"] == b"state", expected
+    cases = [case for case in CASES if case.handler in apps]
+    for case in cases:
+        body = loop.run_until_complete(request(apps[case.handler], case.path, state))
+        assert body == expected_body(case), (case, body)
 
-    def measure(app: Any) -> float:
+    def measure(case: Case) -> float:
+        app = apps[case.handler]
+
         async def burst() -> None:
             for _ in range(REQUESTS_PER_ROUND):
-                await request(app, "/read-state/", state)
+                await request(app, case.path, state)
 
         gc.collect()
         started = time.perf_counter()
         loop.run_until_complete(burst())
         return (time.perf_counter() - started) / REQUESTS_PER_ROUND
 
-    for app in apps.values():  # Warm up every code path first.
-        measure(app)
-    results = alternate(ROUNDS, {name: (lambda app=app: measure(app)) for name, app in apps.items()})
+    for case in cases:  # Warm up every code path first.
+        measure(case)
+    results = alternate(ROUNDS, {case.name: (lambda case=case: measure(case)) for case in cases})
     for lifespan in lifespans:
         loop.run_until_complete(lifespan.shutdown())
     loop.close()
 
-    django = results["Django ASGIHandler"]
+    django = results[BASELINE]
     baseline = median(django)
-    rows = [
-        (
-            "handler (view reads request.state)",
-            "median µs/request",
-            "ratio to Django",
-            "round-by-round ratio, middle half",
-        )
-    ]
+    rows = [("handler, view", "median µs/request", "ratio to Django", "round-by-round ratio, middle half")]
     for name, times in results.items():
         # Each round's ratio pairs runs made moments apart, so the spread of
         # these shows how much of the median ratio is noise.

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from .current import CurrentStateMiddleware, current_state
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
 from .hosted import lifespan
+from .httprequest import LifespanHttpRequest
 from .registry import register_context
 from .state import State, state_from_scope
+from .threaded import LifespanThread, start_in_thread
 
 __all__ = [
+    "CurrentStateMiddleware",
     "Failure",
+    "LifespanHttpRequest",
     "LifespanShutdownError",
     "LifespanStartupError",
+    "LifespanThread",
     "State",
+    "current_state",
     "lifespan",
     "register_context",
+    "start_in_thread",
     "state_from_scope",
 ]

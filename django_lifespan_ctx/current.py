@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar, Token
 from typing import Any
 
+from .request_context import running_request_scope
 from .state import State, state_for_scope, state_from_scope
 
 # Set by the handler for each request it serves, and by CurrentStateMiddleware
@@ -58,6 +59,8 @@ def current_state() -> State:
     Raises LookupError, saying where a state is available, outside all of them.
     """
     scope = request_scope.get()
+    if scope is None:
+        scope = running_request_scope()
     if scope is not None:
         return state_for_scope(scope)
     hosted = hosted_state.get()

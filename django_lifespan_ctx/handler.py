@@ -21,6 +21,7 @@ from .current import request_scope
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
 from .lazy import LazyLifespan, is_probe
 from .request import LifespanASGIRequest
+from .request_context import RequestContext
 from .runner import Runner
 from .state import set_process_state
 
@@ -63,17 +64,21 @@ class LifespanASGIHandler(ASGIHandler):
         # Django's ASGIHandler.__call__, inlined: awaiting it through super() would
         # put one more coroutine on every request's path. Its ThreadSensitiveContext
         # is ours, and carries the scope for current_state() (request_context.py).
-        context = LifespanASGIRequest.context_class()
+        context = RequestContext()
         context.scope = scope
         async with context:
-            # current_state() reads this context variable. Once it also reads
-            # request_context.running_request_scope(), set it only when
-            # context.token is None: when an enclosing app entered a
-            # ThreadSensitiveContext first, asgiref keeps that one, not ours.
-            request_scope.set(scope)
+            if context.token is None:
+                # An enclosing app entered a ThreadSensitiveContext first and asgiref
+                # keeps that one, not ours: tell current_state() the slower way.
+                request_scope.set(scope)
             await self.handle(scope, receive, send)
 
     async def _without_lifespan_events(self, scope: Any) -> None:
+        if scope.get("state"):
+            # An enclosing app ran a lifespan whose state reached this scope: Django
+            # mounted under Starlette/FastAPI with lifespan=lambda app: lifespan().
+            self.lifespan_settled = True
+            return
         if not conf.LIFESPAN_LAZY_STARTUP:
             logger.warning(NO_LIFESPAN_WARNING)
             self.lifespan_settled = True

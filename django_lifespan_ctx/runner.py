@@ -21,7 +21,7 @@ from .exceptions import Failure, LifespanStartupError
 from .receivers import ReceiverCall, live_receivers
 from .registry import Entry, Group, Plan, build_plan, describe
 from .signals import asgi_shutdown, asgi_startup
-from .state import State
+from .state import State, shadowed_method_warning
 from .statetype import check_state_type
 from .units import ContextReport, Owner
 from .words import article, capped_list, plural
@@ -394,9 +394,6 @@ class Runner:
 
 
 def warn_if_shadowing(key: str, context: str) -> None:
-    from . import state
-
-    warning: Callable[[str, str], str | None] | None = getattr(state, "shadowed_method_warning", None)
-    message = warning(key, context) if warning is not None else None
+    message = shadowed_method_warning(key, context)
     if message:
         logger.warning(message, extra={"lifespan_context": context})

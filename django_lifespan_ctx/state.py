@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterable, MutableMapping
 from typing import Any
 
 NO_LIFESPAN_HINT = (
@@ -19,73 +19,133 @@ class StateKeyError(KeyError):
         return str(self.args[0])
 
 
-def missing_key_message(key: object, present: list[str]) -> str:
-    if not present:
-        return f"{key!r} is not in the lifespan state. {NO_LIFESPAN_HINT}"
+def missing_key_message(key: object, present: Iterable[str]) -> str:
     listed = ", ".join(repr(name) for name in present)
+    if not listed:
+        return f"{key!r} is not in the lifespan state. {NO_LIFESPAN_HINT}"
     return f"{key!r} is not in the lifespan state. Keys present: {listed}."
 
 
-class State(MutableMapping[str, Any]):
-    """The lifespan state, readable as ``state["key"]`` or ``state.key``."""
+class State(dict[str, Any]):
+    """The lifespan state, readable as ``state["key"]`` or ``state.key``.
 
-    __slots__ = ("_data",)
-    _data: dict[str, Any]
+    A dict, so ``dict(state)``, ``**state``, ``in``, iteration and ``len`` work
+    whatever the keys are. Its attributes are its keys: the instance's
+    ``__dict__`` is the state itself, and Python looks in an instance's
+    ``__dict__`` before the methods of its class, so ``state.items`` is the key
+    ``"items"`` when there is one (``State.items(state)`` is still the method).
+    Reads by item and by attribute never run Python code of ours.
+
+    ``State(data)`` starts with ``data``'s keys, and its writes also reach
+    ``data``: a receiver handed ``State(runner_state)`` adds keys to the runner's
+    dict. Changes made to ``data`` directly afterwards are not seen.
+    """
+
+    __slots__ = ("__dict__", "_source")
+    _source: dict[str, Any]
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
-        object.__setattr__(self, "_data", {} if data is None else data)
+        _adopt(self, {} if data is None else data)
 
-    def __getitem__(self, key: str) -> Any:
-        try:
-            return self._data[key]
-        except KeyError:
-            raise StateKeyError(missing_key_message(key, list(self._data))) from None
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self._data[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        try:
-            del self._data[key]
-        except KeyError:
-            raise StateKeyError(missing_key_message(key, list(self._data))) from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __len__(self) -> int:
-        return len(self._data)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._data
+    def __missing__(self, key: str) -> Any:
+        raise StateKeyError(missing_key_message(key, self))
 
     def __getattr__(self, name: str) -> Any:
-        # Only called when normal lookup fails. Dunder probes (copy, pickle,
-        # IPython) must get a plain AttributeError, not a state lookup.
-        if name.startswith("__") or name == "_data":
+        # Only called when the key is absent and no method has the name. Dunder
+        # probes (copy, pickle, templates, IPython) get a plain AttributeError.
+        if name.startswith("__"):
             raise AttributeError(name)
-        try:
-            return self._data[name]
-        except KeyError:
-            raise AttributeError(missing_key_message(name, list(self._data))) from None
+        raise AttributeError(missing_key_message(name, self))
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self._data[name] = value
+        self[name] = value
 
     def __delattr__(self, name: str) -> None:
-        try:
-            del self._data[name]
-        except KeyError:
-            raise AttributeError(missing_key_message(name, list(self._data))) from None
+        if name not in self:
+            raise AttributeError(missing_key_message(name, self))
+        del self[name]
+
+    # Every write goes to the source too (see the class docstring).
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        super().__setitem__(key, value)
+        self._source[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if key not in self:
+            raise StateKeyError(missing_key_message(key, self))
+        super().__delitem__(key)
+        self._source.pop(key, None)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        changes = dict(*args, **kwargs)
+        super().update(changes)
+        self._source.update(changes)
+
+    def __ior__(self, other: Any) -> State:  # type: ignore[override,misc]
+        self.update(other)
+        return self
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return super().__getitem__(key)
+
+    def pop(self, key: str, *default: Any) -> Any:
+        if key not in self and not default:
+            raise StateKeyError(missing_key_message(key, self))
+        self._source.pop(key, None)
+        return super().pop(key, *default)
+
+    def popitem(self) -> tuple[str, Any]:
+        key, value = super().popitem()
+        self._source.pop(key, None)
+        return key, value
+
+    def clear(self) -> None:
+        super().clear()
+        self._source.clear()
 
     def __copy__(self) -> State:
-        return State(dict(self._data))
+        return State(dict(self))
+
+    def copy(self) -> State:
+        return State(dict(self))
 
     def __reduce__(self) -> tuple[type[State], tuple[dict[str, Any]]]:
-        return (State, (self._data,))
+        return (State, (dict(self),))
 
     def __repr__(self) -> str:
-        return f"State({self._data!r})"
+        return f"State({super().__repr__()})"
+
+
+# State's set-up, in C calls only: it runs for every request that reads the
+# state, so it avoids Python frames (super(), object.__setattr__).
+_blank_state = dict.__new__
+_fill: Callable[[State, dict[str, Any]], None] = dict[str, Any].update
+_set_attributes: Callable[[State, State], None] = State.__dict__["__dict__"].__set__
+_set_source: Callable[[State, dict[str, Any]], None] = State.__dict__["_source"].__set__
+
+
+def _adopt(state: State, source: dict[str, Any]) -> None:
+    _fill(state, source)
+    _set_attributes(state, state)
+    _set_source(state, source)
+
+
+# The methods a key hides from attribute access: every public name of State.
+SHADOWABLE = frozenset(name for name in dir(State) if not name.startswith("_"))
+
+
+def shadowed_method_warning(key: str, context: str) -> str | None:
+    """The warning to log when ``context`` yields a key that hides a method of State."""
+    if key not in SHADOWABLE:
+        return None
+    return (
+        f"{context!r} yielded the key {key!r}, which hides State.{key}() on attribute access: "
+        f"request.state.{key} is the key's value, not the method. Call the method as "
+        f"State.{key}(state, ...), or rename the key to keep `state.{key}(...)` working."
+    )
 
 
 # The state of the lifespan that started last in this process, for scopes
@@ -99,12 +159,24 @@ def set_process_state(state: dict[str, Any]) -> None:
 
 
 def state_for_scope(scope: Any) -> State:
-    """The State over a request scope's ``state`` dict.
+    """The State of a request scope: the same object on every call for that scope.
 
     The one place that wraps a scope's state: ``request.state`` and
-    ``current_state()`` both come through here.
+    ``current_state()`` both come through here. The first call replaces the
+    scope's ``state`` dict (the server's per-request copy) with a State over
+    it, so the scope, the request and current_state() share one object.
     """
-    return State(scope.get("state", {}))
+    state = scope.get("state")
+    if state.__class__ is State:
+        return state
+    # State(...) without its Python frames: this runs on the request path.
+    source: dict[str, Any] = {} if state is None else state
+    new: State = _blank_state(State)
+    _fill(new, source)
+    _set_attributes(new, new)
+    _set_source(new, source)
+    scope["state"] = new
+    return new
 
 
 def state_from_scope(scope: MutableMapping[str, Any]) -> State:
@@ -115,4 +187,4 @@ def state_from_scope(scope: MutableMapping[str, Any]) -> State:
     """
     if "state" not in scope:
         scope["state"] = _process_state.copy()
-    return State(scope["state"])
+    return state_for_scope(scope)

@@ -1,9 +1,8 @@
-"""What the sample's lifespan contexts put in request.state, for the type checker."""
+"""What the sample's lifespan contexts put in request.state, for the type checker and for startup."""
 
-from typing import Any, Protocol, cast
+from typing import Any, Protocol
 
 import httpx
-from django.http import HttpRequest
 
 from .api import BooksAPI
 
@@ -14,11 +13,6 @@ class LibraryState(Protocol):
     httpx_client: httpx.AsyncClient
     cover_cache: dict[int, str]
     books_api: BooksAPI
-
-
-def library_state(request: HttpRequest) -> LibraryState:
-    """request.state, typed: mypy checks every attribute views read."""
-    return cast(LibraryState, request.state)  # type: ignore[attr-defined]
 
 
 # --8<-- [end:state_protocol]

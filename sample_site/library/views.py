@@ -1,20 +1,26 @@
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from typing import Any
+
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from django_lifespan_ctx import LifespanHttpRequest, State
+
 from .api import BookNotFound
-from .state import library_state
+from .state import LibraryState
 
 
-async def home(request: HttpRequest) -> HttpResponse:
-    state = request.state  # type: ignore[attr-defined]
-    keys = [(key, f"{type(value).__module__}.{type(value).__qualname__}") for key, value in state.items()]
-    books = library_state(request).catalogue if "catalogue" in state else []
+async def home(request: LifespanHttpRequest[State]) -> HttpResponse:
+    # Every key, whatever it is: the untyped State, a mapping of str to Any.
+    keys = [
+        (key, f"{type(value).__module__}.{type(value).__qualname__}") for key, value in request.state.items()
+    ]
+    books: list[dict[str, Any]] = request.state.catalogue if "catalogue" in request.state else []
     return render(request, "library/home.html", {"state_keys": keys, "books": books})
 
 
 # --8<-- [start:book_view]
-async def book(request: HttpRequest, book_id: int) -> HttpResponse:
-    state = library_state(request)
+async def book(request: LifespanHttpRequest[LibraryState], book_id: int) -> HttpResponse:
+    state = request.state
     try:
         found = await state.books_api.book(book_id)
     except BookNotFound:
@@ -29,12 +35,12 @@ async def book(request: HttpRequest, book_id: int) -> HttpResponse:
 # The stand-in for the external API, served from the catalogue.
 
 
-async def api_books(request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"books": library_state(request).catalogue})
+async def api_books(request: LifespanHttpRequest[LibraryState]) -> JsonResponse:
+    return JsonResponse({"books": request.state.catalogue})
 
 
-async def api_book(request: HttpRequest, book_id: int) -> JsonResponse:
-    for entry in library_state(request).catalogue:
+async def api_book(request: LifespanHttpRequest[LibraryState], book_id: int) -> JsonResponse:
+    for entry in request.state.catalogue:
         if entry["id"] == book_id:
             return JsonResponse(entry)
     return JsonResponse({"error": "not found"}, status=404)

@@ -38,6 +38,11 @@ LIFESPAN_CONTEXTS = [
 ]
 # --8<-- [end:contexts]
 
+# --8<-- [start:state_type]
+# What views type request.state as; startup fails unless the contexts yield it.
+LIFESPAN_STATE_TYPE = "library.state.LibraryState"
+# --8<-- [end:state_type]
+
 # The "external" books API. The sample serves it itself, so the demo works
 # offline: this is the sample site's own address. `make demo DEMO_PORT=8001`
 # sets it to match; serving the site by hand on another port, set it yourself.
