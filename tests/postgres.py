@@ -66,7 +66,7 @@ def postgres() -> Iterator[PostgresServer]:
         try:
             pgserver: Any = importlib.import_module("pgserver")
         except ImportError:
-            pytest.skip("PostgreSQL tests need the pgserver package (the dev extra installs it)")
+            pytest.skip("PostgreSQL tests need the pgserver package, which has no wheel for this Python")
         # Short: a Unix socket's path must fit in 107 bytes.
         data = Path(tempfile.mkdtemp(prefix="pg-"))
         try:

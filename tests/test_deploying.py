@@ -7,15 +7,12 @@ import re
 import shlex
 import shutil
 import signal
-import subprocess
 import sys
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests import servers
 from tests.servers import REPO, ServerProcess
 
 PAGE = REPO / "docs" / "deploying.md"
@@ -87,21 +84,8 @@ class CommandProcess(ServerProcess):
         self.env.update(assignments)
         self.env["PATH"] = f"{BIN}{os.pathsep}{self.env.get('PATH', '')}"
 
-    def start(self) -> CommandProcess:
-        self.process = subprocess.Popen(
-            self.argv,
-            cwd=self.cwd,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            # What tests.servers gives its processes, where it has it: default signal dispositions.
-            preexec_fn=getattr(servers, "default_signal_dispositions", None),
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-        return self
+    def command(self) -> list[str]:
+        return self.argv  # The page's command line as it stands, not `python -m`.
 
 
 def workers(command: str) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import subprocess
 import sys
 import threading
 from io import StringIO
@@ -176,20 +175,9 @@ def test_a_coroutine_that_is_not_interrupted_returns_its_result() -> None:
 
 
 class ManagePy(ServerProcess):
-    def start(self) -> ManagePy:
+    def command(self) -> list[str]:
         # A script, not a module: `python manage.py name`, as users run it.
-        self.process = subprocess.Popen(
-            [sys.executable, *self.argv],
-            cwd=self.cwd,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-        return self
+        return [sys.executable, *self.argv]
 
 
 def manage_py(tmp_path: Path, *argv: str) -> ManagePy:

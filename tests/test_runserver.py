@@ -142,7 +142,7 @@ def test_staticfiles_listed_first_keeps_djangos_wsgi_runserver_and_the_view_gets
         )
     )
     with manage_runserver(site, "--noreload", "127.0.0.1:{port}", log=log) as server:
-        server.wait_for("Starting development server at")
+        server.wait_for("Starting (WSGI )?development server at")  # Django 6.1 names the protocol.
         page = server.get("/state/")
         server.stop(signal.SIGINT)
     assert page.status_code == 500
