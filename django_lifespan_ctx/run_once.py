@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any, cast
@@ -129,12 +129,25 @@ async def open_context(entry: Entry, state: Mapping[str, Any]) -> tuple[Any, Cal
             await loop.run_in_executor(thread, close_thread_connections)
             thread.shutdown(wait=False)
 
+    entering = thread.submit(made.__enter__)
     try:
-        value = await loop.run_in_executor(thread, made.__enter__)
+        value = await asyncio.shield(asyncio.wrap_future(entering))
+    except asyncio.CancelledError:
+        # The thread cannot be interrupted: if its enter still returns, it is
+        # exited there and then, as the runner's own owners do.
+        entering.add_done_callback(partial(_exit_if_entered, made, thread))
+        raise
     except BaseException:
         thread.shutdown(wait=False)
         raise
     return value, exit
+
+
+def _exit_if_entered(made: Any, thread: ThreadPoolExecutor, entering: Future[Any]) -> None:
+    if not entering.cancelled() and entering.exception() is None:
+        thread.submit(made.__exit__, None, None, None)
+        thread.submit(close_thread_connections)
+    thread.shutdown(wait=False)
 
 
 class Holder:

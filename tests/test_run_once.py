@@ -14,7 +14,7 @@ import pytest
 from django.db import connections
 from django.test import override_settings
 
-from django_lifespan_ctx import LifespanStartupError, State, lifespan
+from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, State, lifespan
 from django_lifespan_ctx.run_once import RunOnce, holders, run_once
 from django_lifespan_ctx.run_once_locks import lock_id, this_process
 from tests.postgres import PostgresServer, postgres  # noqa: F401
@@ -252,3 +252,38 @@ async def test_a_file_lock_nobody_took_has_no_holder(tmp_path: Path) -> None:
     from django_lifespan_ctx.run_once_locks import FileLock
 
     assert await FileLock("never", str(tmp_path)).holder() is None
+
+
+@override_settings(LIFESPAN_SHUTDOWN_TIMEOUT=0.2)
+async def test_a_sync_enter_still_running_when_the_holder_stops_is_exited_when_it_returns() -> None:
+    import threading
+
+    gate, second_enter, late_exit, log = threading.Event(), threading.Event(), threading.Event(), []
+
+    @contextmanager
+    def blocks_on_second_enter() -> Iterator[None]:
+        log.append(("enter", threading.get_ident()))
+        if len(log) > 1:
+            second_enter.set()
+            gate.wait(10)  # Still entering when its lifespan gives up on it.
+        log.append(("entered", threading.get_ident()))
+        try:
+            yield
+        finally:
+            log.append(("exit", threading.get_ident()))
+            if len(log) > 3:
+                late_exit.set()
+
+    wrapped = run_once(blocks_on_second_enter, key=f"late-{uuid.uuid4()}")
+    first, second = AsyncExitStack(), AsyncExitStack()
+    await first.enter_async_context(lifespan(contexts=[wrapped]))
+    await second.enter_async_context(lifespan(contexts=[wrapped]))
+    await first.aclose()  # The second takes over, and blocks inside __enter__.
+    assert await asyncio.to_thread(second_enter.wait, 10)
+    with pytest.raises(LifespanShutdownError, match="LIFESPAN_SHUTDOWN_TIMEOUT"):
+        await second.aclose()  # Past its timeout: reported, and the holder is cancelled.
+    assert [event for event, _ in log] == ["enter", "entered", "exit", "enter"]
+    gate.set()
+    assert await asyncio.to_thread(late_exit.wait, 10)
+    assert [event for event, _ in log] == ["enter", "entered", "exit", "enter", "entered", "exit"]
+    assert log[3][1] == log[4][1] == log[5][1]  # Entered and exited in its own thread.
