@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
-from django_lifespan_ctx.hosted import lifespan_scope
-from django_lifespan_ctx.runner import Runner
+from django_lifespan_ctx._engine.hosts import lifespan_scope
+from django_lifespan_ctx._engine.runner import Runner
 
 from .driver import Lifespan, alternate, median, table
 
@@ -59,29 +59,42 @@ async def bare_exit_stack(factories: list[Any]) -> float:
     return time.perf_counter() - started
 
 
+def peer_installed() -> bool:
+    try:
+        import django_asgi_lifespan  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def per_context(loop: asyncio.AbstractEventLoop) -> str:
     factories = [noop(i) for i in range(NOOP_CONTEXTS)]
-    results = alternate(
-        ROUNDS,
-        {
-            "django-lifespan-ctx": lambda: sum(loop.run_until_complete(ours(factories))),
-            "bare AsyncExitStack": lambda: loop.run_until_complete(bare_exit_stack(factories)),
-        },
-    )
-    ours_us = median(results["django-lifespan-ctx"]) / NOOP_CONTEXTS * 1e6
-    floor_us = median(results["bare AsyncExitStack"]) / NOOP_CONTEXTS * 1e6
+    candidates = {
+        "django-lifespan-ctx": lambda: sum(loop.run_until_complete(ours(factories))),
+        "bare AsyncExitStack": lambda: loop.run_until_complete(bare_exit_stack(factories)),
+    }
+    if peer_installed():
+        candidates["django-asgi-lifespan"] = lambda: sum(loop.run_until_complete(theirs(factories)))
+    results = alternate(ROUNDS, candidates)
+    per = {name: median(timings) / NOOP_CONTEXTS * 1e6 for name, timings in results.items()}
+    ours_us, floor_us = per["django-lifespan-ctx"], per["bare AsyncExitStack"]
     rows = [
-        ("enter + exit, per context", "median µs"),
-        ("django-lifespan-ctx (all of it)", f"{ours_us:.2f}"),
-        ("bare AsyncExitStack (the contexts themselves)", f"{floor_us:.2f}"),
-        ("framework cost (the difference)", f"{ours_us - floor_us:.2f}"),
+        ("enter + exit, per context", "median µs", "ratio to ours"),
+        ("django-lifespan-ctx (all of it)", f"{ours_us:.2f}", "1.00"),
+    ]
+    if "django-asgi-lifespan" in per:
+        peer = per["django-asgi-lifespan"]
+        rows.append(("django-asgi-lifespan (the peer, same contexts)", f"{peer:.2f}", f"{peer / ours_us:.2f}"))
+    rows += [
+        ("bare AsyncExitStack (the contexts themselves)", f"{floor_us:.2f}", f"{floor_us / ours_us:.2f}"),
+        ("our framework cost (ours minus the floor)", f"{ours_us - floor_us:.2f}", ""),
     ]
     return f"Startup + shutdown of {NOOP_CONTEXTS} no-op contexts, {ROUNDS} alternating rounds\n" + table(
         rows
     )
 
 
-async def theirs_group(factories: list[Any]) -> tuple[float, float]:
+async def theirs(factories: list[Any]) -> tuple[float, float]:
     from django_asgi_lifespan.handler import LifespanASGIHandler as TheirHandler
     from django_asgi_lifespan.register import register_lifespan_manager
     from django_asgi_lifespan.signals import asgi_lifespan
@@ -105,12 +118,8 @@ def group(loop: asyncio.AbstractEventLoop) -> str:
     factories = [sleeper(i) for i in range(SLEEPERS)]
     group_of_all: list[Any] = [tuple(factories)]
     candidates = {"django-lifespan-ctx (one group)": lambda: loop.run_until_complete(ours(group_of_all))}
-    try:
-        import django_asgi_lifespan  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        candidates["django-asgi-lifespan"] = lambda: loop.run_until_complete(theirs_group(factories))
+    if peer_installed():
+        candidates["django-asgi-lifespan"] = lambda: loop.run_until_complete(theirs(factories))
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in candidates}
     for round_number in range(3):
         for name in candidates if round_number % 2 == 0 else reversed(list(candidates)):

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from ._engine.hosts import lifespan
 from .current import CurrentStateMiddleware, current_state
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
-from .hosted import lifespan
 from .httprequest import LifespanHttpRequest
 from .registry import register_context
 from .state import State, state_from_scope

@@ -9,7 +9,7 @@ class LifespanCtxConfig(AppConfig):
     verbose_name = "Lifespan contexts"
 
     def ready(self) -> None:
-        from . import events
+        from ._engine import observers as events
         from .checks import check_settings
         from .operations_checks import check_operations
         from .readiness import tracker

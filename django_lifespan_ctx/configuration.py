@@ -14,6 +14,7 @@ from django.apps import apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
+from ._engine.observers import log
 from .checks import settings_errors
 
 logger = logging.getLogger("django_lifespan_ctx")
@@ -53,7 +54,7 @@ def configuration_problems(contexts: Sequence[Any] | None = None) -> list[str]:
     global _warned_not_installed
     if not apps.is_installed(PACKAGE) and not _warned_not_installed:
         _warned_not_installed = True
-        logger.warning(NOT_INSTALLED)
+        log(logging.WARNING, NOT_INSTALLED)
     found: list[checks.CheckMessage] = list(settings_errors(contexts))
     for check in library_checks():
         if getattr(check, "__name__", "") == "check_settings":

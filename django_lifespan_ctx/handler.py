@@ -16,13 +16,14 @@ from asgiref.typing import (
 )
 from django.core.handlers.asgi import ASGIHandler
 
+from ._engine.observers import log
+from ._engine.runner import Runner
 from .conf import conf
 from .current import request_scope
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
 from .lazy import LazyLifespan, is_probe
 from .request import LifespanASGIRequest
 from .request_context import RequestContext
-from .runner import Runner
 from .state import set_process_state
 
 logger = logging.getLogger("django_lifespan_ctx")
@@ -58,9 +59,15 @@ class LifespanASGIHandler(ASGIHandler):
             return
         if not self.lifespan_settled:
             await self._without_lifespan_events(scope)
-        if "state" not in scope:
-            # The ASGI spec's rule: each request gets a shallow copy.
-            scope["state"] = self.lifespan_state.copy()
+        state = scope.get("state")
+        if not state:
+            # The ASGI spec's rule: each request gets a shallow copy. A server that
+            # ran no lifespan gives none (daphne) or an empty one (uvicorn with
+            # --lifespan off): either way the lazy startup's state goes there.
+            if state is None:
+                scope["state"] = self.lifespan_state.copy()
+            else:
+                state.update(self.lifespan_state)
         # Django's ASGIHandler.__call__, inlined: awaiting it through super() would
         # put one more coroutine on every request's path. Its ThreadSensitiveContext
         # is ours, and carries the scope for current_state() (request_context.py).
@@ -80,7 +87,7 @@ class LifespanASGIHandler(ASGIHandler):
             self.lifespan_settled = True
             return
         if not conf.LIFESPAN_LAZY_STARTUP:
-            logger.warning(NO_LIFESPAN_WARNING)
+            log(logging.WARNING, NO_LIFESPAN_WARNING)
             self.lifespan_settled = True
             return
         if is_probe(scope):
@@ -150,7 +157,8 @@ class LifespanASGIHandler(ASGIHandler):
             message = await receive()
             if message["type"] == "lifespan.shutdown":
                 return
-            logger.error(
+            log(
+                logging.ERROR,
                 "Ignoring unexpected ASGI lifespan message %r after startup; only "
                 "'lifespan.shutdown' may follow 'lifespan.startup'. This is a bug in "
                 "the ASGI server.",

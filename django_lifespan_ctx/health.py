@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, cast
 
-from asgiref.sync import iscoroutinefunction, sync_to_async
+from asgiref.sync import iscoroutinefunction
 from django.utils.module_loading import import_string
 
+from ._engine.owner import close_thread_connections
+from ._engine.threads import ThreadStartError, start_owned_thread
 from .conf import conf
 from .readiness import now
 from .state import State
@@ -61,29 +65,91 @@ def declared_checks() -> dict[str, Callable[[State], Any]]:
     return {name: import_string(path) for name, path in conf.LIFESPAN_HEALTH_CHECKS.items()}
 
 
+class CheckCall:
+    """One call of one check: in a task, or for a sync check in a daemon thread of its own.
+
+    Never in the loop's default executor, which Django's request logging
+    shares: a hung check there would stall the site's 4xx/5xx responses.
+    """
+
+    def __init__(self, name: str, check: Callable[[State], Any], state: State) -> None:
+        self.name = name
+        self.started = time.monotonic()
+        self.outcome: Future[Any] = Future()
+        self.task: asyncio.Task[None] | None = None
+        # An async function, or an object whose __call__ is one.
+        if iscoroutinefunction(check) or iscoroutinefunction(type(check).__call__):
+            self.task = asyncio.get_running_loop().create_task(self._run_async(check, state))
+        else:
+            start_owned_thread(self._run_sync, check, state, name=f"lifespan health check {name}")
+
+    async def _run_async(self, check: Callable[[State], Any], state: State) -> None:
+        try:
+            self.outcome.set_result(await check(state))
+        except BaseException as exc:  # Kept here: SystemExit out of a task stops the loop.
+            self.outcome.set_exception(exc)
+
+    def _run_sync(self, check: Callable[[State], Any], state: State) -> None:
+        try:
+            self.outcome.set_result(check(state))
+        except BaseException as exc:
+            self.outcome.set_exception(exc)
+        finally:
+            close_thread_connections()
+
+
+# The call of each check still running, by name: one that hangs is not started again.
+_running: dict[str, CheckCall] = {}
+_running_lock = threading.Lock()
+
+
+def _start(name: str, check: Callable[[State], Any], state: State) -> CheckCall | None:
+    """A new call of the check, or None while its last call still runs."""
+    with _running_lock:
+        earlier = _running.get(name)
+        if earlier is not None and not earlier.outcome.done():
+            return None
+        call = CheckCall(name, check, state)
+        _running[name] = call
+        return call
+
+
+def _retrieve(waiting: asyncio.Future[Any]) -> None:
+    # A check that answers after its probe gave up: its error was reported as a timeout.
+    if not waiting.cancelled():
+        waiting.exception()
+
+
 async def run_check(name: str, check: Callable[[State], Any], state: State, timeout: float) -> CheckResult:
     checked_at = now().isoformat()
     started = time.perf_counter()
+    error: BaseException | None
     try:
-        answer = await asyncio.wait_for(_call(check, state), timeout)
-        error: BaseException | None = (
-            HealthCheckFailed(f"{name!r} returned False") if answer is False else None
+        call = _start(name, check, state)
+    except ThreadStartError as exc:
+        call, error = None, exc
+    else:
+        error = None
+    if call is None and error is None:
+        earlier = _running[name]
+        error = TimeoutError(
+            f"{name!r} is still running from an earlier probe, started "
+            f"{time.monotonic() - earlier.started:.1f} s ago; it is not started again until it returns"
         )
-    except asyncio.TimeoutError:
-        error = TimeoutError(f"{name!r} gave no answer in LIFESPAN_HEALTH_TIMEOUT ({timeout:g} s)")
-    except Exception as exc:
-        error = exc
+    if call is not None:
+        waiting = asyncio.wrap_future(call.outcome)
+        waiting.add_done_callback(_retrieve)
+        # asyncio.wait, not wait_for: it never waits for a cancelled check to end.
+        await asyncio.wait({waiting}, timeout=timeout)
+        if not waiting.done():
+            error = TimeoutError(f"{name!r} gave no answer in LIFESPAN_HEALTH_TIMEOUT ({timeout:g} s)")
+            if call.task is not None:
+                call.task.cancel()  # Asked to stop; not waited for.
+        elif waiting.exception() is not None:
+            error = waiting.exception()
+        elif waiting.result() is False:
+            error = HealthCheckFailed(f"{name!r} returned False")
     return CheckResult(name, error is None, time.perf_counter() - started, checked_at, error)
-
-
-async def _call(check: Callable[[State], Any], state: State) -> Any:
-    # An async function, or an object whose __call__ is one.
-    if iscoroutinefunction(check) or iscoroutinefunction(type(check).__call__):
-        return await check(state)
-    # Each sync check in a thread of its own: one that hangs must not hold up
-    # the others. A hung thread cannot be stopped; it is reported as timed out
-    # and left to finish on its own.
-    return await sync_to_async(check, thread_sensitive=False)(state)
 
 
 async def run_checks(state: State) -> list[CheckResult]:

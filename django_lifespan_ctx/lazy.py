@@ -6,8 +6,8 @@ import asyncio
 import sys
 from typing import Any
 
+from ._engine.hosts import HostedRunner, hosted_runner
 from .exceptions import Failure
-from .hosted import HostedRunner, hosted_runner
 
 
 class LazyLifespan:

@@ -76,12 +76,17 @@ async def _lifespan_of(app: Any, name: str) -> AsyncGenerator[dict[str, Any], No
     channel = _Channel()
 
     async def run_app() -> None:
+        # Nothing escapes this task: SystemExit or KeyboardInterrupt raised out
+        # of a task would stop the event loop. It goes to whoever waits for the
+        # app's answer, whose owner holds it until every exit has run.
         try:
             await app(scope, channel.receive, channel.send)
-        except Exception as exc:
-            await channel.from_app.put(exc)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:
+            channel.from_app.put_nowait(exc)
             return
-        await channel.from_app.put(_RETURNED)
+        channel.from_app.put_nowait(_RETURNED)
 
     # The app's lifespan runs in a task of its own, entered and exited there,
     # as a server runs it: its task groups and cancel scopes stay in one task.
@@ -109,6 +114,8 @@ async def _lifespan_of(app: Any, name: str) -> AsyncGenerator[dict[str, Any], No
 
 
 def _expect(reply: Any, complete: str, name: str, phase: str) -> None:
+    if isinstance(reply, BaseException) and not isinstance(reply, Exception):
+        raise reply  # SystemExit, KeyboardInterrupt: passed on as themselves.
     if isinstance(reply, Exception):
         raise MountedLifespanError(f"{name} raised during its lifespan {phase}: {reply!r}") from reply
     if reply is _RETURNED:

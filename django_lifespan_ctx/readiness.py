@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass
 from typing import Literal
 
-from .events import Phase, StepKind
+from ._engine.observers import Phase, StepKind, add_observer
 
 ContextState = Literal["pending", "entered", "failed", "exiting", "exited"]
 LifespanStatus = Literal["not started", "starting", "started", "failed", "stopping", "stopped"]
@@ -87,3 +87,6 @@ class ReadinessTracker:
 
 
 tracker = ReadinessTracker()
+# Built in, not added by the app's ready(): readiness follows the lifespan
+# that runs, whether or not django_lifespan_ctx is in INSTALLED_APPS.
+add_observer(tracker)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeGuard
@@ -228,7 +229,8 @@ class _PlanBuilder:
 
     def is_factory(self, factory: Any, name: str, origin: str) -> bool:
         """Catch what is often listed instead of a factory: each has its own id and fix."""
-        if is_context_manager(factory):
+        kind = kind_of(factory)
+        if kind == "context manager":
             self.problem(
                 "E004",
                 f"{origin} {name!r} is a context manager ({type(factory).__name__}), "
@@ -238,7 +240,7 @@ class _PlanBuilder:
                 "can be entered only once; the factory makes a fresh one for each startup.",
             )
             return False
-        if not callable(factory):
+        if kind == "not callable":
             self.problem(
                 "E004",
                 f"{origin} {name!r} is {article(type(factory).__name__)}, which is not callable.",
@@ -246,14 +248,14 @@ class _PlanBuilder:
                 "@asynccontextmanager function), not a context manager it made.",
             )
             return False
-        if inspect.isasyncgenfunction(factory):
+        if kind == "async generator function":
             self.problem(
                 "E012",
                 f"{origin} {name!r} is an async generator function, not a context manager factory.",
                 "Decorate it with @contextlib.asynccontextmanager.",
             )
             return False
-        if inspect.isgeneratorfunction(factory):
+        if kind == "generator function":
             self.problem(
                 "E013",
                 f"{origin} {name!r} is a generator function, not a context manager factory.",
@@ -261,7 +263,7 @@ class _PlanBuilder:
                 "generator decorated with @contextlib.asynccontextmanager).",
             )
             return False
-        if inspect.iscoroutinefunction(factory):
+        if kind == "coroutine function":
             self.problem(
                 "E014",
                 f"{origin} {name!r} is a plain `async def`, not a context manager factory.",
@@ -272,10 +274,10 @@ class _PlanBuilder:
         return True
 
     def takes_state(self, factory: Callable[..., Any], name: str, origin: str) -> bool | None:
-        try:
-            parameters = inspect.signature(factory).parameters.values()
-        except (TypeError, ValueError):
+        signature = signature_of(factory)
+        if signature is None:
             return False  # No signature to read (some builtins): call it bare.
+        parameters = signature.parameters.values()
         keyword_only = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
         if keyword_only:
             self.problem(
@@ -296,6 +298,55 @@ class _PlanBuilder:
             )
             return None
         return len(required) == 1 or len(positional) == 1
+
+
+# Inspecting a factory is most of what building a plan costs, and the plan is
+# built at every startup (and by every check): each factory is read once.
+_kinds: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
+_signatures: weakref.WeakKeyDictionary[Any, inspect.Signature | None] = weakref.WeakKeyDictionary()
+
+
+def _cached(cache: weakref.WeakKeyDictionary[Any, Any], factory: Any, read: Callable[[Any], Any]) -> Any:
+    try:
+        return cache[factory]
+    except (KeyError, TypeError):
+        pass
+    value = read(factory)
+    try:
+        cache[factory] = value
+    except TypeError:
+        pass  # Not weakly referable, or unhashable: read again next time.
+    return value
+
+
+def _read_kind(factory: Any) -> str | None:
+    if is_context_manager(factory):
+        return "context manager"
+    if not callable(factory):
+        return "not callable"
+    if inspect.isasyncgenfunction(factory):
+        return "async generator function"
+    if inspect.isgeneratorfunction(factory):
+        return "generator function"
+    if inspect.iscoroutinefunction(factory):
+        return "coroutine function"
+    return None
+
+
+def _read_signature(factory: Callable[..., Any]) -> inspect.Signature | None:
+    try:
+        return inspect.signature(factory)
+    except (TypeError, ValueError):
+        return None
+
+
+def kind_of(factory: Any) -> str | None:
+    """What a listed object is when it is not a context factory; None when it may be one."""
+    return _cached(_kinds, factory, _read_kind)  # type: ignore[no-any-return]
+
+
+def signature_of(factory: Callable[..., Any]) -> inspect.Signature | None:
+    return _cached(_signatures, factory, _read_signature)  # type: ignore[no-any-return]
 
 
 def inspect_plan(contexts: Sequence[Any] | None = None) -> tuple[Plan, list[Problem]]:

@@ -23,8 +23,9 @@ from typing import Protocol
 
 from django.utils import autoreload
 
+from ._engine.stop_signals import STOP_SIGNALS
+
 RESTART = 3  # The exit code Django's reloader restarts on.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 POLL_SECONDS = 0.25
 WAITING = "Waiting for a file change to restart (Ctrl+C to quit)."
 

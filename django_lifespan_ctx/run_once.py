@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import asynccontextmanager
-from functools import partial
 from typing import Any, cast
 
+from ._engine.deadlines import Deadline, Waker
+from ._engine.observers import log
+from ._engine.owner import ContextReport, Owner
 from .conf import conf
 from .readiness import now
 from .registry import Entry, inspect_plan
 from .run_once_locks import FileLock, Lock, PostgresLock, this_process
 from .state import State
-from .units import close_thread_connections, make_context
 
 logger = logging.getLogger("django_lifespan_ctx")
 
@@ -74,7 +74,8 @@ class RunOnce:
         connection = connections[self.using]
         if connection.vendor == "postgresql":
             return PostgresLock(self.key, connection.get_connection_params())
-        logger.warning(
+        log(
+            logging.WARNING,
             "%r uses a file lock, because the database %r is %s, not PostgreSQL. A file lock "
             "keeps the context to one process on this host only: each host runs it once.",
             self,
@@ -104,6 +105,11 @@ class RunOnce:
                 raise
             finally:
                 holders.remove(holder)
+        # What the wrapped context raised on its way out, now that everything has run.
+        if holder.held_error is not None:
+            raise holder.held_error
+        if holder.exit_error is not None:
+            raise holder.exit_error
 
 
 def run_once(entry: Any, *, key: str, using: str = "default") -> RunOnce:
@@ -111,50 +117,14 @@ def run_once(entry: Any, *, key: str, using: str = "default") -> RunOnce:
     return RunOnce(entry, key=key, using=using)
 
 
-async def open_context(entry: Entry, state: Mapping[str, Any]) -> tuple[Any, Callable[[], Awaitable[Any]]]:
-    """Enter a context; return what it yielded and the function that exits it."""
-    made, is_async = make_context(entry, state)
-    if is_async:
-        return await made.__aenter__(), partial(made.__aexit__, None, None, None)
-    # A sync context is entered and exited in one thread of its own: some
-    # (thread-local connections, locks) must be exited where they were entered.
-    thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="django_lifespan_ctx run_once")
-    loop = asyncio.get_running_loop()
-
-    async def exit() -> None:
-        try:
-            await loop.run_in_executor(thread, made.__exit__, None, None, None)
-        finally:
-            # Django keeps database connections per thread: this one's end with it.
-            await loop.run_in_executor(thread, close_thread_connections)
-            thread.shutdown(wait=False)
-
-    entering = thread.submit(made.__enter__)
-    try:
-        value = await asyncio.shield(asyncio.wrap_future(entering))
-    except asyncio.CancelledError:
-        # The thread cannot be interrupted: if its enter still returns, it is
-        # exited there and then, as the runner's own owners do.
-        entering.add_done_callback(partial(_exit_if_entered, made, thread))
-        raise
-    except BaseException:
-        thread.shutdown(wait=False)
-        raise
-    return value, exit
-
-
-def _exit_if_entered(made: Any, thread: ThreadPoolExecutor, entering: Future[Any]) -> None:
-    if not entering.cancelled() and entering.exception() is None:
-        thread.submit(made.__exit__, None, None, None)
-        thread.submit(close_thread_connections)
-    thread.shutdown(wait=False)
-
-
 class Holder:
-    """Tries for the lock until stopped; enters and exits the context while it holds it.
+    """Tries for the lock until stopped; while it holds the lock, an Owner holds the context.
 
-    One task does all of it, so the task that entered the context is the one
-    that exits it, and the lock is released only after that exit.
+    The context is entered, held and exited by the engine's Owner, like any
+    other: a sync one in a daemon thread of its own. The lock is released only
+    once that owner is done with the context. If the exit is abandoned (past
+    the shutdown deadline), the lock stays held until the exit returns, or
+    until the process ends and the database or the OS lets go of it.
     """
 
     def __init__(self, run_once: RunOnce, entry: Entry, lock: Lock, state: State, interval: float) -> None:
@@ -165,6 +135,13 @@ class Holder:
         self.holder: str | None = None
         self.held_here = False
         self.since: str | None = None
+        # A SystemExit or KeyboardInterrupt from the context, held until its exit has run.
+        self.held_error: BaseException | None = None
+        # An exit error of the wrapped context, reported when the run-once context exits.
+        self.exit_error: BaseException | None = None
+        self._waker = Waker()
+        self._abandoned: Owner | None = None
+        self._letting_go: set[asyncio.Task[None]] = set()
 
     def _first_done(self, error: BaseException | None = None) -> None:
         if self.first_attempt.done():
@@ -175,55 +152,116 @@ class Holder:
             self.first_attempt.set_exception(error)
 
     async def run(self) -> None:
+        # Nothing escapes this task: SystemExit out of a task would stop the loop.
+        keep_lock = False
         try:
-            while not self.stop.is_set():
-                try:
-                    if await self.lock.try_acquire():
-                        finished = await self._hold_and_release()
-                        if finished:
-                            return
-                    else:
-                        self.holder = await self.lock.holder()
-                        self._first_done()
-                except Exception as exc:
-                    if not self.first_attempt.done():
-                        self._first_done(exc)
-                        return
-                    logger.error("%r: %s; trying again in %g s.", self.run_once, exc, self.interval)
-                await self._pause(self.interval)
+            keep_lock = await self._try_until_stopped()
+        except BaseException as exc:
+            if not self.first_attempt.done():
+                self._first_done(exc)
+            elif not isinstance(exc, asyncio.CancelledError):
+                self.held_error = exc
+            keep_lock = self._abandoned is not None
         finally:
             self._first_done()
-            await self.lock.close()
+            if not keep_lock:
+                await self.lock.close()
+
+    async def _try_until_stopped(self) -> bool:
+        """True when the lock must outlive this task: an abandoned exit still runs."""
+        while not self.stop.is_set():
+            try:
+                if await self.lock.try_acquire():
+                    if await self._hold_and_release():
+                        return self._abandoned is not None
+                else:
+                    self.holder = await self.lock.holder()
+                    self._first_done()
+            except Exception as exc:
+                if not self.first_attempt.done():
+                    self._first_done(exc)
+                    return False
+                log(logging.ERROR, "%r: %s; trying again in %g s.", self.run_once, exc, self.interval)
+            await self._pause(self.interval)
+        return False
 
     async def _hold_and_release(self) -> bool:
         """Hold the context until stopped or the lock is lost; True when done for good."""
         first = not self.first_attempt.done()
+        owner = Owner(self.entry, ContextReport(self.entry.name, repr(self.run_once)), self._on_owner)
+        owner.start(self.state)
         try:
-            value, exit = await open_context(self.entry, self.state)
-            try:
-                if value is not None:
-                    raise RunOnceError(yields_message(self.run_once, value))
-                self.holder, self.held_here, self.since = this_process(), True, now().isoformat()
-                logger.info("%r: this process (%s) holds the lock; entered.", self.run_once, self.holder)
-                self._first_done()
-                await self._hold_while_locked()
-            finally:
-                self.held_here = False
-                await exit()
-                logger.info("%r: exited %r.", self.run_once, self.entry.name)
-        except RunOnceError as exc:
-            if first:
-                raise
-            logger.error("%s", exc)
-            return True
+            await self._until(lambda: owner.enter_done)
+            if owner.enter_error is not None:
+                if first or not isinstance(owner.enter_error, Exception):
+                    raise owner.enter_error
+                log(
+                    logging.ERROR,
+                    "%r: %s; trying again in %g s.",
+                    self.run_once,
+                    owner.enter_error,
+                    self.interval,
+                )
+                return False
+            if owner.value is not None:
+                error = RunOnceError(yields_message(self.run_once, owner.value))
+                if first:
+                    raise error
+                log(logging.ERROR, "%s", error)
+                return True
+            self.holder, self.held_here, self.since = this_process(), True, now().isoformat()
+            log(logging.INFO, "%r: this process (%s) holds the lock; entered.", self.run_once, self.holder)
+            self._first_done()
+            await self._hold_while_locked()
+            return False
         finally:
+            self.held_here = False
+            await self._exit(owner)
+
+    async def _exit(self, owner: Owner) -> None:
+        owner.release("shutdown")
+        try:
+            await self._until(lambda: owner.done)
+        except asyncio.CancelledError:
+            # Given up on from outside (the shutdown deadline): the lock is let
+            # go of only once the exit returns, never while it still runs.
+            self._abandoned = owner
+            self._on_owner()
+            raise
+        if owner.opened:
+            log(logging.INFO, "%r: exited %r.", self.run_once, self.entry.name)
+            if owner.exit_error is not None:
+                if isinstance(owner.exit_error, Exception):
+                    self.exit_error = owner.exit_error
+                else:
+                    self.held_error = owner.exit_error
+        await self.lock.release()
+
+    def _on_owner(self) -> None:
+        self._waker.wake()
+        owner = self._abandoned
+        if owner is not None and owner.done:
+            self._abandoned = None
+            task = asyncio.get_running_loop().create_task(self._let_go())
+            self._letting_go.add(task)
+            task.add_done_callback(self._letting_go.discard)
+
+    async def _let_go(self) -> None:
+        try:
             await self.lock.release()
-        return False
+        finally:
+            await self.lock.close()
+
+    async def _until(self, condition: Callable[[], bool]) -> None:
+        deadline = Deadline(None)
+        while not condition():
+            await self._waker.sleep(deadline)
 
     async def _hold_while_locked(self) -> None:
         while not await self._pause(self.interval):
             if not await self.lock.still_held():
-                logger.error(
+                log(
+                    logging.ERROR,
                     "%r: lost the lock (its database connection dropped); exiting %r so that "
                     "another process can take over.",
                     self.run_once,

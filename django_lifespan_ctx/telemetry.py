@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ._engine.observers import LifespanObserver, Phase, StepKind
 from .conf import conf
-from .events import LifespanObserver, Phase, StepKind
 
 
 class SettingsTelemetry:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import sys
-import threading
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar, overload
@@ -14,7 +11,8 @@ from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
 from django.test.client import AsyncClient, AsyncClientHandler, Client, ClientHandler
 
-from .hosted import lifespan
+from ._engine.hosts import ThreadHost, lifespan
+from .exceptions import raise_for_shutdown
 from .state import State
 
 __all__ = [
@@ -99,20 +97,17 @@ def lifespan_in_thread(
     Objects bound to that loop (async clients, pools) cannot be used from the
     test's thread; objects usable from sync code can.
     """
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, name="lifespan test loop", daemon=True)
-    thread.start()
-    manager = lifespan_for_test(contexts=contexts, state=state)
+    if state is not None:
+        if contexts is not None:
+            raise TypeError("Pass contexts or state, not both.")
+        yield State(dict(state))
+        return
+    host = ThreadHost(contexts=contexts, name="lifespan test loop")
+    running = host.start()
     try:
-        running = asyncio.run_coroutine_threadsafe(manager.__aenter__(), loop).result()
-        try:
-            yield running
-        finally:
-            asyncio.run_coroutine_threadsafe(manager.__aexit__(*sys.exc_info()), loop).result()
+        yield running
     finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join()
-        loop.close()
+        raise_for_shutdown(host.stop())
 
 
 def _bind(test: Any, state: State) -> None:

@@ -2,43 +2,40 @@
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import logging
 import os
 import threading
 from collections.abc import Coroutine, Sequence
-from concurrent.futures import Future
 from types import TracebackType
 from typing import Any, TypeVar
 
 from . import current
-from .exceptions import LifespanShutdownError
-from .hosted import lifespan
+from ._engine.hosts import StoppedWhileStarting, ThreadHost
+from ._engine.observers import log
+from .exceptions import LifespanShutdownError, raise_for_shutdown
 from .state import State
 
 logger = logging.getLogger("django_lifespan_ctx")
 Result = TypeVar("Result")
 
 _running: LifespanThread | None = None
+_running_lock = threading.Lock()
+
+__all__ = ["LifespanThread", "StoppedWhileStarting", "running_lifespan", "start_in_thread"]
 
 
 class LifespanThread:
-    """The project's lifespan, run on an event loop in a daemon thread.
+    """The project's lifespan, run on an event loop in a daemon thread: the process's one.
 
-    The loop thread owns the contexts: it enters them, and it exits them when
-    stop() asks it to. Other threads reach the loop's objects through run().
+    The loop thread owns the contexts (see ThreadHost). While it runs,
+    current_state() in every thread of the process is its state, and other
+    threads reach the loop's objects through run().
     """
 
     def __init__(self, *, contexts: Sequence[Any] | None = None) -> None:
-        self._contexts = contexts
-        self._thread = threading.Thread(target=self._main, name="django_lifespan_ctx lifespan", daemon=True)
-        self._started: Future[State] = Future()
-        self._finished: Future[None] = Future()
-        # Bound to the loop on first use (Python 3.10+), not here.
-        self._stop_requested = asyncio.Event()
+        self._host = ThreadHost(contexts=contexts, name="django_lifespan_ctx lifespan")
         self._state: State | None = None
-        self._stopping = threading.Lock()
         self._stopped = False
 
     @property
@@ -50,55 +47,35 @@ class LifespanThread:
     def start(self) -> LifespanThread:
         """Enter the contexts; block until they are entered, or raise LifespanStartupError."""
         global _running
-        if self._thread.is_alive() or self._stopped:
-            raise RuntimeError("This lifespan was started already; a LifespanThread runs once.")
-        if _running is not None:
-            raise RuntimeError(
-                "start_in_thread() is already running the lifespan in this process; its "
-                "contexts would be entered twice. Use the handle the first call returned, "
-                "or stop() it before starting another."
-            )
-        self._loop = asyncio.new_event_loop()
-        try:
-            self._thread.start()
-            self._state = self._started.result()
-            current.set_threaded_state(self._state)
+        with _running_lock:
+            if self._host.loop_thread is not None or self._stopped:
+                raise RuntimeError("This lifespan was started already; a LifespanThread runs once.")
+            if _running is not None:
+                raise RuntimeError(
+                    "start_in_thread() is already running the lifespan in this process; its "
+                    "contexts would be entered twice. Use the handle the first call returned, "
+                    "or stop() it before starting another."
+                )
             _running = self
+        _exit_with_interpreter()
+        try:
+            state = self._host.start()
         except BaseException:
-            # The startup failed and unwound, or the wait was interrupted
-            # (Ctrl+C): then the startup runs to its end, and exits at once.
-            self._stopped = True
-            current.set_threaded_state(None)
-            _running = None
-            if self._thread.ident is None:
-                self._loop.close()  # The thread never started.
-                raise
-            try:
-                self._loop.call_soon_threadsafe(self._stop_requested.set)
-            except RuntimeError:
-                pass  # The loop is closed: nothing is left to stop.
-            self._thread.join()
+            self._forget()
             raise
+        with _running_lock:
+            if _running is self and not self._stopped:
+                self._state = state
+                current.set_threaded_state(state)
         return self
 
-    def _main(self) -> None:
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._host())
-        except BaseException as exc:
-            if not self._started.done():
-                self._started.set_exception(exc)
-            self._finished.set_exception(exc)
-        else:
-            self._finished.set_result(None)
-        finally:
-            self._loop.run_until_complete(self._loop.shutdown_asyncgens())
-            self._loop.close()
-
-    async def _host(self) -> None:
-        async with lifespan(contexts=self._contexts) as state:
-            self._started.set_result(state)
-            await self._stop_requested.wait()
+    def _forget(self) -> None:
+        global _running
+        self._stopped = True
+        with _running_lock:
+            if _running is self:
+                _running = None
+                current.set_threaded_state(None)
 
     def run(self, coroutine: Coroutine[Any, Any, Result], timeout: float | None = None) -> Result:
         """Run a coroutine on the lifespan's loop; block until it returns or raises.
@@ -106,43 +83,20 @@ class LifespanThread:
         Call it from any thread but the loop's own. If the wait is given up
         (timeout, KeyboardInterrupt), the coroutine is cancelled.
         """
-        if self._state is None or self._stopped:
+        if self._stopped:
             coroutine.close()
             raise RuntimeError("The lifespan is not running: start() it before run(), not after stop().")
-        if threading.current_thread() is self._thread:
-            coroutine.close()
-            raise RuntimeError(
-                "run() was called on the lifespan's own loop, where it would wait for itself "
-                "forever; await the coroutine instead."
-            )
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
-        try:
-            return future.result(timeout)
-        except BaseException:
-            future.cancel()
-            raise
+        return self._host.run(coroutine, timeout)
 
     def stop(self) -> None:
-        """Exit the contexts; raise LifespanShutdownError if any exit failed. Idempotent."""
-        global _running
-        if threading.current_thread() is self._thread:
-            raise RuntimeError(
-                "stop() was called on the lifespan's own loop, where it would wait for itself "
-                "forever; call it from another thread."
-            )
-        with self._stopping:
-            if self._stopped:
-                return
-            self._stopped = True
-        if self._state is None:
-            return  # Never started, or its startup failed and unwound.
-        try:
-            self._loop.call_soon_threadsafe(self._stop_requested.set)
-            self._finished.result()
-        finally:
-            current.set_threaded_state(None)
-            _running = None
-            self._thread.join()
+        """Exit the contexts; raise LifespanShutdownError if any exit failed.
+
+        Thread-safe and idempotent: call it from any thread, at any moment,
+        start() included; every call returns once the exits have run.
+        """
+        failures = self._host.stop()
+        self._forget()
+        raise_for_shutdown(failures)
 
     def __enter__(self) -> LifespanThread:
         # `with start_in_thread() as running:` gets the handle start_in_thread() started.
@@ -171,33 +125,59 @@ def start_in_thread(*, contexts: Sequence[Any] | None = None) -> LifespanThread:
 
 def running_lifespan() -> LifespanThread:
     """The handle of the lifespan start_in_thread() runs in this process."""
-    if _running is None:
+    running = _running
+    if running is None or running._state is None:
         raise LookupError(
             "No lifespan is running in a thread of this process: call "
             "django_lifespan_ctx.start_in_thread() first (in a Celery worker, "
             "django_lifespan_ctx.contrib.celery.connect() does it in each worker process)."
         )
-    return _running
+    return running
 
 
-@atexit.register
 def _stop_at_exit() -> None:
-    # A script that never called stop() still gets its exits, before the
-    # interpreter freezes daemon threads. Forked children that leave with
-    # os._exit (Celery's prefork pool) skip this: they need stop() called.
-    if _running is None:
+    # A script that never called stop() still gets its exits, while the
+    # interpreter's thread pools still accept work (sync_to_async and
+    # asyncio.to_thread in an exit need them). Forked children that leave
+    # with os._exit (Celery's prefork pool) skip this: they need stop() called.
+    running = _running
+    if running is None:
         return
     try:
-        _running.stop()
+        running.stop()
     except LifespanShutdownError as exc:
-        logger.error("%s", exc)
+        log(logging.ERROR, "%s", exc)
+
+
+_exit_hook_registered = False
+
+
+def _exit_with_interpreter() -> None:
+    """Register _stop_at_exit to run before concurrent.futures refuses new work.
+
+    threading's own exit hooks run before atexit's, and in reverse order of
+    registration: registered after concurrent.futures (which asyncio imports),
+    ours runs first, while ThreadPoolExecutor.submit still works.
+    """
+    global _exit_hook_registered
+    if _exit_hook_registered:
+        return
+    _exit_hook_registered = True
+    register = getattr(threading, "_register_atexit", None)
+    try:
+        if register is None:  # pragma: no cover - not CPython
+            raise RuntimeError
+        register(_stop_at_exit)
+    except RuntimeError:  # pragma: no cover - already shutting down, or no such hook
+        atexit.register(_stop_at_exit)
 
 
 def _forget_after_fork() -> None:
     # A forked child has no copy of the parent's loop thread: the lifespan
     # running there is not this process's, and must not be reachable here.
-    global _running
+    global _running, _running_lock
     _running = None
+    _running_lock = threading.Lock()
     current.set_threaded_state(None)
 
 

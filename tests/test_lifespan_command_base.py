@@ -18,7 +18,7 @@ from django.test import SimpleTestCase, override_settings
 
 from django_lifespan_ctx import current_state
 from django_lifespan_ctx.management import LifespanCommand
-from django_lifespan_ctx.management.base import run_until_signalled
+from django_lifespan_ctx._engine.stop_signals import run_until_signalled
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from django_lifespan_ctx.testing import with_lifespan
 from tests import contexts
@@ -151,9 +151,10 @@ def test_a_second_signal_stops_waiting_for_the_cleanup() -> None:
             finally:
                 exits.append("cleanup cut short")
 
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(SystemExit) as info:
         run_until_signalled(slow_cleanup())
     assert exits == ["cleanup cut short"]
+    assert info.value.code == 128 + signal.SIGTERM  # The first signal is the one passed on.
 
 
 def test_a_cancellation_that_no_signal_caused_is_passed_on() -> None:

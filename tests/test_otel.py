@@ -17,7 +17,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
-from django_lifespan_ctx import LifespanStartupError, events, lifespan
+from django_lifespan_ctx import LifespanStartupError, lifespan
+from django_lifespan_ctx._engine import observers as events
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contrib.otel import LifespanTracer
 from django_lifespan_ctx.operations_checks import check_operations

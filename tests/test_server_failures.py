@@ -42,7 +42,6 @@ KINDS = {
     "bad lazy startup": "django_lifespan_ctx.E011: LIFESPAN_LAZY_STARTUP is 'yes'",
     "mapping breaks on merge": "while merging what 'tests.broken.contexts.yields_a_treacherous_mapping' "
     "yielded: RuntimeError: this mapping cannot list its keys",
-    "startup log line": "while logging that startup completed: RuntimeError: the log handler broke",
 }
 SERVED_ANYWAY = (
     "Lifespan startup complete",
@@ -73,6 +72,25 @@ def test_the_server_stops_instead_of_serving(server: str, kind: str) -> None:
     exited = [event.split()[1] for event in seen if event.startswith("exit")]
     opened = [name for name in entered if name in ("alpha", "beta", "yields_a_treacherous_mapping")]
     assert exited == opened[::-1], output
+
+
+@pytest.mark.server_grid
+@pytest.mark.parametrize("server", SERVERS)
+def test_a_log_filter_that_raises_on_our_startup_line_changes_nothing(server: str) -> None:
+    # Logging is an observer: the lifespan starts, serves, and stops as if it had logged.
+    process = ServerProcess(SERVERS[server], settings="tests.failure_kind_settings")
+    process.env["FAILURE_KIND"] = "startup log line"
+    with process:
+        process.wait_for("ignored, and not reported again")
+        response = process.get("/state/")
+        code = process.stop(signal.SIGTERM, timeout=60)
+    output = process.output
+    assert response.status_code == 200, output
+    assert "Lifespan startup failed" not in output, output
+    seen = events(output)
+    assert seen[:2] == ["enter alpha", "enter beta"] and seen[-2:] == ["exit beta", "exit alpha"], output
+    assert "2 contexts, 0 errors" in output, output
+    assert code in (0, -signal.SIGTERM), output  # uvicorn passes SIGTERM on once it has stopped.
 
 
 SHUTDOWN_KINDS = {

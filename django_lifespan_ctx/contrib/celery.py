@@ -29,6 +29,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a process without Celery
     raise missing_extra("celery", "celery", "django_lifespan_ctx.contrib.celery") from exc
 
+from .._engine.observers import log
 from ..exceptions import LifespanShutdownError, LifespanStartupError
 from ..threaded import LifespanThread, running_lifespan, start_in_thread
 
@@ -69,7 +70,7 @@ def _start(**kwargs: Any) -> None:
         start_in_thread(contexts=_contexts)
     except LifespanStartupError as exc:
         # Celery logs a receiver's error and carries on; say what tasks will lack.
-        logger.error("%s. Tasks in this worker process will find no lifespan state.", exc)
+        log(logging.ERROR, "%s. Tasks in this worker process will find no lifespan state.", exc)
         raise
 
 
@@ -88,4 +89,4 @@ def _stop(**kwargs: Any) -> None:
     try:
         handle.stop()
     except LifespanShutdownError as exc:
-        logger.error("%s", exc)
+        log(logging.ERROR, "%s", exc)

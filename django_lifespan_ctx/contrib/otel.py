@@ -17,7 +17,7 @@ except ImportError as exc:
         "django_lifespan_ctx.contrib.otel needs OpenTelemetry: pip install 'django-lifespan-ctx[otel]'."
     ) from exc
 
-from ..events import Phase, StepKind
+from .._engine.observers import Phase, StepKind
 
 TRACER_NAME = "django_lifespan_ctx"
 

@@ -6,13 +6,13 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from ..._engine.hosts import lifespan_scope
+from ..._engine.owner import ContextReport
+from ..._engine.runner import Runner
 from ...configuration import LifespanConfigurationError, ensure_configured
 from ...exceptions import LifespanStartupError
 from ...handler import LifespanASGIHandler
-from ...hosted import lifespan_scope
 from ...registry import Group, Plan, build_plan
-from ...runner import Runner
-from ...units import ContextReport
 from ...words import plural
 
 

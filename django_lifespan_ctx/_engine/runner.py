@@ -1,6 +1,6 @@
 """Entering a plan in order, unwinding it on failure, exiting it on shutdown.
 
-The runner never runs context or receiver code itself: owners do (see units.py
+The runner never runs context or receiver code itself: owners do (see owner.py
 and receivers.py). It waits for them with deadlines, so no step can hold it
 past its limit, and it keeps unwinding through any number of cancellations,
 so nothing entered is ever left behind.
@@ -11,37 +11,25 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, cast
 
-from . import events
-from .conf import conf
-from .configuration import LifespanConfigurationError, ensure_configured
-from .exceptions import Failure, LifespanStartupError
+from ..conf import conf
+from ..configuration import LifespanConfigurationError, ensure_configured
+from ..exceptions import Failure, LifespanStartupError
+from ..registry import Entry, Group, Plan, build_plan, describe
+from ..signals import asgi_shutdown, asgi_startup
+from ..state import State, shadowed_method_warning
+from ..statetype import check_state_type
+from ..words import article, capped_list, plural
+from . import observers as events
+from .deadlines import Deadline, Waker, current_hurry
+from .observers import log
+from .owner import ContextReport, Owner, uncancel_current_task
 from .receivers import ReceiverCall, live_receivers
-from .registry import Entry, Group, Plan, build_plan, describe
-from .signals import asgi_shutdown, asgi_startup
-from .state import State, shadowed_method_warning
-from .statetype import check_state_type
-from .units import ContextReport, Owner
-from .words import article, capped_list, plural
 
 logger = logging.getLogger("django_lifespan_ctx")
 SERVER = "the ASGI server"
-
-
-class Deadline:
-    def __init__(self, seconds: float | None) -> None:
-        self.seconds = seconds
-        self.end = None if seconds is None else asyncio.get_running_loop().time() + seconds
-
-    def remaining(self) -> float | None:
-        if self.end is None:
-            return None
-        return max(0.0, self.end - asyncio.get_running_loop().time())
-
-    def passed(self) -> bool:
-        return self.remaining() == 0.0
 
 
 class Runner:
@@ -74,6 +62,10 @@ class Runner:
         # every exit still runs, and passed on once they have.
         self.cancelled = False
         self._key_owners = dict.fromkeys(self.state, SERVER)
+        # The one wait the runner ever does: owners and receiver calls wake it.
+        self._waker = Waker()
+        # A second stop signal (stop_signals.py) cuts every wait short.
+        self.hurry = current_hurry()
         self._layers: list[list[Owner]] = []
         self._receivers: list[ReceiverCall] = []
         self._doing = "reading the settings"
@@ -93,18 +85,17 @@ class Runner:
             self.plan = build_plan(self.contexts)
             self.startup_timeout = conf.LIFESPAN_STARTUP_TIMEOUT
             self.shutdown_timeout = conf.LIFESPAN_SHUTDOWN_TIMEOUT
-            deadline = Deadline(self.startup_timeout)
+            deadline = Deadline(self.startup_timeout, self.hurry)
             for step in self.plan:
                 await self._enter(step.members if isinstance(step, Group) else (step,), deadline)
             await self._send_startup(deadline)
             self._doing = "checking the state against LIFESPAN_STATE_TYPE"
             check_state_type(self.state, self._key_owners)
-            self._doing = "logging that startup completed"
-            self._log_complete(started)
         except BaseException as exc:
             await self._fail_startup(exc)
         if self.server_state is not None:
             self.server_state.update(self.state)
+        events.observe(events.LOGGING, self._log_complete, started)
         events.phase_finished("startup", None)
 
     async def _fail_startup(self, exc: BaseException) -> NoReturn:
@@ -118,12 +109,16 @@ class Runner:
         failure = Failure(where, exc)
         cleanup = await self._unwind("startup")
         self.failure = error = LifespanStartupError(failure, cleanup)
-        try:
-            # A configuration problem is the whole story; our own traceback would only be noise.
-            trace = None if isinstance(exc, LifespanConfigurationError) else exc
-            logger.error("%s", error, exc_info=trace, extra={"lifespan_phase": "startup"})
-        except Exception:  # pragma: no cover - a logging handler that raises
-            pass
+        # A configuration problem is the whole story; our own traceback would only be noise.
+        trace = None if isinstance(exc, LifespanConfigurationError) else exc
+        events.observe(
+            events.LOGGING,
+            logger.error,
+            "%s",
+            error,
+            exc_info=trace,
+            extra={"lifespan_phase": "startup"},
+        )
         events.phase_finished("startup", exc)
         if not isinstance(exc, Exception):
             raise exc  # Cancellation, KeyboardInterrupt, SystemExit: unwound, then passed on.
@@ -135,33 +130,41 @@ class Runner:
         return report
 
     async def _enter(self, entries: Sequence[Entry], deadline: Deadline) -> None:
-        layer = [Owner(entry, self._report(entry)) for entry in entries]
+        layer = [Owner(entry, self._report(entry), self._waker.wake) for entry in entries]
         self._layers.append(layer)
         snapshot = dict(self.state)
         for owner in layer:
             self._doing = f"entering {owner.entry.name!r}"
             owner.start(snapshot)
+        first = True
         while True:
             failed = next((owner for owner in layer if owner.enter_error is not None), None)
             if failed is not None:
                 self._doing = f"entering {failed.entry.name!r}"
                 self._failed_owner = failed
                 raise failed.enter_error  # type: ignore[misc]
-            waiting = [owner for owner in layer if not owner.entered.done()]
+            waiting = [owner for owner in layer if not owner.enter_done]
             if not waiting:
                 break
             self._doing = "entering " + ", ".join(repr(owner.entry.name) for owner in waiting)
-            await self._wait_first([owner.entered for owner in waiting], deadline)
+            await self._sleep(deadline, first)
+            first = False
         # In list order, so a duplicate key is reported the same way every time.
         for owner in layer:
             self._doing = f"merging what {owner.entry.name!r} yielded"
             self._merge(owner.entry.name, owner.value, owner.report)
 
-    async def _wait_first(self, futures: Collection[asyncio.Future[None]], deadline: Deadline) -> None:
-        done, _ = await asyncio.wait(
-            futures, timeout=deadline.remaining(), return_when=asyncio.FIRST_COMPLETED
-        )
-        if not done:
+    async def _sleep(self, deadline: Deadline, first: bool = False) -> None:
+        """Until an owner or receiver call changes; raise TimeoutError once the deadline passed.
+
+        The first time, only one trip round the loop: an owner started or
+        released just now runs in it before us, and most are done by then.
+        """
+        if first:
+            await asyncio.sleep(0)
+        else:
+            await self._waker.sleep(deadline)
+        if deadline.passed():
             self._expired = True  # Ours, unlike a TimeoutError a context raises.
             raise TimeoutError
 
@@ -206,30 +209,33 @@ class Runner:
         before = self._state_keys()
         calls = [self._call("startup", receiver) for receiver in receivers]
         self._receivers = calls
+        first = True
         while True:
             failed = next((call for call in calls if call.error is not None), None)
             if failed is not None:
                 self._doing = f"running asgi_startup receiver {describe(failed.receiver)!r}"
                 raise failed.error  # type: ignore[misc]
-            waiting = [call for call in calls if not call.done.done()]
+            waiting = [call for call in calls if not call.done]
             if not waiting:
                 break
             self._doing = "running asgi_startup receiver " + ", ".join(
                 repr(describe(call.receiver)) for call in waiting
             )
-            await self._wait_first([call.done for call in waiting], deadline)
+            await self._sleep(deadline, first)
+            first = False
         self._receivers = []
         self._adopt_receiver_keys(before, receivers)
 
     def _call(self, phase: events.Phase, receiver: Callable[..., Any]) -> ReceiverCall:
         signal = asgi_startup if phase == "startup" else asgi_shutdown
         arguments = {"signal": signal, "sender": self.sender, "scope": self.scope, "state": State(self.state)}
-        call = ReceiverCall(receiver, arguments)
         name, origin = describe(receiver), f"asgi_{phase}"
+
+        def finished(call: ReceiverCall) -> None:
+            events.step_finished(phase, "receiver", name, origin, call.error)
+
+        call = ReceiverCall(receiver, arguments, self._waker.wake, finished)
         events.step_started(phase, "receiver", name, origin)
-        call.done.add_done_callback(
-            lambda _: events.step_finished(phase, "receiver", name, origin, call.error)
-        )
         call.start()
         return call
 
@@ -252,7 +258,8 @@ class Runner:
 
     def _log_complete(self, started: float) -> None:
         milliseconds = (time.perf_counter() - started) * 1000
-        logger.info(
+        log(
+            logging.INFO,
             "Lifespan startup complete in %.1f ms: %s, state keys: %s",
             milliseconds,
             plural(len(self.contexts_reported()), "context"),
@@ -274,26 +281,28 @@ class Runner:
         events.phase_started("shutdown")
         failures = await self._send_shutdown()
         failures += await self._unwind("shutdown")
-        milliseconds = (time.perf_counter() - started) * 1000
-        try:
-            for failure in failures:
-                logger.error(
-                    "Lifespan shutdown: error while %s",
-                    failure,
-                    exc_info=failure.error,
-                    extra={"lifespan_phase": "shutdown"},
-                )
-            logger.info(
-                "Lifespan shutdown complete in %.1f ms: %s, %s",
-                milliseconds,
-                plural(len(self.contexts_reported()), "context"),
-                plural(len(failures), "error"),
-                extra={"lifespan_phase": "shutdown", "lifespan_duration_ms": milliseconds},
-            )
-        except Exception as exc:  # A logging handler that raises must not hide the failures.
-            failures.append(Failure("logging that shutdown completed", exc))
+        events.observe(events.LOGGING, self._log_shutdown, started, failures)
         events.phase_finished("shutdown", failures[0].error if failures else None)
         return failures
+
+    def _log_shutdown(self, started: float, failures: list[Failure]) -> None:
+        milliseconds = (time.perf_counter() - started) * 1000
+        for failure in failures:
+            log(
+                logging.ERROR,
+                "Lifespan shutdown: error while %s",
+                failure,
+                exc_info=failure.error,
+                extra={"lifespan_phase": "shutdown"},
+            )
+        log(
+            logging.INFO,
+            "Lifespan shutdown complete in %.1f ms: %s, %s",
+            milliseconds,
+            plural(len(self.contexts_reported()), "context"),
+            plural(len(failures), "error"),
+            extra={"lifespan_phase": "shutdown", "lifespan_duration_ms": milliseconds},
+        )
 
     async def _send_shutdown(self) -> list[Failure]:
         failures: list[Failure] = []
@@ -303,10 +312,10 @@ class Runner:
             failures += await self._settle(
                 calls,
                 done=lambda call: call.done,
-                cancel=lambda call: call.cancel(),
-                late=lambda call: (
-                    f"running asgi_shutdown receiver {describe(call.receiver)!r}"
-                    f", when LIFESPAN_SHUTDOWN_TIMEOUT ({self.shutdown_timeout:g} s) expired"
+                cancel=ReceiverCall.cancel,
+                late=lambda call, deadline: (
+                    f"running asgi_shutdown receiver {describe(call.receiver)!r}, "
+                    f"when {self._limit(deadline)}"
                 ),
             )
             failures += [
@@ -325,7 +334,7 @@ class Runner:
             for owner in layer:
                 owner.release(phase)
             failures += await self._settle(
-                layer, done=lambda owner: owner.finished, cancel=Owner.cancel, late=self._late
+                layer, done=lambda owner: owner.done, cancel=Owner.cancel, late=self._late
             )
             for owner in layer:
                 if owner.overdue:
@@ -339,14 +348,19 @@ class Runner:
                     failures.append(Failure(f"entering {owner.entry.name!r}", owner.enter_error))
         return failures
 
-    def _late(self, owner: Owner) -> str:
-        limit = f"LIFESPAN_SHUTDOWN_TIMEOUT ({self.shutdown_timeout:g} s)"
+    def _limit(self, deadline: Deadline) -> str:
+        if deadline.hurried:
+            return "a second stop signal said not to wait for it"
+        return f"LIFESPAN_SHUTDOWN_TIMEOUT ({self.shutdown_timeout:g} s) expired"
+
+    def _late(self, owner: Owner, deadline: Deadline) -> str:
+        limit = self._limit(deadline)
         owner.report.failed = True
         if owner.opened:
             still = "; its thread is still running" if owner.in_thread else ""
-            return f"exiting {owner.entry.name!r}, when {limit} expired{still}"
+            return f"exiting {owner.entry.name!r}, when {limit}{still}"
         return (
-            f"entering {owner.entry.name!r}, which was still entering when {limit} expired; "
+            f"entering {owner.entry.name!r}, which was still entering when {limit}; "
             "its owner exits it as soon as the enter returns"
         )
 
@@ -354,9 +368,9 @@ class Runner:
         self,
         items: Sequence[Any],
         *,
-        done: Callable[[Any], asyncio.Future[None]],
+        done: Callable[[Any], bool],
         cancel: Callable[[Any], None],
-        late: Callable[[Any], str],
+        late: Callable[[Any, Deadline], str],
     ) -> list[Failure]:
         """Wait for each item's owner to finish, within the shutdown timeout, through cancellation.
 
@@ -365,35 +379,38 @@ class Runner:
         its turn. Whatever is still running after that is reported and left
         to its owner.
         """
-        waiting = {done(item) for item in items if not done(item).done()}
-        if not waiting:
+        if all(done(item) for item in items):
             return []
-        await self._wait_all(waiting, Deadline(self.shutdown_timeout))
-        overdue = [item for item in items if not done(item).done()]
+        deadline = Deadline(self.shutdown_timeout, self.hurry)
+        await self._wait_all(items, done, deadline)
+        overdue = [item for item in items if not done(item)]
         if not overdue:
             return []
-        failures = [Failure(late(item), TimeoutError()) for item in overdue]
+        failures = [Failure(late(item, deadline), TimeoutError()) for item in overdue]
         for item in overdue:
             item.overdue = True  # Reported as late: what the cancellation then raises is ours.
             cancel(item)
-        await self._wait_all({done(item) for item in overdue}, Deadline(self.shutdown_timeout))
+        if not deadline.hurried:  # Asked to hurry: what was cancelled finishes on its own.
+            await self._wait_all(overdue, done, Deadline(self.shutdown_timeout, self.hurry))
         return failures
 
-    async def _wait_all(self, futures: set[asyncio.Future[None]], deadline: Deadline) -> None:
-        pending = futures
-        while pending and not deadline.passed():
+    async def _wait_all(self, items: Sequence[Any], done: Callable[[Any], bool], deadline: Deadline) -> None:
+        first = True
+        while not all(done(item) for item in items) and not deadline.passed():
             try:
-                _, pending = await asyncio.wait(pending, timeout=deadline.remaining())
+                if first:
+                    first = False
+                    await asyncio.sleep(0)  # As in _sleep: most owners are done after one trip.
+                else:
+                    await self._waker.sleep(deadline)
             except asyncio.CancelledError:
                 # A second Ctrl+C, or a server's own shutdown timeout: keep
                 # unwinding, and pass the cancellation on once done.
                 self.cancelled = True
-                uncancel = cast("Callable[[], int] | None", getattr(asyncio.current_task(), "uncancel", None))
-                if uncancel is not None:
-                    uncancel()
+                uncancel_current_task()
 
 
 def warn_if_shadowing(key: str, context: str) -> None:
     message = shadowed_method_warning(key, context)
     if message:
-        logger.warning(message, extra={"lifespan_context": context})
+        log(logging.WARNING, message, extra={"lifespan_context": context})

@@ -1,9 +1,16 @@
 """One context and its owner: the task, or for a sync context the thread, that enters and exits it.
 
+This is the engine's one way to enter, hold and exit a context. The runner
+uses it for every entry, and wrapping entries (run_once, and whatever wraps
+next) hand their inner context to it rather than entering it themselves.
+
 An owner holds its context from enter to exit and never goes away in between.
-The runner only asks: it starts an owner, waits for it with a deadline, and
-releases it. Whatever the runner gives up on, the owner still finishes: an
+Whoever waits on it only asks: it starts the owner, sleeps until woken, and
+releases it. Whatever the waiter gives up on, the owner still finishes: an
 enter that completes after startup gave up is exited at once, by its owner.
+Nothing escapes an owner: SystemExit or KeyboardInterrupt raised out of a
+task would stop the event loop itself, so every outcome is kept as data for
+the waiter to act on.
 """
 
 from __future__ import annotations
@@ -11,16 +18,18 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from . import events
-from .registry import Entry
-from .state import State
-from .words import article
+from ..registry import Entry
+from ..state import State
+from ..words import article
+from . import observers
+from .threads import start_owned_thread
 
 logger = logging.getLogger("django_lifespan_ctx")
 
@@ -84,79 +93,80 @@ def post(loop: asyncio.AbstractEventLoop, function: Callable[..., None], *args: 
         pass
 
 
-def settle(future: asyncio.Future[None]) -> None:
-    if not future.done():
-        future.set_result(None)
+def uncancel_current_task() -> None:
+    """Python 3.11+: undo a cancellation we absorbed, so timeouts inside what follows still work."""
+    uncancel = getattr(asyncio.current_task(), "uncancel", None)
+    if uncancel is not None:
+        uncancel()
 
 
-async def hold_until(release: asyncio.Event) -> None:
-    """Wait for the release, even through cancellation.
+# Python 3.12+: an owner's task runs at once, up to its first wait, instead
+# of one trip round the loop later. A no-op enter then costs no trip at all.
+EAGER_TASKS = sys.version_info >= (3, 12)
 
-    Some servers (gunicorn's asgi worker) cancel every task when they stop,
-    before the lifespan shutdown. An owner cancelled then would close its
-    context early, out of order. It waits for its turn instead: the runner
-    always releases every owner, on shutdown or on its own cancellation.
-    """
-    while not release.is_set():
-        try:
-            await release.wait()
-        except asyncio.CancelledError:
-            # Python 3.11+: undo the cancellation we absorbed, so timeouts
-            # inside the exit still work.
-            uncancel = getattr(asyncio.current_task(), "uncancel", None)
-            if uncancel is not None:
-                uncancel()
+
+def start_task(loop: asyncio.AbstractEventLoop, coroutine: Any, name: str) -> asyncio.Task[None]:
+    if EAGER_TASKS and loop.get_task_factory() is None:
+        return asyncio.Task(coroutine, loop=loop, name=name, eager_start=True)  # type: ignore[call-arg,unused-ignore]
+    return loop.create_task(coroutine, name=name)
 
 
 class Owner:
-    """Enters one context, holds it until released, exits it; reports through futures."""
+    """Enters one context, holds it until released, exits it; tells ``wake`` at each change.
 
-    def __init__(self, entry: Entry, report: ContextReport) -> None:
-        self.entry, self.report = entry, report
+    ``enter_done`` is set once the enter returned or raised, ``done`` once the
+    owner is finished with the context (exited, or never entered).
+    """
+
+    def __init__(self, entry: Entry, report: ContextReport, wake: Callable[[], None]) -> None:
+        self.entry, self.report, self.wake = entry, report, wake
         self.loop = asyncio.get_running_loop()
-        self.entered: asyncio.Future[None] = self.loop.create_future()
-        self.finished: asyncio.Future[None] = self.loop.create_future()
+        self.enter_done = False
+        self.done = False
         self.value: Any = None
         self.enter_error: BaseException | None = None
         self.exit_error: BaseException | None = None
         self.opened = False
         self.in_thread = False
         self.overdue = False
-        self.exit_phase: events.Phase = "shutdown"
-        self._release = asyncio.Event()
-        self._thread_release = threading.Event()
+        self.exit_phase: observers.Phase = "shutdown"
+        self.released = False
+        self._release_waiter: asyncio.Future[None] | None = None
+        self._thread_release: threading.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._started = 0.0
         self._exit_began = 0.0
 
-    # -- what the runner calls ------------------------------------------
+    # -- what the waiter calls --------------------------------------------
 
     def start(self, state: Mapping[str, Any]) -> None:
         self._started = time.perf_counter()
-        events.step_started("startup", "context", self.entry.name, self.entry.origin)
+        observers.step_started("startup", "context", self.entry.name, self.entry.origin)
         try:
             made, is_async = make_context(self.entry, state)
+            if is_async:
+                self._task = start_task(self.loop, self._own(made), f"lifespan context {self.entry.name}")
+            else:
+                self.in_thread = True
+                self._thread_release = threading.Event()
+                start_owned_thread(self._own_in_thread, made, name=f"lifespan {self.entry.name}")
         except BaseException as exc:
             self._enter_failed(exc)
-            return
-        if is_async:
-            self._task = self.loop.create_task(self._own(made), name=f"lifespan context {self.entry.name}")
-        else:
-            self.in_thread = True
-            threading.Thread(
-                target=self._own_in_thread, args=(made,), name=f"lifespan {self.entry.name}", daemon=True
-            ).start()
 
-    def release(self, phase: events.Phase) -> None:
+    def release(self, phase: observers.Phase) -> None:
         """Exit now, or as soon as the enter returns; an async enter still running is cancelled."""
-        if self._release.is_set():
+        if self.released:
             return
+        self.released = True
         self.exit_phase = phase
         if self.opened:
             self._exit_started()
-        self._release.set()
-        self._thread_release.set()
-        if self._task is not None and not self.entered.done():
+        waiter = self._release_waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if self._thread_release is not None:
+            self._thread_release.set()
+        if self._task is not None and not self.enter_done:
             self._task.cancel()
 
     def cancel(self) -> None:
@@ -167,8 +177,6 @@ class Owner:
     # -- the owner itself -------------------------------------------------
 
     async def _own(self, made: Any) -> None:
-        # Nothing escapes this task: SystemExit or KeyboardInterrupt raised out
-        # of a task would stop the event loop itself.
         try:
             try:
                 value = await made.__aenter__()
@@ -176,7 +184,7 @@ class Owner:
                 self._enter_failed(exc)
                 return
             self._entered(value)
-            await hold_until(self._release)
+            await self._hold()
             try:
                 await made.__aexit__(None, None, None)
             except BaseException as exc:
@@ -184,7 +192,23 @@ class Owner:
         finally:
             self._finish()
 
+    async def _hold(self) -> None:
+        """Wait for the release, even through cancellation.
+
+        Some servers (gunicorn's asgi worker) cancel every task when they stop,
+        before the lifespan shutdown. An owner cancelled then would close its
+        context early, out of order. It waits for its turn instead: whoever
+        started an owner always releases it.
+        """
+        while not self.released:
+            self._release_waiter = waiter = self.loop.create_future()
+            try:
+                await waiter
+            except asyncio.CancelledError:
+                uncancel_current_task()
+
     def _own_in_thread(self, made: Any) -> None:
+        assert self._thread_release is not None
         try:
             try:
                 value = made.__enter__()
@@ -200,46 +224,56 @@ class Owner:
         finally:
             try:
                 close_thread_connections()
+            except BaseException as exc:  # pragma: no cover - Django's own close failing
+                self.exit_error = self.exit_error or exc
             finally:
                 post(self.loop, self._finish)
 
-    # -- bookkeeping, always on the event loop ------------------------------
+    # -- bookkeeping, always on the event loop; the outcome first, then the observers
 
     def _enter_failed(self, error: BaseException) -> None:
         self.enter_error = error
         self.report.failed = not isinstance(error, asyncio.CancelledError)
-        events.step_finished("startup", "context", self.entry.name, self.entry.origin, error)
-        settle(self.entered)
-        settle(self.finished)
+        self.enter_done = self.done = True
+        self.wake()
+        observers.step_finished("startup", "context", self.entry.name, self.entry.origin, error)
 
     def _entered(self, value: Any) -> None:
         self.value = value
         self.opened = True
+        self.enter_done = True
         self.report.enter_seconds = seconds = time.perf_counter() - self._started
-        log_step("Entered", self.report, "startup", seconds)
-        events.step_finished(
-            "startup", "context", self.entry.name, self.entry.origin, None, yielded_keys(value)
-        )
-        settle(self.entered)
-        if self._release.is_set():
+        self.wake()
+        if self.released:
             # Released while still entering: the exit starts as soon as the enter returns.
             self._exit_started()
+        if logger.isEnabledFor(logging.DEBUG):
+            observers.observe(observers.LOGGING, log_step, "Entered", self.report, "startup", seconds)
+        observers.step_finished(
+            "startup", "context", self.entry.name, self.entry.origin, None, yielded_keys(value)
+        )
 
     def _exit_started(self) -> None:
         self._exit_began = time.perf_counter()
-        events.step_started(self.exit_phase, "context", self.entry.name, self.entry.origin)
+        observers.step_started(self.exit_phase, "context", self.entry.name, self.entry.origin)
 
     def _finish(self) -> None:
-        if self.opened:
-            self.report.exit_seconds = seconds = time.perf_counter() - self._exit_began
-            if self.exit_error is not None:
-                self.report.failed = True
-            log_step("Exited", self.report, self.exit_phase, seconds)
-            events.step_finished(
-                self.exit_phase, "context", self.entry.name, self.entry.origin, self.exit_error
+        if self.done:
+            return
+        self.enter_done = self.done = True
+        self.wake()
+        if not self.opened:
+            return
+        self.report.exit_seconds = seconds = time.perf_counter() - self._exit_began
+        if self.exit_error is not None:
+            self.report.failed = True
+        if logger.isEnabledFor(logging.DEBUG):
+            observers.observe(
+                "the log line 'Exited'", log_step, "Exited", self.report, self.exit_phase, seconds
             )
-        settle(self.entered)
-        settle(self.finished)
+        observers.step_finished(
+            self.exit_phase, "context", self.entry.name, self.entry.origin, self.exit_error
+        )
 
 
 def yielded_keys(value: Any) -> tuple[str, ...]:
@@ -251,17 +285,16 @@ def yielded_keys(value: Any) -> tuple[str, ...]:
         return ()  # The merge reports a mapping that cannot be read.
 
 
-def log_step(verb: str, report: ContextReport, phase: events.Phase, seconds: float) -> None:
-    if logger.isEnabledFor(logging.DEBUG):
-        milliseconds = seconds * 1000
-        logger.debug(
-            "%s %r in %.2f ms",
-            verb,
-            report.name,
-            milliseconds,
-            extra={
-                "lifespan_context": report.name,
-                "lifespan_phase": phase,
-                "lifespan_duration_ms": milliseconds,
-            },
-        )
+def log_step(verb: str, report: ContextReport, phase: observers.Phase, seconds: float) -> None:
+    milliseconds = seconds * 1000
+    logger.debug(
+        "%s %r in %.2f ms",
+        verb,
+        report.name,
+        milliseconds,
+        extra={
+            "lifespan_context": report.name,
+            "lifespan_phase": phase,
+            "lifespan_duration_ms": milliseconds,
+        },
+    )

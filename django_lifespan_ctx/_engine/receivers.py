@@ -8,14 +8,14 @@ cancellation costs only its own step.
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction
 from django.dispatch import Signal
 
-from .units import close_thread_connections, post, settle
+from .owner import close_thread_connections, post
+from .threads import start_owned_thread
 
 Receiver = Callable[..., Any]
 
@@ -36,22 +36,34 @@ def live_receivers(signal: Signal, sender: Any) -> tuple[list[Receiver], list[Re
 
 
 class ReceiverCall:
-    """One receiver, called once; ``done`` resolves when it returns or raises."""
+    """One receiver, called once; ``done`` is set, and ``wake`` told, when it returns or raises."""
 
-    def __init__(self, receiver: Receiver, arguments: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        receiver: Receiver,
+        arguments: dict[str, Any],
+        wake: Callable[[], None],
+        on_done: Callable[[ReceiverCall], None],
+    ) -> None:
         self.receiver = receiver
         self.arguments = arguments
+        self.wake = wake
+        self.on_done = on_done
         self.loop = asyncio.get_running_loop()
-        self.done: asyncio.Future[None] = self.loop.create_future()
+        self.done = False
         self.error: BaseException | None = None
         self.overdue = False
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
-        if iscoroutinefunction(self.receiver):
-            self._task = self.loop.create_task(self._call_async())
-        else:
-            threading.Thread(target=self._call_in_thread, name="lifespan receiver", daemon=True).start()
+        try:
+            if iscoroutinefunction(self.receiver):
+                self._task = self.loop.create_task(self._call_async())
+            else:
+                start_owned_thread(self._call_in_thread, name="lifespan receiver")
+        except BaseException as exc:
+            self.error = exc
+            self._finish()
 
     def cancel(self) -> None:
         if self._task is not None:
@@ -63,7 +75,7 @@ class ReceiverCall:
         except BaseException as exc:  # Kept here: SystemExit out of a task stops the loop.
             self.error = exc
         finally:
-            settle(self.done)
+            self._finish()
 
     def _call_in_thread(self) -> None:
         try:
@@ -74,4 +86,11 @@ class ReceiverCall:
             try:
                 close_thread_connections()
             finally:
-                post(self.loop, settle, self.done)
+                post(self.loop, self._finish)
+
+    def _finish(self) -> None:
+        if self.done:
+            return
+        self.done = True
+        self.wake()
+        self.on_done(self)

@@ -1,0 +1,247 @@
+"""The places a lifespan runs, other than a server's own lifespan task.
+
+- ``HostedRunner``: in a task of its own, so the task that entered the
+  contexts exits them even when start() and stop() are awaited from different
+  tasks. ``lifespan()``, lazy startup, the test helpers and commands use it.
+- ``ThreadHost``: on an event loop in a daemon thread of its own, for code
+  that has no loop. ``start_in_thread()``, the sync test helpers and the
+  worker integrations use it.
+
+A server's lifespan task is the third: the handler runs a Runner there
+itself. Every host drives the same Runner, so the guarantees are the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import AsyncGenerator, Coroutine, Sequence
+from concurrent.futures import Future
+from contextlib import asynccontextmanager
+from typing import Any, TypeVar
+
+from ..current import enter_hosted, leave_hosted
+from ..exceptions import Failure, raise_for_shutdown
+from ..state import State
+from .owner import post
+from .runner import Runner
+from .threads import ThreadStartError, start_thread
+
+Result = TypeVar("Result")
+
+
+class HostedRunner:
+    """Runs a Runner's startup and shutdown in a task of its own."""
+
+    def __init__(self, runner: Runner) -> None:
+        self.runner = runner
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[list[Failure]] | None = None
+        self._startup_error: BaseException | None = None
+
+    async def start(self) -> None:
+        started = asyncio.get_running_loop().create_future()
+
+        async def host() -> list[Failure]:
+            try:
+                await self.runner.startup()
+            except BaseException as exc:
+                # Kept in the task and raised in start()'s caller: SystemExit
+                # or KeyboardInterrupt out of a task would stop the event loop.
+                self._startup_error = exc
+                return []
+            started.set_result(None)
+            try:
+                await self._stop.wait()
+            except asyncio.CancelledError:
+                # asyncio.run() cancels leftover tasks when the loop ends.
+                await self.runner.shutdown()
+                raise
+            return await self.runner.shutdown()
+
+        self._task = asyncio.create_task(host(), name="django_lifespan_ctx lifespan")
+        try:
+            await asyncio.wait({started, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            self._task.cancel()
+            await asyncio.wait({self._task})
+            raise
+        if self._startup_error is not None:
+            raise self._startup_error
+
+    async def stop(self) -> list[Failure]:
+        assert self._task is not None, "stop() before start()"
+        self._stop.set()
+        return await asyncio.shield(self._task)
+
+
+def lifespan_scope() -> dict[str, Any]:
+    """A lifespan scope for runs that no server started."""
+    return {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+
+
+def hosted_runner(*, sender: Any, contexts: Sequence[Any] | None = None) -> HostedRunner:
+    scope = lifespan_scope()
+    return HostedRunner(Runner(sender=sender, scope=scope, state=scope["state"], contexts=contexts))
+
+
+@asynccontextmanager
+async def lifespan(*, contexts: Sequence[Any] | None = None) -> AsyncGenerator[State, None]:
+    """Run the project's lifespan (contexts and signals) outside a server.
+
+    ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts for this
+    run; the signals are sent either way. Inside, current_state() is this state.
+    """
+    host = hosted_runner(sender=None, contexts=contexts)
+    await host.start()
+    state = State(host.runner.state)
+    token = enter_hosted(state)
+    try:
+        yield state
+    finally:
+        leave_hosted(token)
+        failures = await host.stop()
+    raise_for_shutdown(failures)
+
+
+class StoppedWhileStarting(RuntimeError):
+    """stop() was called while start() was still entering; everything entered was exited."""
+
+
+class ThreadHost:
+    """A lifespan on an event loop in a daemon thread of its own.
+
+    The loop thread owns the contexts: it enters them, and exits them when
+    stop() asks. stop() may be called from any thread, at any moment, any
+    number of times, start() included: every call returns once the exits
+    have run.
+    """
+
+    def __init__(self, *, contexts: Sequence[Any] | None = None, name: str = "lifespan loop") -> None:
+        self._contexts = contexts
+        self._name = name
+        self._lock = threading.Lock()
+        self._stop_requested = threading.Event()
+        self._started: Future[State] = Future()
+        self._finished: Future[list[Failure]] = Future()
+        self._wake_stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._shutdown_reported = False
+        self.state: State | None = None
+
+    @property
+    def loop_thread(self) -> threading.Thread | None:
+        return self._thread
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested.is_set()
+
+    def start(self) -> State:
+        """Enter the contexts; block until they are entered, or raise what startup raised."""
+        with self._lock:
+            if self._loop is not None or self._stop_requested.is_set():
+                raise RuntimeError("This lifespan was started already; a lifespan thread runs once.")
+            self._loop = asyncio.new_event_loop()
+            self._thread = threading.Thread(target=self._main, name=self._name, daemon=True)
+        try:
+            start_thread(self._thread)
+        except ThreadStartError:
+            self._loop.close()
+            self._stop_requested.set()
+            self._thread = None
+            raise
+        try:
+            state = self._started.result()
+        except BaseException:
+            # The startup failed and unwound, or this wait was interrupted
+            # (Ctrl+C, perhaps while the thread was starting): then the
+            # startup runs to its end, and exits at once.
+            self._request_stop()
+            self._finished.result()
+            self._thread.join()
+            raise
+        if self._stop_requested.is_set():
+            self._finished.result()
+            raise StoppedWhileStarting(
+                "stop() was called while the lifespan was starting: its contexts were entered "
+                "and exited again, and it is not running."
+            )
+        return state
+
+    def _main(self) -> None:
+        assert self._loop is not None
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._loop.run_until_complete(self._host())
+        finally:
+            try:
+                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+            finally:
+                self._loop.close()
+
+    async def _host(self) -> None:
+        self._wake_stop = asyncio.Event()
+        host = hosted_runner(sender=None, contexts=self._contexts)
+        try:
+            await host.start()
+        except BaseException as exc:
+            self._started.set_exception(exc)
+            self._finished.set_result([])
+            return
+        self.state = State(host.runner.state)
+        self._started.set_result(self.state)
+        if not self._stop_requested.is_set():
+            await self._wake_stop.wait()
+        self._finished.set_result(await host.stop())
+
+    def _request_stop(self) -> None:
+        self._stop_requested.set()
+        if self._loop is not None:
+            post(self._loop, self._wake)
+
+    def _wake(self) -> None:
+        if self._wake_stop is not None:
+            self._wake_stop.set()
+
+    def stop(self) -> list[Failure]:
+        """Exit the contexts; return the failures to the first caller, nothing to later ones."""
+        if threading.current_thread() is self._thread:
+            raise RuntimeError(
+                "stop() was called on the lifespan's own loop, where it would wait for itself "
+                "forever; call it from another thread."
+            )
+        with self._lock:
+            if self._thread is None:
+                self._stop_requested.set()  # Never started: nothing to exit.
+                return []
+            self._request_stop()
+        try:
+            failures = self._finished.result()
+        except BaseException:
+            return []  # The startup failed and unwound: start() raised it.
+        self._thread.join()
+        with self._lock:
+            if self._shutdown_reported:
+                return []
+            self._shutdown_reported = True
+        return failures
+
+    def run(self, coroutine: Coroutine[Any, Any, Result], timeout: float | None = None) -> Result:
+        """Run a coroutine on the lifespan's loop; block until it returns or raises."""
+        if self.state is None or self._stop_requested.is_set() or self._loop is None:
+            coroutine.close()
+            raise RuntimeError("The lifespan is not running: start() it before run(), not after stop().")
+        if threading.current_thread() is self._thread:
+            coroutine.close()
+            raise RuntimeError(
+                "run() was called on the lifespan's own loop, where it would wait for itself "
+                "forever; await the coroutine instead."
+            )
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        try:
+            return future.result(timeout)
+        except BaseException:
+            future.cancel()
+            raise

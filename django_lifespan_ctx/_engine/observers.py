@@ -1,0 +1,129 @@
+"""What the lifespan reports as it runs, for readiness probes, telemetry and logs.
+
+Observers are told when a phase (startup, shutdown) and each step in it
+(a context's enter or exit, a signal receiver) start and finish. Group members
+report from their own tasks, so their steps overlap as they really ran.
+
+Observers watch outcomes and never change them: an exception from one (a
+logging filter or handler, OpenTelemetry, the readiness tracker) is reported
+once and swallowed, and the step's own outcome stands.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any, Literal, Protocol
+
+logger = logging.getLogger("django_lifespan_ctx")
+
+Phase = Literal["startup", "shutdown"]
+StepKind = Literal["context", "receiver"]
+
+
+class LifespanObserver(Protocol):
+    def phase_started(self, phase: Phase) -> None: ...
+
+    def step_started(self, phase: Phase, kind: StepKind, name: str, origin: str) -> None: ...
+
+    def step_finished(
+        self,
+        phase: Phase,
+        kind: StepKind,
+        name: str,
+        origin: str,
+        error: BaseException | None,
+        keys: tuple[str, ...],
+    ) -> None: ...
+
+    def phase_finished(self, phase: Phase, error: BaseException | None) -> None: ...
+
+
+LOGGING = "a filter or handler of the 'django_lifespan_ctx' logger"
+
+_observers: list[LifespanObserver] = []
+# What has failed already: each observer (or log line) is reported once, not on every step.
+_reported: set[str] = set()
+
+
+def add_observer(observer: LifespanObserver) -> None:
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def remove_observer(observer: LifespanObserver) -> None:
+    if observer in _observers:
+        _observers.remove(observer)
+
+
+def observe(what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Call an observer (or write a log line); whatever it raises is reported once, then ignored."""
+    try:
+        function(*args, **kwargs)
+    except Exception as exc:
+        report_observer_failure(what, exc)
+
+
+def report_observer_failure(what: str, error: Exception) -> None:
+    if what in _reported:
+        return
+    _reported.add(what)
+    text = f"django_lifespan_ctx: {what} raised {error!r}; ignored, and not reported again."
+    try:
+        logger.error(text, exc_info=error)
+    except Exception:
+        # The logging itself is what fails: the one place left to say it.
+        try:
+            sys.stderr.write(text + "\n" + "".join(traceback.format_exception(error)))
+        except Exception:  # pragma: no cover - no stderr either
+            pass
+
+
+def log(level: int, message: str, *args: Any, **kwargs: Any) -> None:
+    """Write one of the library's log lines: a filter or handler that raises changes nothing."""
+    if logger.isEnabledFor(level):
+        observe(
+            "a filter or handler of the 'django_lifespan_ctx' logger",
+            logger.log,
+            level,
+            message,
+            *args,
+            **kwargs,
+        )
+
+
+def _tell(method: str, *args: object) -> None:
+    for observer in list(_observers):
+        try:
+            getattr(observer, method)(*args)
+        except Exception as exc:
+            report_observer_failure(f"lifespan observer {observer!r} ({method})", exc)
+
+
+def phase_started(phase: Phase) -> None:
+    if _observers:
+        _tell("phase_started", phase)
+
+
+def step_started(phase: Phase, kind: StepKind, name: str, origin: str) -> None:
+    if _observers:
+        _tell("step_started", phase, kind, name, origin)
+
+
+def step_finished(
+    phase: Phase,
+    kind: StepKind,
+    name: str,
+    origin: str,
+    error: BaseException | None = None,
+    keys: tuple[str, ...] = (),
+) -> None:
+    if _observers:
+        _tell("step_finished", phase, kind, name, origin, error, keys)
+
+
+def phase_finished(phase: Phase, error: BaseException | None = None) -> None:
+    if _observers:
+        _tell("phase_finished", phase, error)

@@ -1,0 +1,125 @@
+"""SIGINT and SIGTERM, the one way the library catches them.
+
+The first stop signal asks to stop: the lifespan shuts down in order, every
+exit within its deadline. A second asks to hurry: whatever exit still blocks
+is abandoned with a report, and the rest carry on (see deadlines.Hurry). The
+signal is passed on once everything has unwound: KeyboardInterrupt for
+SIGINT, SystemExit(128 + n) for the others.
+
+Two ways to catch, for two kinds of main thread: ``run_until_signalled`` for
+one that runs an asyncio loop (LifespanCommand), and ``catching`` for one that
+blocks in other code (runserver's uvicorn process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from collections.abc import Callable, Coroutine, Generator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, TypeVar, cast
+
+from .deadlines import Hurry, current_hurry, set_process_hurry
+
+Result = TypeVar("Result")
+
+# Ctrl+C in a terminal, and what systemd, Kubernetes and `kill` send.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StopSignals:
+    """Counts the stop signals caught: the first calls ``on_stop``, later ones hurry.
+
+    A later signal with no lifespan wait to cut short calls ``on_stop`` again:
+    the cleanup that runs then is not ours, and is cancelled like the rest.
+    """
+
+    def __init__(self, on_stop: Callable[[int], None]) -> None:
+        self.on_stop = on_stop
+        self.caught: list[int] = []
+        self.hurry = Hurry()
+
+    def __call__(self, number: int) -> None:
+        self.caught.append(number)
+        if len(self.caught) == 1 or not self.hurry.request():
+            self.on_stop(number)
+
+    def raise_caught(self) -> None:
+        """Pass the first signal on, as the default handlers would have."""
+        if not self.caught:
+            return
+        if self.caught[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise SystemExit(128 + self.caught[0])
+
+
+@contextmanager
+def catching(on_stop: Callable[[int], None]) -> Generator[StopSignals, None, None]:
+    """Route SIGINT and SIGTERM to a StopSignals while inside; main thread only.
+
+    The handler runs between any two bytecodes of the main thread, even inside
+    a lock it holds: ``on_stop`` must only set flags.
+    """
+    signals = StopSignals(on_stop)
+
+    def handler(number: int, frame: FrameType | None) -> None:
+        signals(number)
+
+    previous = {number: signal.signal(number, handler) for number in STOP_SIGNALS}
+    outer = current_hurry()
+    set_process_hurry(signals.hurry)
+    try:
+        yield signals
+    finally:
+        set_process_hurry(outer)
+        for number, earlier in previous.items():
+            signal.signal(number, earlier)
+
+
+def run_until_signalled(main: Coroutine[Any, Any, Result]) -> Result:
+    """asyncio.run(main), where SIGINT or SIGTERM cancels main and waits for its cleanup.
+
+    Python 3.11's asyncio.run cancels on SIGINT; 3.10's raises KeyboardInterrupt
+    wherever the loop happens to be, which can be inside a context's exit.
+    Here both versions cancel, and the signal is raised once main has unwound.
+    """
+    signals: list[StopSignals] = []
+    outcome = asyncio.run(_cancelled_by_signals(main, signals))
+    if signals:
+        signals[0].raise_caught()
+    return cast("Result", outcome)  # None only when a signal was caught.
+
+
+async def _cancelled_by_signals(main: Coroutine[Any, Any, Result], found: list[StopSignals]) -> Result | None:
+    task = asyncio.current_task()
+    assert task is not None
+    loop = asyncio.get_running_loop()
+    signals = StopSignals(lambda number: task.cancel())
+    found.append(signals)
+    # Only the main thread receives signals (call_command from a thread does not).
+    installed: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in STOP_SIGNALS:
+            previous = signal.getsignal(number)
+            try:
+                loop.add_signal_handler(number, signals, number)
+            except NotImplementedError:  # pragma: no cover - Windows' event loops
+                break
+            installed[number] = previous
+    outer = current_hurry()
+    if installed:
+        set_process_hurry(signals.hurry)
+    try:
+        return await main
+    except asyncio.CancelledError:
+        if not signals.caught:
+            raise
+        return None
+    finally:
+        set_process_hurry(outer)
+        for number, previous in installed.items():
+            loop.remove_signal_handler(number)
+            # None: a handler installed outside Python, which cannot be put back.
+            signal.signal(number, signal.SIG_DFL if previous is None else previous)
