@@ -48,7 +48,7 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/python -m tests.typing_negative
 
 # The fault model with many more generated scenarios than `make test` runs (minutes, not seconds).
-FUZZ_EXAMPLES ?= 2000
+FUZZ_EXAMPLES ?= 10000
 fuzz: $(VENV)/.dev-installed
 	FAULT_MODEL_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider -q tests/test_fault_model.py
 

@@ -94,7 +94,8 @@ async def _lifespan_of(app: Any, name: str) -> AsyncGenerator[dict[str, Any], No
     try:
         reply = await channel.ask("lifespan.startup")
     except BaseException:
-        await _cancel(task)  # Cancelled (a startup timeout) before the app answered.
+        # Given up on (a startup timeout, a sibling's failure) before the app answered.
+        await _stop_starting(task, channel)
         raise
     try:
         _expect(reply, "lifespan.startup.complete", name, "startup")
@@ -128,6 +129,30 @@ def _expect(reply: Any, complete: str, name: str, phase: str) -> None:
     if reply["type"] == f"lifespan.{phase}.failed":
         raise MountedLifespanError(f"{name} sent lifespan.{phase}.failed: {reply.get('message', '')}")
     raise MountedLifespanError(f"{name} sent {reply['type']!r} where {complete!r} was due.")
+
+
+async def _stop_starting(task: asyncio.Task[None], channel: _Channel) -> None:
+    """Cancel an app still starting; if it starts all the same, shut it down at once.
+
+    The app's task is the app's owner: as an owner exits an enter that completes
+    after startup gave up on it, an app that swallows the cancellation and then
+    completes its startup is sent ``lifespan.shutdown`` rather than left running.
+    """
+    task.cancel()
+    while not task.done():
+        reply: asyncio.Future[Any] = asyncio.ensure_future(channel.from_app.get())
+        try:
+            await asyncio.wait({task, reply}, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            task.cancel()  # Past its deadline too: asked again, and left to finish on its own.
+            raise
+        finally:
+            if not reply.done():
+                reply.cancel()
+        if reply.done() and not reply.cancelled():
+            message = reply.result()
+            if isinstance(message, dict) and message.get("type") == "lifespan.startup.complete":
+                channel.to_app.put_nowait({"type": "lifespan.shutdown"})
 
 
 async def _cancel(task: asyncio.Task[None]) -> None:

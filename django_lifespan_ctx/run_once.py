@@ -223,8 +223,10 @@ class Holder:
         try:
             await self._until(lambda: owner.done)
         except asyncio.CancelledError:
-            # Given up on from outside (the shutdown deadline): the lock is let
-            # go of only once the exit returns, never while it still runs.
+            # Given up on from outside (the shutdown deadline): the exit is
+            # cancelled as the runner cancels an overdue one (a thread cannot
+            # be), and the lock is let go of only once it has returned.
+            owner.cancel()
             self._abandoned = owner
             self._on_owner()
             raise

@@ -1,4 +1,13 @@
-"""The fault model: generated plans, faults and server behaviour, driven through the ASGI protocol.
+"""The fault model: generated plans, faults and hosts, driven the way each host drives the engine.
+
+Hosts: the handler under a fake server (the ASGI protocol), ``lifespan()``
+cancelled at a random moment, ``start_in_thread()`` with stop() called from
+another thread at a random moment (twice, concurrently, sometimes), and a
+``LifespanCommand``'s stop signals, one or two. Entries: plain async and sync
+contexts, the same wrapped in ``run_once()`` or ``asgi_lifespan()``, and
+receivers. Faults: every kind a context can do on enter and exit, plus a
+logging filter or an observer that raises, and a sync context whose thread
+the operating system refuses.
 
 Each context writes what happens to it into a log of its own (the `Log`):
 when its enter is called, when the enter completes, when its exit is called,
@@ -11,15 +20,24 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
+import signal
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.test import override_settings
 from hypothesis import strategies as st
 
+from django_lifespan_ctx import LifespanThread, lifespan
+from django_lifespan_ctx._engine import observers
+from django_lifespan_ctx._engine.stop_signals import StopSignals, _cancelled_by_signals
 from django_lifespan_ctx.asgi import get_asgi_application
+from django_lifespan_ctx.contexts import asgi_lifespan, run_once
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 
 STARTUP_TIMEOUT = 0.3
@@ -43,6 +61,7 @@ class ContextSpec:
     fault: str
     exception: str
     swallow_for: float
+    wrap: str = "none"  # "run_once", "asgi_lifespan": handed to a wrapping entry
 
 
 @dataclass(frozen=True)
@@ -66,6 +85,9 @@ class Scenario:
     plan: tuple[tuple[ContextSpec, ...], ...]  # A step of one is a single entry; more, a group.
     receivers: tuple[ReceiverSpec, ...]
     server: ServerSpec
+    host: str = "handler"  # "lifespan", "thread", "command"
+    observer_fault: str = "none"  # "log filter", "observer"
+    refused: str | None = None  # A sync context whose owner thread cannot start.
 
     def contexts(self) -> list[ContextSpec]:
         return [spec for step in self.plan for spec in step]
@@ -83,6 +105,8 @@ def context_specs(draw: st.DrawFn, name: str) -> ContextSpec:
     is_async = draw(st.booleans())
     faults = ["none", "none", "slow", "enter-raise", "exit-raise", "enter-hang", "exit-hang"]
     faults += ["enter-swallow", "exit-swallow"] if is_async else ["enter-late"]
+    # A real mounted ASGI app is async; run_once wraps either kind.
+    wraps = ["none", "none", "run_once"] + (["asgi_lifespan"] if is_async else [])
     return ContextSpec(
         name=name,
         is_async=is_async,
@@ -90,6 +114,7 @@ def context_specs(draw: st.DrawFn, name: str) -> ContextSpec:
         fault=draw(st.sampled_from(faults)),
         exception=draw(st.sampled_from(EXCEPTIONS)),
         swallow_for=draw(st.sampled_from([0.01, 0.05])),
+        wrap=draw(st.sampled_from(wraps)),
     )
 
 
@@ -114,12 +139,25 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         cancel_twice=cancel_after is not None and draw(st.booleans()),
         timeouts=draw(st.booleans()),
     )
-    scenario = Scenario(plan, receivers, server)
-    if scenario.unbounded() and not server.timeouts:
+    sync_names = [spec.name for step in plan for spec in step if not spec.is_async]
+    refused = draw(st.sampled_from([None, None, None, *sync_names]))
+    host = draw(st.sampled_from(["handler", "handler", "lifespan", "thread", "command"]))
+    if scenario_unbounded(plan, receivers) or host == "command":
         # Without limits, a context that hangs is waited for as long as it
         # hangs: that is the promise. The model keeps such plans bounded.
-        scenario = Scenario(plan, receivers, ServerSpec(cancel_after, server.cancel_twice, True))
-    return scenario
+        server = ServerSpec(cancel_after, server.cancel_twice, True)
+    return Scenario(
+        plan,
+        receivers,
+        server,
+        host=host,
+        observer_fault=draw(st.sampled_from(["none", "none", "log filter", "observer"])),
+        refused=refused,
+    )
+
+
+def scenario_unbounded(plan: Any, receivers: Any) -> bool:
+    return Scenario(plan, receivers, ServerSpec(None, False, False)).unbounded()
 
 
 # -- what the contexts log -----------------------------------------------------
@@ -173,6 +211,11 @@ class Gates:
             gate.set()
 
 
+def yielded(spec: ContextSpec) -> dict[str, str] | None:
+    # A run-once context runs in one process of a deployment: it yields nothing.
+    return None if spec.wrap == "run_once" else {spec.name: spec.name}
+
+
 class AsyncContext:
     def __init__(self, spec: ContextSpec, log: Log) -> None:
         self.spec, self.log = spec, log
@@ -196,11 +239,11 @@ class AsyncContext:
                 self.log.write("swallowed", self.spec.name, owner_id())
             await asyncio.sleep(self.spec.swallow_for)
 
-    async def __aenter__(self) -> dict[str, str]:
+    async def __aenter__(self) -> dict[str, str] | None:
         self.log.write("enter-called", self.spec.name, owner_id())
         await self._fault("enter")
         self.log.write("entered", self.spec.name, owner_id())
-        return {self.spec.name: self.spec.name}
+        return yielded(self.spec)
 
     async def __aexit__(self, *exc_info: Any) -> None:
         self.log.write("exit-called", self.spec.name, owner_id())
@@ -224,11 +267,11 @@ class SyncContext:
             # Finishes on its own, after startup has given up on it.
             self.gates.new().wait(STARTUP_TIMEOUT + 0.05)
 
-    def __enter__(self) -> dict[str, str]:
+    def __enter__(self) -> dict[str, str] | None:
         self.log.write("enter-called", self.spec.name, owner_id())
         self._fault("enter")
         self.log.write("entered", self.spec.name, owner_id())
-        return {self.spec.name: self.spec.name}
+        return yielded(self.spec)
 
     def __exit__(self, *exc_info: Any) -> None:
         self.log.write("exit-called", self.spec.name, owner_id())
@@ -243,9 +286,35 @@ def factory(spec: ContextSpec, log: Log, gates: Gates) -> Any:
     def make_with_state(state: Any) -> Any:
         return make()
 
-    chosen = make_with_state if spec.takes_state else make
+    chosen: Any = make_with_state if spec.takes_state else make
     chosen.__module__, chosen.__qualname__ = "fault", spec.name
+    if spec.wrap == "run_once":
+        return run_once(chosen, key=spec.name)
+    if spec.wrap == "asgi_lifespan":
+        return asgi_lifespan(context_app(spec, chosen))
     return chosen
+
+
+def context_app(spec: ContextSpec, chosen: Any) -> Any:
+    """An ASGI app whose lifespan enters the context in the app's own task, as Starlette's router does."""
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        await receive()
+        started = False
+        try:
+            async with chosen(None) if spec.takes_state else chosen() as yielded:
+                scope["state"].update(yielded or {})
+                await send({"type": "lifespan.startup.complete"})
+                started = True
+                await receive()
+        except Exception as exc:
+            phase = "shutdown" if started else "startup"
+            await send({"type": f"lifespan.{phase}.failed", "message": repr(exc)})
+            return
+        await send({"type": "lifespan.shutdown.complete"})
+
+    app.__module__, app.__qualname__ = "fault", spec.name
+    return app
 
 
 def receiver(spec: ReceiverSpec, log: Log, gates: Gates) -> Any:
@@ -290,6 +359,61 @@ class Outcome:
     raised: BaseException | None
     cancelled_at: list[float]
     elapsed: float
+    # Threads running library or user code that could keep the process alive.
+    non_daemon: list[str] = field(default_factory=list)
+
+
+def is_ours(thread: threading.Thread) -> bool:
+    return thread.name.startswith(("lifespan", "django_lifespan_ctx"))
+
+
+class RaisingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        raise RuntimeError("a log filter that raises")
+
+
+class RaisingObserver:
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any) -> None:
+            raise RuntimeError(f"an observer that raises in {name}")
+
+        return fail
+
+
+@contextmanager
+def observer_fault(kind: str) -> Iterator[None]:
+    """A logging filter, or an observer, that raises on everything it sees."""
+    logger = logging.getLogger("django_lifespan_ctx")
+    level, broken_filter, broken_observer = logger.level, RaisingFilter(), RaisingObserver()
+    if kind == "log filter":
+        logger.setLevel(logging.DEBUG)  # So the "Entered" and "Exited" lines are written too.
+        logger.addFilter(broken_filter)
+    elif kind == "observer":
+        observers.add_observer(broken_observer)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        logger.removeFilter(broken_filter)
+        logger.setLevel(level)
+        observers.remove_observer(broken_observer)  # type: ignore[arg-type]
+        observers._reported.clear()
+
+
+@contextmanager
+def refused_thread(name: str | None) -> Iterator[None]:
+    """The operating system refuses the owner thread of one sync context."""
+    real_start = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        if name is not None and thread.name == f"lifespan fault.{name}":
+            raise RuntimeError("can't start new thread")
+        real_start(thread)
+
+    threading.Thread.start = start  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        threading.Thread.start = real_start  # type: ignore[method-assign]
 
 
 async def drive(scenario: Scenario, log: Log, gates: Gates) -> Outcome:
@@ -300,16 +424,28 @@ async def drive(scenario: Scenario, log: Log, gates: Gates) -> Outcome:
     ]
     receivers = [(spec, receiver(spec, log, gates)) for spec in scenario.receivers]
     for spec, function in receivers:
-        signal = asgi_startup if spec.signal == "startup" else asgi_shutdown
-        signal.connect(function, weak=False, dispatch_uid=f"fault-{spec.name}")
+        sent_by = asgi_startup if spec.signal == "startup" else asgi_shutdown
+        sent_by.connect(function, weak=False, dispatch_uid=f"fault-{spec.name}")
     timeouts = scenario.server.timeouts
     try:
-        with override_settings(
-            LIFESPAN_CONTEXTS=setting,
-            LIFESPAN_STARTUP_TIMEOUT=STARTUP_TIMEOUT if timeouts else None,
-            LIFESPAN_SHUTDOWN_TIMEOUT=SHUTDOWN_TIMEOUT if timeouts else None,
+        with (
+            tempfile.TemporaryDirectory() as lock_dir,
+            override_settings(
+                LIFESPAN_CONTEXTS=setting,
+                LIFESPAN_STARTUP_TIMEOUT=STARTUP_TIMEOUT if timeouts else None,
+                LIFESPAN_SHUTDOWN_TIMEOUT=SHUTDOWN_TIMEOUT if timeouts else None,
+                LIFESPAN_RUN_ONCE_LOCK_DIR=lock_dir,
+                LIFESPAN_RUN_ONCE_INTERVAL=0.05,
+            ),
+            observer_fault(scenario.observer_fault),
+            refused_thread(scenario.refused),
         ):
-            return await _converse(scenario, log)
+            host = HOSTS[scenario.host]
+            outcome = await host(scenario, log)
+            outcome.non_daemon = [
+                t.name for t in threading.enumerate() if t.is_alive() and not t.daemon and is_ours(t)
+            ]
+            return outcome
     finally:
         for spec, function in receivers:
             (asgi_startup if spec.signal == "startup" else asgi_shutdown).disconnect(
@@ -363,6 +499,130 @@ async def _converse(scenario: Scenario, log: Log) -> Outcome:
     return Outcome(sent, raised[0] if raised else None, cancelled_at, loop.time() - started)
 
 
+async def _in_lifespan(scenario: Scenario, log: Log) -> Outcome:
+    """lifespan(), as a test or a script uses it; cancelled at a random moment, once or twice."""
+    raised: list[BaseException] = []
+
+    async def run() -> None:
+        try:
+            async with lifespan():
+                log.write("started", "host")
+        except BaseException as exc:
+            raised.append(exc)
+        finally:
+            log.write("app-finished", "app")
+
+    return await _run_cancellable(scenario, run, raised)
+
+
+async def _run_cancellable(scenario: Scenario, run: Any, raised: list[BaseException]) -> Outcome:
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    task = loop.create_task(run())
+    cancelled_at: list[float] = []
+
+    def cancel() -> None:
+        if not task.done():
+            cancelled_at.append(loop.time() - started)
+            task.cancel()
+
+    _schedule(scenario, loop, cancel)
+    done, _ = await asyncio.wait({task}, timeout=HUNG_AFTER)
+    assert done, f"the lifespan hung: still running after {HUNG_AFTER} s"
+    return Outcome([], raised[0] if raised else None, cancelled_at, loop.time() - started)
+
+
+def _schedule(scenario: Scenario, loop: asyncio.AbstractEventLoop, stop: Any) -> None:
+    server = scenario.server
+    if server.cancel_after is not None:
+        loop.call_later(server.cancel_after, stop)
+        if server.cancel_twice:
+            loop.call_later(server.cancel_after + 0.03, stop)
+
+
+async def _in_command(scenario: Scenario, log: Log) -> Outcome:
+    """A LifespanCommand's run: its stop signals, one or two, reach it at a random moment."""
+    raised: list[BaseException] = []
+    found: list[StopSignals] = []
+
+    async def ahandle() -> None:
+        async with lifespan():
+            log.write("started", "host")
+            if scenario.server.cancel_after is not None:
+                await asyncio.Event().wait()  # A command that runs until it is stopped.
+
+    async def run() -> None:
+        try:
+            await _cancelled_by_signals(ahandle(), found)
+            if found:
+                found[0].raise_caught()
+        except BaseException as exc:
+            raised.append(exc)
+        finally:
+            log.write("app-finished", "app")
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    task = loop.create_task(run())
+    signalled_at: list[float] = []
+
+    def send_signal() -> None:
+        if not found:
+            loop.call_later(0.01, send_signal)  # Its handlers are not installed yet.
+        elif not task.done():
+            signalled_at.append(loop.time() - started)
+            found[0](signal.SIGTERM)  # What the handler loop.add_signal_handler installed calls.
+
+    _schedule(scenario, loop, send_signal)
+    done, _ = await asyncio.wait({task}, timeout=HUNG_AFTER)
+    assert done, f"the command hung: still running after {HUNG_AFTER} s"
+    return Outcome([], raised[0] if raised else None, signalled_at, loop.time() - started)
+
+
+async def _in_thread(scenario: Scenario, log: Log) -> Outcome:
+    """start_in_thread(): stop() from another thread at a random moment, sometimes twice at once."""
+    raised: list[BaseException] = []
+    handle = LifespanThread()
+    stoppers: list[threading.Thread] = []
+    started = time.monotonic()
+    stopped_at: list[float] = []
+
+    def stop() -> None:
+        try:
+            handle.stop()
+        except BaseException as exc:
+            raised.append(exc)
+        finally:
+            log.write("stop-returned", "host")
+
+    def stop_later(delay: float) -> None:
+        timer = threading.Timer(delay, lambda: (stopped_at.append(time.monotonic() - started), stop()))
+        timer.name = "model stopper"
+        stoppers.append(timer)
+        timer.start()
+
+    server = scenario.server
+    if server.cancel_after is not None:
+        stop_later(server.cancel_after)
+        if server.cancel_twice:
+            stop_later(server.cancel_after + 0.03)
+
+    def main() -> None:
+        try:
+            handle.start()
+            log.write("started", "host")
+        except BaseException as exc:
+            raised.append(exc)
+        stop()
+        for stopper in stoppers:
+            stopper.join(HUNG_AFTER)
+            assert not stopper.is_alive(), "stop() from another thread hung"
+        log.write("app-finished", "app")
+
+    await asyncio.to_thread(main)
+    return Outcome([], raised[0] if raised else None, stopped_at, time.monotonic() - started)
+
+
 async def _reply(outbox: asyncio.Queue[dict[str, Any]], task: asyncio.Task[None]) -> dict[str, Any] | None:
     getting = asyncio.ensure_future(outbox.get())
     await asyncio.wait({getting, task}, timeout=HUNG_AFTER, return_when=asyncio.FIRST_COMPLETED)
@@ -385,6 +645,9 @@ async def settle_everything(gates: Gates) -> None:
     if others:
         _, pending = await asyncio.wait(others, timeout=HUNG_AFTER)
         assert not pending, f"owner tasks still running: {pending}"
+
+
+HOSTS = {"handler": _converse, "lifespan": _in_lifespan, "thread": _in_thread, "command": _in_command}
 
 
 def run_scenario(scenario: Scenario) -> tuple[Log, Outcome]:
@@ -436,7 +699,19 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
             continue
         assert log.index("exit-called", spec.name) < finished, f"{spec.name} was exited only after the end"
 
-    # 5. The server is told, exactly once per phase, and never left guessing.
+    # 5. No thread that runs library or user code can keep the process alive.
+    assert not outcome.non_daemon, f"non-daemon threads left running: {outcome.non_daemon}"
+
+    # 6. A context whose thread could not start was never entered, and failed startup.
+    if scenario.refused is not None:
+        assert not log.events("enter-called", scenario.refused), log.lines
+
+    if scenario.host != "handler":
+        check_host_outcome(scenario, outcome)
+        assert outcome.elapsed < HUNG_AFTER
+        return
+
+    # 7. The server is told, exactly once per phase, and never left guessing.
     types = [message["type"] for message in outcome.sent]
     cancelled = bool(outcome.cancelled_at)
     if cancelled and not types:
@@ -446,6 +721,7 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
     assert types[:1] in (["lifespan.startup.complete"], ["lifespan.startup.failed"]), types
     startup_failed = types[0] == "lifespan.startup.failed"
     enter_fault = [s.name for s in contexts if s.fault in ENTER_FAULTS]
+    enter_fault += [scenario.refused] if scenario.refused is not None else []
     startup_receiver_fault = [
         r.name for r in scenario.receivers if r.signal == "startup" and r.fault != "none"
     ]
@@ -459,7 +735,7 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
         assert message.startswith("Lifespan startup failed while "), message
         if not cancelled:
             culprits = enter_fault + startup_receiver_fault
-            assert any(f"'fault.{name}'" in message for name in culprits), (culprits, message)
+            assert any(mentions(message, name) for name in culprits), (culprits, message)
     elif not cancelled:
         exit_fault = [s.name for s in contexts if s.fault in EXIT_FAULTS]
         shutdown_receiver_fault = [
@@ -471,7 +747,7 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
             message = outcome.sent[1]["message"]
             # Every fault is reported, swallowed cancellations and hangs included.
             for name in culprits:
-                assert f"'fault.{name}'" in message, (name, message)
+                assert mentions(message, name), (name, message)
             assert outcome.raised is not None
         else:
             assert types == ["lifespan.startup.complete", "lifespan.shutdown.complete"], types
@@ -479,5 +755,30 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
     if cancelled and not startup_failed:
         assert isinstance(outcome.raised, asyncio.CancelledError) or len(types) == 2, (types, outcome)
 
-    # 6. Nothing hung: bounded by the limits, however the code under them behaved.
+    # 8. Nothing hung: bounded by the limits, however the code under them behaved.
     assert outcome.elapsed < HUNG_AFTER
+
+
+def mentions(message: str, name: str) -> bool:
+    """Whether a failure message names a context: plain, mounted, or wrapped in run_once."""
+    return f"'fault.{name}'" in message or f"run_once('{name}'" in message
+
+
+def check_host_outcome(scenario: Scenario, outcome: Outcome) -> None:
+    """What lifespan(), a lifespan thread or a command raises: every failure, nothing else."""
+    if outcome.cancelled_at:
+        return  # Stopped at a random moment: any outcome is honest, as long as 1-6 hold.
+    contexts = scenario.contexts()
+    startup = [s.name for s in contexts if s.fault in ENTER_FAULTS]
+    startup += [r.name for r in scenario.receivers if r.signal == "startup" and r.fault != "none"]
+    startup += [scenario.refused] if scenario.refused is not None else []
+    shutdown = [s.name for s in contexts if s.fault in EXIT_FAULTS]
+    shutdown += [r.name for r in scenario.receivers if r.signal == "shutdown" and r.fault != "none"]
+    if startup or shutdown:
+        assert outcome.raised is not None, f"no failure raised despite {startup + shutdown}"
+        text = str(outcome.raised)
+        if isinstance(outcome.raised, Exception) and not startup:
+            for name in shutdown:
+                assert mentions(text, name), (name, text)
+    else:
+        assert outcome.raised is None, repr(outcome.raised)

@@ -268,9 +268,7 @@ class Owner:
         if self.exit_error is not None:
             self.report.failed = True
         if logger.isEnabledFor(logging.DEBUG):
-            observers.observe(
-                "the log line 'Exited'", log_step, "Exited", self.report, self.exit_phase, seconds
-            )
+            observers.observe(observers.LOGGING, log_step, "Exited", self.report, self.exit_phase, seconds)
         observers.step_finished(
             self.exit_phase, "context", self.entry.name, self.entry.origin, self.exit_error
         )
