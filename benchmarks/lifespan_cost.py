@@ -20,9 +20,10 @@ SLEEP = 0.1
 
 
 def noop(index: int) -> Any:
+    # Yields an empty state: the peer merges what every context yields and needs a mapping.
     @asynccontextmanager
-    async def context() -> AsyncIterator[None]:
-        yield None
+    async def context() -> AsyncIterator[dict[str, Any]]:
+        yield {}
 
     context.__qualname__ = f"noop_{index}"
     return context

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.apps import apps
 from django.core import checks
@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from ._engine.observers import log
 from .checks import settings_errors
+from .registry import Plan, build_plan, registered_entries
 
 logger = logging.getLogger("django_lifespan_ctx")
 PACKAGE = "django_lifespan_ctx"
@@ -67,3 +68,62 @@ def ensure_configured(contexts: Sequence[Any] | None = None) -> None:
     problems = configuration_problems(contexts)
     if problems:
         raise LifespanConfigurationError(problems)
+
+
+# Everything the checks and the plan read: when none of it changed since the last
+# startup, the plan that passed then passes now. Reading the plan and running the
+# checks costs as much as entering a no-op context, at every startup.
+_READ_SETTINGS = (
+    "LIFESPAN_CONTEXTS",
+    "LIFESPAN_STARTUP_TIMEOUT",
+    "LIFESPAN_SHUTDOWN_TIMEOUT",
+    "LIFESPAN_LAZY_STARTUP",
+    "LIFESPAN_HEALTH_CHECKS",
+    "LIFESPAN_HEALTH_TIMEOUT",
+    "LIFESPAN_OPENTELEMETRY",
+    "LIFESPAN_RUN_ONCE_INTERVAL",
+    "LIFESPAN_RUN_ONCE_LOCK_DIR",
+    "LIFESPAN_STATE_TYPE",
+    "INSTALLED_APPS",
+    "DATABASES",
+)
+_last_passed: tuple[tuple[int, ...], Plan, list[Any]] | None = None
+
+
+def checked_plan(contexts: Sequence[Any] | None = None) -> Plan:
+    """The plan to enter, once the configuration passes every check (LifespanConfigurationError if not).
+
+    A plan that passed is kept with everything it was read from, so their ids
+    cannot be reused; the next startup reads again only if any of them changed.
+    A configuration that failed is read again every time: the fix may be in.
+    """
+    global _last_passed
+    read = _what_is_read(contexts)
+    key = tuple(map(id, read))
+    if _last_passed is not None and _last_passed[0] == key:
+        return _last_passed[1]
+    ensure_configured(contexts)
+    plan = build_plan(contexts)
+    _last_passed = (key, plan, read)
+    return plan
+
+
+def _what_is_read(contexts: Sequence[Any] | None) -> list[Any]:
+    from django.conf import settings
+
+    read: list[Any] = [contexts, *(getattr(settings, name, None) for name in _READ_SETTINGS)]
+    source = settings_source(contexts)
+    if isinstance(source, (list, tuple)):
+        for raw in cast("Sequence[Any]", source):
+            read.append(raw)
+            if isinstance(raw, (list, tuple)):
+                read.extend(cast("Sequence[Any]", raw))
+    read.extend(registered_entries())
+    read.extend(library_checks())
+    return read
+
+
+def settings_source(contexts: Sequence[Any] | None) -> Any:
+    from .conf import conf
+
+    return conf.LIFESPAN_CONTEXTS if contexts is None else contexts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -21,7 +22,15 @@ class ContextStatus:
     name: str
     origin: str
     state: ContextState = "pending"
-    entered_at: datetime.datetime | None = None
+    # A bare timestamp, turned into a datetime only when a probe asks: this is on
+    # every context's startup path.
+    entered_timestamp: float | None = None
+
+    @property
+    def entered_at(self) -> datetime.datetime | None:
+        if self.entered_timestamp is None:
+            return None
+        return datetime.datetime.fromtimestamp(self.entered_timestamp, datetime.timezone.utc)
 
 
 class ReadinessTracker:
@@ -83,7 +92,7 @@ class ReadinessTracker:
         elif error is not None:
             known.state = "failed"
         else:
-            known.state, known.entered_at = "entered", now()
+            known.state, known.entered_timestamp = "entered", time.time()
 
 
 tracker = ReadinessTracker()

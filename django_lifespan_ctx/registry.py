@@ -349,6 +349,10 @@ def signature_of(factory: Callable[..., Any]) -> inspect.Signature | None:
     return _cached(_signatures, factory, _read_signature)  # type: ignore[no-any-return]
 
 
+def registered_entries() -> list[Any]:
+    return list(_registered)
+
+
 def inspect_plan(contexts: Sequence[Any] | None = None) -> tuple[Plan, list[Problem]]:
     """The plan from settings and registrations, with every problem found.
 

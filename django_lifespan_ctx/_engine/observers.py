@@ -44,6 +44,10 @@ class LifespanObserver(Protocol):
 LOGGING = "a filter or handler of the 'django_lifespan_ctx' logger"
 
 _observers: list[LifespanObserver] = []
+# Each event's bound methods, made when an observer comes or goes rather than on
+# every event: four events per context make this the startup path's busiest loop.
+_methods: dict[str, tuple[tuple[LifespanObserver, Callable[..., None]], ...]] = {}
+EVENTS = ("phase_started", "step_started", "step_finished", "phase_finished")
 # What has failed already: each observer (or log line) is reported once, not on every step.
 _reported: set[str] = set()
 
@@ -51,11 +55,19 @@ _reported: set[str] = set()
 def add_observer(observer: LifespanObserver) -> None:
     if observer not in _observers:
         _observers.append(observer)
+        _bind()
 
 
 def remove_observer(observer: LifespanObserver) -> None:
     if observer in _observers:
         _observers.remove(observer)
+        _bind()
+
+
+def _bind() -> None:
+    _methods.clear()
+    for event in EVENTS:
+        _methods[event] = tuple((observer, getattr(observer, event)) for observer in _observers)
 
 
 def observe(what: str, function: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -84,22 +96,20 @@ def report_observer_failure(what: str, error: Exception) -> None:
 def log(level: int, message: str, *args: Any, **kwargs: Any) -> None:
     """Write one of the library's log lines: a filter or handler that raises changes nothing."""
     if logger.isEnabledFor(level):
-        observe(
-            "a filter or handler of the 'django_lifespan_ctx' logger",
-            logger.log,
-            level,
-            message,
-            *args,
-            **kwargs,
-        )
+        kwargs.setdefault("stacklevel", 3)  # The record names our caller, not this helper.
+        observe(LOGGING, logger.log, level, message, *args, **kwargs)
 
 
-def _tell(method: str, *args: object) -> None:
-    for observer in list(_observers):
+def watching() -> bool:
+    return bool(_observers)
+
+
+def _tell(event: str, *args: object) -> None:
+    for observer, method in _methods[event]:
         try:
-            getattr(observer, method)(*args)
+            method(*args)
         except Exception as exc:
-            report_observer_failure(f"lifespan observer {observer!r} ({method})", exc)
+            report_observer_failure(f"lifespan observer {observer!r} ({event})", exc)
 
 
 def phase_started(phase: Phase) -> None:

@@ -118,6 +118,28 @@ class Owner:
     owner is finished with the context (exited, or never entered).
     """
 
+    __slots__ = (
+        "_exit_began",
+        "_release_waiter",
+        "_started",
+        "_task",
+        "_thread_release",
+        "done",
+        "enter_done",
+        "enter_error",
+        "entry",
+        "exit_error",
+        "exit_phase",
+        "in_thread",
+        "loop",
+        "opened",
+        "overdue",
+        "released",
+        "report",
+        "value",
+        "wake",
+    )
+
     def __init__(self, entry: Entry, report: ContextReport, wake: Callable[[], None]) -> None:
         self.entry, self.report, self.wake = entry, report, wake
         self.loop = asyncio.get_running_loop()
@@ -249,9 +271,9 @@ class Owner:
             self._exit_started()
         if logger.isEnabledFor(logging.DEBUG):
             observers.observe(observers.LOGGING, log_step, "Entered", self.report, "startup", seconds)
-        observers.step_finished(
-            "startup", "context", self.entry.name, self.entry.origin, None, yielded_keys(value)
-        )
+        if observers.watching():
+            keys = yielded_keys(value)
+            observers.step_finished("startup", "context", self.entry.name, self.entry.origin, None, keys)
 
     def _exit_started(self) -> None:
         self._exit_began = time.perf_counter()

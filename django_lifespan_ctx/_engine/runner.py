@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, cast
 
 from ..conf import conf
-from ..configuration import LifespanConfigurationError, ensure_configured
+from ..configuration import LifespanConfigurationError, checked_plan
 from ..exceptions import Failure, LifespanStartupError
-from ..registry import Entry, Group, Plan, build_plan, describe
+from ..registry import Entry, Group, Plan, describe
 from ..signals import asgi_shutdown, asgi_startup
 from ..state import State, shadowed_method_warning
 from ..statetype import check_state_type
@@ -68,7 +68,7 @@ class Runner:
         self.hurry = current_hurry()
         self._layers: list[list[Owner]] = []
         self._receivers: list[ReceiverCall] = []
-        self._doing = "reading the settings"
+        self._doing: str | tuple[str, Sequence[Owner]] = "reading the settings"
         self._failed_owner: Owner | None = None
         # Why startup failed, whatever the exception: what servers are told.
         self.failure: LifespanStartupError | None = None
@@ -81,8 +81,7 @@ class Runner:
         started = time.perf_counter()
         events.phase_started("startup")
         try:
-            ensure_configured(self.contexts)
-            self.plan = build_plan(self.contexts)
+            self.plan = checked_plan(self.contexts)
             self.startup_timeout = conf.LIFESPAN_STARTUP_TIMEOUT
             self.shutdown_timeout = conf.LIFESPAN_SHUTDOWN_TIMEOUT
             deadline = Deadline(self.startup_timeout, self.hurry)
@@ -101,7 +100,7 @@ class Runner:
     async def _fail_startup(self, exc: BaseException) -> NoReturn:
         for call in self._receivers:
             call.cancel()
-        where = self._doing
+        where = self._describe_doing()
         if self._expired:
             where += f", when LIFESPAN_STARTUP_TIMEOUT ({self.startup_timeout:g} s) expired"
         elif isinstance(exc, asyncio.CancelledError):
@@ -124,6 +123,15 @@ class Runner:
             raise exc  # Cancellation, KeyboardInterrupt, SystemExit: unwound, then passed on.
         raise error from exc
 
+    def _describe_doing(self) -> str:
+        # Kept as data while all goes well: formatting it for every context would cost
+        # more than entering a no-op context does.
+        if isinstance(self._doing, str):
+            return self._doing
+        verb, owners = self._doing
+        names = ", ".join(repr(owner.entry.name) for owner in owners)
+        return f"merging what {names} yielded" if verb == "merging" else f"{verb} {names}"
+
     def _report(self, entry: Entry) -> ContextReport:
         report = ContextReport(entry.name, entry.origin)
         self.reports.append(report)
@@ -134,24 +142,24 @@ class Runner:
         self._layers.append(layer)
         snapshot = dict(self.state)
         for owner in layer:
-            self._doing = f"entering {owner.entry.name!r}"
+            self._doing = ("entering", (owner,))
             owner.start(snapshot)
         first = True
         while True:
             failed = next((owner for owner in layer if owner.enter_error is not None), None)
             if failed is not None:
-                self._doing = f"entering {failed.entry.name!r}"
+                self._doing = ("entering", (failed,))
                 self._failed_owner = failed
                 raise failed.enter_error  # type: ignore[misc]
             waiting = [owner for owner in layer if not owner.enter_done]
             if not waiting:
                 break
-            self._doing = "entering " + ", ".join(repr(owner.entry.name) for owner in waiting)
+            self._doing = ("entering", waiting)
             await self._sleep(deadline, first)
             first = False
         # In list order, so a duplicate key is reported the same way every time.
         for owner in layer:
-            self._doing = f"merging what {owner.entry.name!r} yielded"
+            self._doing = ("merging", (owner,))
             self._merge(owner.entry.name, owner.value, owner.report)
 
     async def _sleep(self, deadline: Deadline, first: bool = False) -> None:
