@@ -85,7 +85,9 @@ def per_context(loop: asyncio.AbstractEventLoop) -> str:
     ]
     if "django-asgi-lifespan" in per:
         peer = per["django-asgi-lifespan"]
-        rows.append(("django-asgi-lifespan (the peer, same contexts)", f"{peer:.2f}", f"{peer / ours_us:.2f}"))
+        rows.append(
+            ("django-asgi-lifespan (the peer, same contexts)", f"{peer:.2f}", f"{peer / ours_us:.2f}")
+        )
     rows += [
         ("bare AsyncExitStack (the contexts themselves)", f"{floor_us:.2f}", f"{floor_us / ours_us:.2f}"),
         ("our framework cost (ours minus the floor)", f"{ours_us - floor_us:.2f}", ""),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from django.utils.module_loading import import_string
 
@@ -150,8 +150,10 @@ async def _stop_starting(task: asyncio.Task[None], channel: _Channel) -> None:
             if not reply.done():
                 reply.cancel()
         if reply.done() and not reply.cancelled():
-            message = reply.result()
-            if isinstance(message, dict) and message.get("type") == "lifespan.startup.complete":
+            message: Any = reply.result()
+            if isinstance(message, dict) and cast("dict[str, Any]", message).get("type") == (
+                "lifespan.startup.complete"
+            ):
                 channel.to_app.put_nowait({"type": "lifespan.shutdown"})
 
 

@@ -39,6 +39,11 @@ class LifespanThread:
         self._stopped = False
 
     @property
+    def started(self) -> bool:
+        """Whether start() has entered the contexts and stop() has not been called."""
+        return self._state is not None and not self._stopped
+
+    @property
     def state(self) -> State:
         if self._state is None:
             raise RuntimeError("The lifespan has not started: call start() first.")
@@ -126,7 +131,7 @@ def start_in_thread(*, contexts: Sequence[Any] | None = None) -> LifespanThread:
 def running_lifespan() -> LifespanThread:
     """The handle of the lifespan start_in_thread() runs in this process."""
     running = _running
-    if running is None or running._state is None:
+    if running is None or not running.started:
         raise LookupError(
             "No lifespan is running in a thread of this process: call "
             "django_lifespan_ctx.start_in_thread() first (in a Celery worker, "

@@ -83,6 +83,12 @@ def http_scope(path: str, state: dict[str, Any] | None) -> dict[str, Any]:
 
 async def get(app: Any, path: str, *, state: dict[str, Any] | None = None) -> tuple[int, Any]:
     """One GET through the app; returns the status and the decoded JSON body."""
+    status, body = await get_raw(app, path, state=state)
+    return status, json.loads(body) if body else None
+
+
+async def get_raw(app: Any, path: str, *, state: dict[str, Any] | None = None) -> tuple[int, bytes]:
+    """One GET through the app; returns the status and the body as sent."""
     messages = [{"type": "http.request", "body": b"", "more_body": False}]
     hold = asyncio.Event()
 
@@ -98,5 +104,4 @@ async def get(app: Any, path: str, *, state: dict[str, Any] | None = None) -> tu
         sent.append(message)
 
     await app(http_scope(path, state), receive, send)
-    body = b"".join(message.get("body", b"") for message in sent[1:])
-    return sent[0]["status"], json.loads(body) if body else None
+    return sent[0]["status"], b"".join(message.get("body", b"") for message in sent[1:])

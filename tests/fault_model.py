@@ -512,32 +512,34 @@ async def _in_lifespan(scenario: Scenario, log: Log) -> Outcome:
         finally:
             log.write("app-finished", "app")
 
-    return await _run_cancellable(scenario, run, raised)
+    def cancel(task: asyncio.Task[None]) -> bool:
+        task.cancel()
+        return True
+
+    return await _run_stoppable(scenario, run, raised, cancel)
 
 
-async def _run_cancellable(scenario: Scenario, run: Any, raised: list[BaseException]) -> Outcome:
+async def _run_stoppable(scenario: Scenario, run: Any, raised: list[BaseException], stop: Any) -> Outcome:
+    """Run the host; at the scenario's moments, ``stop(task)`` it (True when it could)."""
     loop = asyncio.get_running_loop()
     started = loop.time()
     task = loop.create_task(run())
-    cancelled_at: list[float] = []
+    stopped_at: list[float] = []
 
-    def cancel() -> None:
-        if not task.done():
-            cancelled_at.append(loop.time() - started)
-            task.cancel()
+    def stop_now() -> None:
+        if not task.done() and stop(task):
+            stopped_at.append(loop.time() - started)
+        elif not task.done():
+            loop.call_later(0.01, stop_now)  # Not ready to be stopped yet: try again shortly.
 
-    _schedule(scenario, loop, cancel)
-    done, _ = await asyncio.wait({task}, timeout=HUNG_AFTER)
-    assert done, f"the lifespan hung: still running after {HUNG_AFTER} s"
-    return Outcome([], raised[0] if raised else None, cancelled_at, loop.time() - started)
-
-
-def _schedule(scenario: Scenario, loop: asyncio.AbstractEventLoop, stop: Any) -> None:
     server = scenario.server
     if server.cancel_after is not None:
-        loop.call_later(server.cancel_after, stop)
+        loop.call_later(server.cancel_after, stop_now)
         if server.cancel_twice:
-            loop.call_later(server.cancel_after + 0.03, stop)
+            loop.call_later(server.cancel_after + 0.03, stop_now)
+    done, _ = await asyncio.wait({task}, timeout=HUNG_AFTER)
+    assert done, f"the host hung: still running after {HUNG_AFTER} s"
+    return Outcome([], raised[0] if raised else None, stopped_at, loop.time() - started)
 
 
 async def _in_command(scenario: Scenario, log: Log) -> Outcome:
@@ -561,22 +563,13 @@ async def _in_command(scenario: Scenario, log: Log) -> Outcome:
         finally:
             log.write("app-finished", "app")
 
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    task = loop.create_task(run())
-    signalled_at: list[float] = []
-
-    def send_signal() -> None:
+    def send_signal(task: asyncio.Task[None]) -> bool:
         if not found:
-            loop.call_later(0.01, send_signal)  # Its handlers are not installed yet.
-        elif not task.done():
-            signalled_at.append(loop.time() - started)
-            found[0](signal.SIGTERM)  # What the handler loop.add_signal_handler installed calls.
+            return False  # Its handlers are not installed yet.
+        found[0](signal.SIGTERM)  # What the handler loop.add_signal_handler installed calls.
+        return True
 
-    _schedule(scenario, loop, send_signal)
-    done, _ = await asyncio.wait({task}, timeout=HUNG_AFTER)
-    assert done, f"the command hung: still running after {HUNG_AFTER} s"
-    return Outcome([], raised[0] if raised else None, signalled_at, loop.time() - started)
+    return await _run_stoppable(scenario, run, raised, send_signal)
 
 
 async def _in_thread(scenario: Scenario, log: Log) -> Outcome:

@@ -30,7 +30,7 @@ from django_lifespan_ctx.contexts import asgi_lifespan, run_once
 from django_lifespan_ctx.run_once_locks import FileLock
 from django_lifespan_ctx.threaded import StoppedWhileStarting
 from tests import contexts
-from tests.asgi_driver import LifespanConversation
+from tests.asgi_driver import LifespanConversation, get_raw
 from tests.servers import ServerProcess, events
 from tests.test_probes import probe
 
@@ -409,29 +409,8 @@ async def test_a_hung_sync_check_probed_many_times_never_stalls_the_site() -> No
             assert len(hung_threads) == 1  # Not started again while it still runs.
             # Django logs a 404 through the loop's default executor: it must not wait.
             started = time.monotonic()
-            status, _ = await asyncio.wait_for(probe_status(app, "/no-such-page/"), 5)
+            status, _ = await asyncio.wait_for(get_raw(app, "/no-such-page/"), 5)
             assert status == 404 and time.monotonic() - started < 2
             await conversation.shutdown()
     finally:
         HUNG.set()
-
-
-async def probe_status(app: Any, path: str) -> tuple[int, bytes]:
-    from tests.asgi_driver import http_scope
-
-    sent: list[dict[str, Any]] = []
-    received = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal received
-        if not received:
-            received = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(http_scope(path, None), receive, send)
-    return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])

@@ -17,8 +17,8 @@ from django.core.management.base import CommandError
 from django.test import SimpleTestCase, override_settings
 
 from django_lifespan_ctx import current_state
-from django_lifespan_ctx.management import LifespanCommand
 from django_lifespan_ctx._engine.stop_signals import run_until_signalled
+from django_lifespan_ctx.management import LifespanCommand
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from django_lifespan_ctx.testing import with_lifespan
 from tests import contexts

@@ -134,15 +134,13 @@ class ThreadHost:
     def loop_thread(self) -> threading.Thread | None:
         return self._thread
 
-    @property
-    def stop_requested(self) -> bool:
-        return self._stop_requested.is_set()
-
     def start(self) -> State:
         """Enter the contexts; block until they are entered, or raise what startup raised."""
         with self._lock:
-            if self._loop is not None or self._stop_requested.is_set():
+            if self._loop is not None:
                 raise RuntimeError("This lifespan was started already; a lifespan thread runs once.")
+            if self._stop_requested.is_set():
+                raise StoppedWhileStarting("stop() was called before start(): nothing was entered.")
             self._loop = asyncio.new_event_loop()
             self._thread = threading.Thread(target=self._main, name=self._name, daemon=True)
         try:
@@ -180,6 +178,11 @@ class ThreadHost:
                 self._loop.run_until_complete(self._loop.shutdown_asyncgens())
             finally:
                 self._loop.close()
+                # Whatever happened, nobody waiting on this thread waits forever.
+                if not self._started.done():
+                    self._started.set_exception(RuntimeError("the lifespan thread ended before startup"))
+                if not self._finished.done():
+                    self._finished.set_result([])
 
     async def _host(self) -> None:
         self._wake_stop = asyncio.Event()

@@ -96,12 +96,16 @@ async def _cancelled_by_signals(main: Coroutine[Any, Any, Result], found: list[S
     task = asyncio.current_task()
     assert task is not None
     loop = asyncio.get_running_loop()
-    signals = StopSignals(lambda number: task.cancel())
+
+    def cancel(number: int) -> None:
+        task.cancel()
+
+    signals = StopSignals(cancel)
     found.append(signals)
     # Only the main thread receives signals (call_command from a thread does not).
     installed: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        for number in STOP_SIGNALS:
+        for number in map(int, STOP_SIGNALS):
             previous = signal.getsignal(number)
             try:
                 loop.add_signal_handler(number, signals, number)
