@@ -53,7 +53,7 @@ class LifespanThread:
         """Enter the contexts; block until they are entered, or raise LifespanStartupError."""
         global _running
         with _running_lock:
-            if self._host.loop_thread is not None or self._stopped:
+            if self._host.loop_thread is not None:
                 raise RuntimeError("This lifespan was started already; a LifespanThread runs once.")
             if _running is not None:
                 raise RuntimeError(

@@ -414,3 +414,42 @@ async def test_a_hung_sync_check_probed_many_times_never_stalls_the_site() -> No
             await conversation.shutdown()
     finally:
         HUNG.set()
+
+
+# -- the thread host's edges ------------------------------------------------------------------
+
+
+def test_stop_before_start_means_nothing_is_ever_entered() -> None:
+    handle = LifespanThread(contexts=[contexts.alpha])
+    handle.stop()
+    with pytest.raises(StoppedWhileStarting, match="before start"):
+        handle.start()
+    assert contexts.EVENTS == []
+
+
+def test_a_loop_thread_that_cannot_start_says_so_and_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django_lifespan_ctx._engine.threads import ThreadStartError
+
+    real_start = threading.Thread.start
+
+    def refuse(thread: threading.Thread) -> None:
+        if thread.name == "django_lifespan_ctx lifespan":
+            raise RuntimeError("can't start new thread")
+        real_start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", refuse)
+    with pytest.raises(ThreadStartError, match="could not start a thread"):
+        LifespanThread(contexts=[contexts.alpha]).start()
+    monkeypatch.undo()
+    # The process's one lifespan slot is free again.
+    with LifespanThread(contexts=[contexts.alpha]) as running:
+        assert dict(running.state) == {"alpha": "value of alpha"}
+
+
+def test_a_sync_lifespan_test_helper_runs_on_the_thread_host() -> None:
+    from django_lifespan_ctx.testing import lifespan_in_thread
+
+    with lifespan_in_thread(contexts=[contexts.alpha, sync_recorder("sync_one")]) as state:
+        assert set(state) == {"alpha", "sync_one"}
+        assert contexts.EVENTS == ["enter alpha", "enter sync_one"]
+    assert contexts.EVENTS[-2:] == ["exit sync_one", "exit alpha"]

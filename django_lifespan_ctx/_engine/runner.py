@@ -140,10 +140,11 @@ class Runner:
     async def _enter(self, entries: Sequence[Entry], deadline: Deadline) -> None:
         layer = [Owner(entry, self._report(entry), self._waker.wake) for entry in entries]
         self._layers.append(layer)
-        snapshot = dict(self.state)
+        # Each member gets a copy of the state so far as it starts (make_context);
+        # nothing is merged until every member has entered.
         for owner in layer:
             self._doing = ("entering", (owner,))
-            owner.start(snapshot)
+            owner.start(self.state)
         first = True
         while True:
             failed = next((owner for owner in layer if owner.enter_error is not None), None)

@@ -6,9 +6,10 @@ is abandoned with a report, and the rest carry on (see deadlines.Hurry). The
 signal is passed on once everything has unwound: KeyboardInterrupt for
 SIGINT, SystemExit(128 + n) for the others.
 
-Two ways to catch, for two kinds of main thread: ``run_until_signalled`` for
-one that runs an asyncio loop (LifespanCommand), and ``catching`` for one that
-blocks in other code (runserver's uvicorn process).
+``run_until_signalled`` runs a LifespanCommand's loop under them. runserver's
+serving process takes only STOP_SIGNALS from here: a Ctrl+C in a terminal
+reaches both it and its reloader, which passes signals on, so it would count one
+keypress twice, and does not hurry on a second signal.
 """
 
 from __future__ import annotations
@@ -16,9 +17,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import threading
-from collections.abc import Callable, Coroutine, Generator
-from contextlib import contextmanager
-from types import FrameType
+from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar, cast
 
 from .deadlines import Hurry, current_hurry, set_process_hurry
@@ -53,29 +52,6 @@ class StopSignals:
         if self.caught[0] == signal.SIGINT:
             raise KeyboardInterrupt
         raise SystemExit(128 + self.caught[0])
-
-
-@contextmanager
-def catching(on_stop: Callable[[int], None]) -> Generator[StopSignals, None, None]:
-    """Route SIGINT and SIGTERM to a StopSignals while inside; main thread only.
-
-    The handler runs between any two bytecodes of the main thread, even inside
-    a lock it holds: ``on_stop`` must only set flags.
-    """
-    signals = StopSignals(on_stop)
-
-    def handler(number: int, frame: FrameType | None) -> None:
-        signals(number)
-
-    previous = {number: signal.signal(number, handler) for number in STOP_SIGNALS}
-    outer = current_hurry()
-    set_process_hurry(signals.hurry)
-    try:
-        yield signals
-    finally:
-        set_process_hurry(outer)
-        for number, earlier in previous.items():
-            signal.signal(number, earlier)
 
 
 def run_until_signalled(main: Coroutine[Any, Any, Result]) -> Result:
