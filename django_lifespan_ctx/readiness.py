@@ -86,7 +86,9 @@ class ReadinessTracker:
     ) -> None:
         if kind != "context":
             return
-        known = self.contexts.setdefault(name, ContextStatus(name, origin))
+        known = self.contexts.get(name)
+        if known is None:
+            known = self.contexts[name] = ContextStatus(name, origin)
         if known.state == "exiting":
             known.state = "failed" if error is not None else "exited"
         elif error is not None:

@@ -297,6 +297,8 @@ class Owner:
 
 
 def yielded_keys(value: Any) -> tuple[str, ...]:
+    if type(value) is dict:  # The usual case, without the ABC check.
+        return tuple(map(str, cast("dict[object, Any]", value)))
     if not isinstance(value, Mapping):
         return ()
     try:

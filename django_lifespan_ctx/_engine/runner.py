@@ -178,8 +178,8 @@ class Runner:
             raise TimeoutError
 
     def _merge(self, name: str, yielded: Any, report: ContextReport) -> None:
-        if yielded is None:
-            return
+        if yielded is None or (type(yielded) is dict and not yielded):
+            return  # Nothing to merge: the common case for resources kept elsewhere.
         if not isinstance(yielded, Mapping):
             raise TypeError(
                 f"{name!r} yielded {article(type(yielded).__name__)}; a lifespan context "
@@ -342,9 +342,10 @@ class Runner:
             layer = self._layers.pop()
             for owner in layer:
                 owner.release(phase)
-            failures += await self._settle(
-                layer, done=lambda owner: owner.done, cancel=Owner.cancel, late=self._late
-            )
+            if not all(owner.done for owner in layer):
+                await self._one_trip()  # Most owners exit in it, before we look again.
+            if not all(owner.done for owner in layer):
+                failures += await self._settle(layer, done=owner_done, cancel=Owner.cancel, late=self._late)
             for owner in layer:
                 if owner.overdue:
                     continue
@@ -356,6 +357,13 @@ class Runner:
                     # A group member that failed on its own while another's failure was unwinding.
                     failures.append(Failure(f"entering {owner.entry.name!r}", owner.enter_error))
         return failures
+
+    async def _one_trip(self) -> None:
+        try:
+            await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            self.cancelled = True  # As in _wait_all: unwinding goes on, and passes it on after.
+            uncancel_current_task()
 
     def _limit(self, deadline: Deadline) -> str:
         if deadline.hurried:
@@ -417,6 +425,10 @@ class Runner:
                 # unwinding, and pass the cancellation on once done.
                 self.cancelled = True
                 uncancel_current_task()
+
+
+def owner_done(owner: Owner) -> bool:
+    return owner.done
 
 
 def warn_if_shadowing(key: str, context: str) -> None:
