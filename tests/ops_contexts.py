@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -84,3 +85,7 @@ def _log_run_once(event: str) -> None:
             os.write(fd, f"{event} {os.getpid()}\n".encode())
         finally:
             os.close(fd)
+
+
+def never_returns(state: State) -> None:
+    threading.Event().wait()  # A database that froze mid-query, say.

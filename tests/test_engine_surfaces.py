@@ -453,3 +453,51 @@ def test_a_sync_lifespan_test_helper_runs_on_the_thread_host() -> None:
         assert set(state) == {"alpha", "sync_one"}
         assert contexts.EVENTS == ["enter alpha", "enter sync_one"]
     assert contexts.EVENTS[-2:] == ["exit sync_one", "exit alpha"]
+
+
+def test_a_hung_sync_check_probed_many_times_keeps_neither_uvicorn_nor_its_site_from_answering() -> None:
+    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv += ["--lifespan", "on"]
+    with ServerProcess(argv, settings="tests.ops_hung_check_settings") as server:
+        server.wait_for("Uvicorn running on")
+        for _ in range(20):
+            started = time.monotonic()
+            assert server.get("/readyz/").status_code == 503
+            assert time.monotonic() - started < 0.3 + 1.5
+        # Django logs this 404 through the loop's default executor, which the check never used.
+        assert server.get("/no-such-page/").status_code == 404
+        code = server.stop(signal.SIGINT, timeout=15)
+    assert events(server.output) == ["enter alpha", "exit alpha"], server.output
+    assert code == 0, server.output
+
+
+async def test_an_async_check_that_swallows_its_cancellation_is_not_waited_for() -> None:
+    settings = {
+        "ROOT_URLCONF": "tests.ops_urls",
+        "LIFESPAN_CONTEXTS": [contexts.alpha],
+        "LIFESPAN_HEALTH_CHECKS": {"stubborn": f"{__name__}.swallows_cancellation"},
+        "LIFESPAN_HEALTH_TIMEOUT": 0.2,
+    }
+    app = get_asgi_application()
+    with override_settings(**settings):
+        conversation = LifespanConversation(app, state={})
+        assert (await conversation.startup())["type"] == "lifespan.startup.complete"
+        started = time.monotonic()
+        status, body = await probe(app, "/readyz/")
+        # asyncio.wait_for would wait the full 2 s for the cancelled check to end.
+        assert time.monotonic() - started < 1.0
+        assert status == 503 and body["checks"]["stubborn"]["result"] == "fail"
+        await conversation.shutdown()
+    from django_lifespan_ctx import health
+
+    stubborn = health._running["stubborn"].task
+    assert stubborn is not None
+    await asyncio.wait({stubborn}, timeout=5)  # Let it end on this loop, as it would on a server's.
+
+
+async def swallows_cancellation(state: Any) -> bool:
+    try:
+        await asyncio.sleep(30)
+    except asyncio.CancelledError:
+        await asyncio.sleep(2)  # Ignores the cancellation for a while, as a stuck driver does.
+    return True
