@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
+from ._engine.plan import inspect_plan
 from .conf import boolean_problem, conf, timeout_problem
-from .registry import inspect_plan
 
 PREFIX = "django_lifespan_ctx"
 TIMEOUT_IDS = {"LIFESPAN_STARTUP_TIMEOUT": "E009", "LIFESPAN_SHUTDOWN_TIMEOUT": "E010"}

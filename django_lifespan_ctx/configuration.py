@@ -15,8 +15,8 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from ._engine.observers import log
+from ._engine.plan import Plan, build_plan, registered_entries
 from .checks import settings_errors
-from .registry import Plan, build_plan, registered_entries
 
 logger = logging.getLogger("django_lifespan_ctx")
 PACKAGE = "django_lifespan_ctx"

@@ -8,9 +8,9 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from ._engine.plan import Entry, inspect_plan
 from .health import CheckResult, run_checks
 from .readiness import ContextStatus, tracker
-from .registry import Entry, inspect_plan
 from .run_once import holders
 from .run_once_locks import this_process
 from .state import State

@@ -17,9 +17,9 @@ from typing import Any, cast
 from ._engine.deadlines import Deadline, Waker
 from ._engine.observers import log
 from ._engine.owner import ContextReport, Owner
+from ._engine.plan import Entry, inspect_plan
 from .conf import conf
 from .readiness import now
-from .registry import Entry, inspect_plan
 from .run_once_locks import FileLock, Lock, PostgresLock, this_process
 from .state import State
 

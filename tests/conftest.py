@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 import django_lifespan_ctx
-from django_lifespan_ctx import registry, state
+from django_lifespan_ctx import state
+from django_lifespan_ctx._engine import plan
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from tests import contexts
 
@@ -32,12 +33,12 @@ def clean_slate() -> Iterator[None]:
     """Each test starts with no recorded events, receivers or registrations."""
     contexts.EVENTS.clear()
     contexts.TASKS.clear()
-    registered = list(registry._registered)
+    registered = list(plan.registered_contexts)
     startup_receivers = list(asgi_startup.receivers)
     shutdown_receivers = list(asgi_shutdown.receivers)
     yield
     state.set_process_state({})
-    registry._registered[:] = registered
+    plan.registered_contexts[:] = registered
     asgi_startup.receivers[:] = startup_receivers
     asgi_shutdown.receivers[:] = shutdown_receivers
     asgi_startup.sender_receivers_cache.clear()

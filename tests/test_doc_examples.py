@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
-from django_lifespan_ctx import registry
-from django_lifespan_ctx.registry import build_plan
+from django_lifespan_ctx._engine import plan
+from django_lifespan_ctx._engine.plan import build_plan
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 
@@ -26,7 +26,7 @@ def test_a_reusable_app_registers_its_context_after_the_settings() -> None:
     with override_settings(LIFESPAN_CONTEXTS=["tests.contexts.alpha"]):
         names = [step.name for step in build_plan()]  # type: ignore[union-attr]
     assert names == ["tests.contexts.alpha", "thumbnails.lifespan.image_pool"]
-    assert registry._registered == ["thumbnails.lifespan.image_pool"]
+    assert plan.registered_contexts == ["thumbnails.lifespan.image_pool"]
 
 
 async def test_the_registered_pool_opens_and_closes() -> None:

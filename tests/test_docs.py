@@ -15,7 +15,7 @@ PACKAGE = Path(registry.__file__).resolve().parent
 
 
 def ids_in_code() -> set[str]:
-    source = "\n".join(path.read_text() for path in PACKAGE.glob("*.py"))
+    source = "\n".join(path.read_text() for path in PACKAGE.rglob("*.py"))
     return {f"{checks.PREFIX}.{found}" for found in re.findall(r'"(E\d{3})"', source)}
 
 

@@ -27,6 +27,7 @@ def test_the_wheel_installs_into_a_fresh_venv_with_its_type_marker(tmp_path: Pat
     names = zipfile.ZipFile(wheel).namelist()
     assert "django_lifespan_ctx/py.typed" in names
     assert "django_lifespan_ctx/management/commands/lifespan.py" in names
+    assert "django_lifespan_ctx/_engine/runner.py" in names
     assert not any(name.startswith(("tests/", "sample_site/", "docs/")) for name in names)
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "django_lifespan_ctx.pytest_plugin" in zipfile.ZipFile(wheel).read(entry_points).decode()

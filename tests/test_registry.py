@@ -7,7 +7,7 @@ import pytest
 from django.test import override_settings
 
 from django_lifespan_ctx import register_context
-from django_lifespan_ctx.registry import Entry, Group, PlanError, build_plan, inspect_plan
+from django_lifespan_ctx._engine.plan import Entry, Group, PlanError, build_plan, inspect_plan
 from tests import contexts
 
 

@@ -25,10 +25,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from ..registry import Entry
 from ..state import State
 from ..words import article
 from . import observers
+from .plan import Entry
 from .threads import start_owned_thread
 
 logger = logging.getLogger("django_lifespan_ctx")

@@ -17,7 +17,6 @@ from typing import Any, NoReturn, cast
 from ..conf import conf
 from ..configuration import LifespanConfigurationError, checked_plan
 from ..exceptions import Failure, LifespanStartupError
-from ..registry import Entry, Group, Plan, describe
 from ..signals import asgi_shutdown, asgi_startup
 from ..state import State, shadowed_method_warning
 from ..statetype import check_state_type
@@ -26,6 +25,7 @@ from . import observers as events
 from .deadlines import Deadline, Waker, current_hurry
 from .observers import log
 from .owner import ContextReport, Owner, uncancel_current_task
+from .plan import Entry, Group, Plan, describe
 from .receivers import ReceiverCall, live_receivers
 
 logger = logging.getLogger("django_lifespan_ctx")

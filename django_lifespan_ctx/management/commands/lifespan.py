@@ -8,11 +8,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ..._engine.hosts import lifespan_scope
 from ..._engine.owner import ContextReport
+from ..._engine.plan import Group, Plan, build_plan
 from ..._engine.runner import Runner
 from ...configuration import LifespanConfigurationError, ensure_configured
 from ...exceptions import LifespanStartupError
 from ...handler import LifespanASGIHandler
-from ...registry import Group, Plan, build_plan
 from ...words import plural
 
 

@@ -1,0 +1,366 @@
+"""The plan: LIFESPAN_CONTEXTS and registered contexts read into entries and groups, with every problem."""
+
+from __future__ import annotations
+
+import inspect
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from ..conf import conf
+from ..words import article
+
+SETTING = "LIFESPAN_CONTEXTS"
+REGISTERED = "register_context()"
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    factory: Callable[..., Any]
+    origin: str
+    takes_state: bool
+
+
+@dataclass(frozen=True)
+class Group:
+    members: tuple[Entry, ...]
+    origin: str
+
+
+Step = Entry | Group
+Plan = tuple[Step, ...]
+
+
+@dataclass(frozen=True)
+class Problem:
+    id: str
+    message: str
+    hint: str
+
+    def __str__(self) -> str:
+        return f"django_lifespan_ctx.{self.id}: {self.message} HINT: {self.hint}"
+
+
+class PlanError(ImproperlyConfigured):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+# What reusable apps registered (registry.register_context), after the setting's entries.
+registered_contexts: list[Any] = []
+
+
+def is_group(raw: object) -> TypeGuard[Sequence[Any]]:
+    """A nested list or tuple in LIFESPAN_CONTEXTS is a group."""
+    return isinstance(raw, (list, tuple))
+
+
+def same_raw(a: Any, b: Any) -> bool:
+    if is_group(a) and is_group(b):
+        return len(a) == len(b) and all(same_raw(x, y) for x, y in zip(a, b, strict=True))
+    return a is b or (isinstance(a, str) and a == b)
+
+
+def is_context_manager(obj: object) -> bool:
+    """A context manager instance (not a class): often listed by mistake for its factory."""
+    if isinstance(obj, type):
+        return False
+    kind = type(obj)
+    return (hasattr(kind, "__aenter__") and hasattr(kind, "__aexit__")) or (
+        hasattr(kind, "__enter__") and hasattr(kind, "__exit__")
+    )
+
+
+def describe_error(exc: BaseException) -> str:
+    detail = str(exc)
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+
+
+def import_hint(path: str, exc: BaseException) -> str:
+    missing = getattr(exc, "name", None) if isinstance(exc, ModuleNotFoundError) else None
+    if missing and not (path == missing or path.startswith(missing + ".")):
+        # The module exists but one of *its* imports does not.
+        return (
+            f"{path.rsplit('.', 1)[0]!r} imports {missing!r}, which is not installed: "
+            f"install the package that provides it, or remove that import."
+        )
+    if isinstance(exc, ImportError):
+        return "Check the dotted path: it must name a module attribute, like 'myapp.lifespan.http_client'."
+    module = path.rsplit(".", 1)[0]
+    return f'The module raised while being imported: `python -c "import {module}"` shows where.'
+
+
+def describe(obj: Any) -> str:
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if module and qualname:
+        return f"{module}.{qualname}"
+    return repr(obj)
+
+
+class _PlanBuilder:
+    def __init__(self, label: str = SETTING) -> None:
+        self.label = label
+        self.problems: list[Problem] = []
+        self.seen: dict[int, str] = {}
+
+    def problem(self, id: str, message: str, hint: str) -> None:
+        self.problems.append(Problem(id, message, hint))
+
+    def build(self, contexts: Any, registered: Sequence[Any]) -> Plan:
+        if not is_group(contexts):
+            self.problem(
+                "E001",
+                f"{self.label} must be a list or tuple, not {type(contexts).__name__}.",
+                f'Write {self.label} = ["myapp.lifespan.my_context", ...].',
+            )
+            contexts = []
+        steps: list[Step] = []
+        for index, raw in enumerate(contexts):
+            step = self.step(raw, f"{self.label}[{index}]")
+            if step is not None:
+                steps.append(step)
+        for raw in registered:
+            # An app may register what the project also lists, to fix its
+            # place: the settings entry wins and the registration is skipped.
+            if self.already_listed(raw):
+                continue
+            step = self.step(raw, REGISTERED)
+            if step is not None:
+                steps.append(step)
+        return tuple(steps)
+
+    def already_listed(self, raw: Any) -> bool:
+        if is_group(raw):
+            return False
+        obj = raw
+        if isinstance(raw, str):
+            try:
+                obj = import_string(raw)
+            except Exception:
+                return False  # Reported where the registration itself is read.
+        return id(obj) in self.seen
+
+    def step(self, raw: Any, origin: str) -> Step | None:
+        if is_group(raw):
+            return self.group(raw, origin)
+        return self.entry(raw, origin)
+
+    def group(self, raw: Sequence[Any], origin: str) -> Group | None:
+        if not raw:
+            self.problem(
+                "E005",
+                f"{origin} is an empty group.",
+                "A nested list or tuple is a group of contexts entered together: "
+                "list at least one context in it, or remove it.",
+            )
+            return None
+        members: list[Entry] = []
+        for index, member in enumerate(raw):
+            member_origin = f"{origin}[{index}]"
+            if is_group(member):
+                self.problem(
+                    "E007",
+                    f"{member_origin} is a group inside a group.",
+                    "Groups do not nest: list the members in the outer group, "
+                    "or make them a separate group before or after it.",
+                )
+                continue
+            entry = self.entry(member, member_origin)
+            if entry is not None:
+                members.append(entry)
+        if len(members) != len(raw):
+            return None
+        return Group(tuple(members), origin)
+
+    def entry(self, raw: Any, origin: str) -> Entry | None:
+        if isinstance(raw, str):
+            name = raw
+            try:
+                factory = import_string(raw)
+            except Exception as exc:
+                # Any exception: a module can fail at import in any way, and a
+                # check must report it, never crash.
+                self.problem(
+                    "E003",
+                    f"{origin} {raw!r} could not be imported: {describe_error(exc)}.",
+                    import_hint(raw, exc),
+                )
+                return None
+        elif callable(raw) or is_context_manager(raw):
+            name, factory = describe(raw), raw
+        else:
+            self.problem(
+                "E002",
+                f"{origin} is {article(type(raw).__name__)} ({raw!r}).",
+                "Each entry must be a dotted path, a callable that returns a context "
+                "manager, or a list or tuple of those (a group).",
+            )
+            return None
+        if not self.is_factory(factory, name, origin):
+            return None
+        if id(factory) in self.seen:
+            self.problem(
+                "E006",
+                f"{origin} {name!r} is listed twice, also at {self.seen[id(factory)]}.",
+                "Each context is entered once: remove one of the two entries.",
+            )
+            return None
+        self.seen[id(factory)] = origin
+        takes_state = self.takes_state(factory, name, origin)
+        if takes_state is None:
+            return None
+        return Entry(name, factory, origin, takes_state)
+
+    def is_factory(self, factory: Any, name: str, origin: str) -> bool:
+        """Catch what is often listed instead of a factory: each has its own id and fix."""
+        kind = kind_of(factory)
+        if kind == "context manager":
+            self.problem(
+                "E004",
+                f"{origin} {name!r} is a context manager ({type(factory).__name__}), "
+                "not a factory that makes one.",
+                "List the function that makes it, not a context manager it made: "
+                "'myapp.lifespan.http_client', not http_client(). A context manager "
+                "can be entered only once; the factory makes a fresh one for each startup.",
+            )
+            return False
+        if kind == "not callable":
+            self.problem(
+                "E004",
+                f"{origin} {name!r} is {article(type(factory).__name__)}, which is not callable.",
+                "List the factory that makes the context manager (for example the "
+                "@asynccontextmanager function), not a context manager it made.",
+            )
+            return False
+        if kind == "async generator function":
+            self.problem(
+                "E012",
+                f"{origin} {name!r} is an async generator function, not a context manager factory.",
+                "Decorate it with @contextlib.asynccontextmanager.",
+            )
+            return False
+        if kind == "generator function":
+            self.problem(
+                "E013",
+                f"{origin} {name!r} is a generator function, not a context manager factory.",
+                "Decorate it with @contextlib.contextmanager (or make it an async "
+                "generator decorated with @contextlib.asynccontextmanager).",
+            )
+            return False
+        if kind == "coroutine function":
+            self.problem(
+                "E014",
+                f"{origin} {name!r} is a plain `async def`, not a context manager factory.",
+                'Make it yield the state once (`yield {"key": value}`) and decorate '
+                "it with @contextlib.asynccontextmanager.",
+            )
+            return False
+        return True
+
+    def takes_state(self, factory: Callable[..., Any], name: str, origin: str) -> bool | None:
+        signature = signature_of(factory)
+        if signature is None:
+            return False  # No signature to read (some builtins): call it bare.
+        parameters = signature.parameters.values()
+        keyword_only = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+        if keyword_only:
+            self.problem(
+                "E015",
+                f"{origin} {name!r} requires the keyword-only argument(s) {', '.join(keyword_only)}.",
+                "A context factory is called with no arguments, or with the state so far "
+                "as its one positional argument: give keyword-only parameters defaults, or "
+                "wrap the factory with functools.partial.",
+            )
+            return None
+        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        required = [p for p in positional if p.default is p.empty]
+        if len(required) > 1:
+            self.problem(
+                "E008",
+                f"{origin} {name!r} requires {len(required)} positional arguments.",
+                "A context factory takes no arguments, or one: the state yielded by the entries before it.",
+            )
+            return None
+        return len(required) == 1 or len(positional) == 1
+
+
+# Inspecting a factory is most of what building a plan costs, and the plan is
+# built at every startup (and by every check): each factory is read once.
+_kinds: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
+_signatures: weakref.WeakKeyDictionary[Any, inspect.Signature | None] = weakref.WeakKeyDictionary()
+
+
+def _cached(cache: weakref.WeakKeyDictionary[Any, Any], factory: Any, read: Callable[[Any], Any]) -> Any:
+    try:
+        return cache[factory]
+    except (KeyError, TypeError):
+        pass
+    value = read(factory)
+    try:
+        cache[factory] = value
+    except TypeError:
+        pass  # Not weakly referable, or unhashable: read again next time.
+    return value
+
+
+def _read_kind(factory: Any) -> str | None:
+    if is_context_manager(factory):
+        return "context manager"
+    if not callable(factory):
+        return "not callable"
+    if inspect.isasyncgenfunction(factory):
+        return "async generator function"
+    if inspect.isgeneratorfunction(factory):
+        return "generator function"
+    if inspect.iscoroutinefunction(factory):
+        return "coroutine function"
+    return None
+
+
+def _read_signature(factory: Callable[..., Any]) -> inspect.Signature | None:
+    try:
+        return inspect.signature(factory)
+    except (TypeError, ValueError):
+        return None
+
+
+def kind_of(factory: Any) -> str | None:
+    """What a listed object is when it is not a context factory; None when it may be one."""
+    return _cached(_kinds, factory, _read_kind)  # type: ignore[no-any-return]
+
+
+def signature_of(factory: Callable[..., Any]) -> inspect.Signature | None:
+    return _cached(_signatures, factory, _read_signature)  # type: ignore[no-any-return]
+
+
+def registered_entries() -> list[Any]:
+    return list(registered_contexts)
+
+
+def inspect_plan(contexts: Sequence[Any] | None = None) -> tuple[Plan, list[Problem]]:
+    """The plan from settings and registrations, with every problem found.
+
+    Given ``contexts``, the plan is those alone: settings and registrations
+    are left out (the way tests swap in replacements).
+    """
+    if contexts is None:
+        builder = _PlanBuilder()
+        plan = builder.build(conf.LIFESPAN_CONTEXTS, list(registered_contexts))
+    else:
+        builder = _PlanBuilder(label="contexts")
+        plan = builder.build(contexts, [])
+    return plan, builder.problems
+
+
+def build_plan(contexts: Sequence[Any] | None = None) -> Plan:
+    plan, problems = inspect_plan(contexts)
+    if problems:
+        raise PlanError(problems[0])
+    return plan
