@@ -10,6 +10,14 @@ from ._engine.hosts import HostedRunner, hosted_runner
 from .exceptions import Failure
 
 
+class _Interrupted(Exception):
+    """Carries SystemExit or KeyboardInterrupt from the startup task to the requests waiting on it."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(repr(error))
+        self.error = error
+
+
 class LazyLifespan:
     """Enters the contexts once, however many first requests arrive together."""
 
@@ -29,6 +37,8 @@ class LazyLifespan:
             # Shielded: a first request whose client gives up must not cancel
             # the startup every other first request is waiting for.
             return await asyncio.shield(starting)
+        except _Interrupted as held:
+            raise held.error from None  # SystemExit, KeyboardInterrupt: in the request, not the loop.
         except Exception:
             if self._starting is starting:
                 self._starting = None  # Everything was unwound; the next request retries.
@@ -36,7 +46,13 @@ class LazyLifespan:
 
     async def _start(self) -> dict[str, Any]:
         host = hosted_runner(sender=self.sender)
-        await host.start()
+        try:
+            await host.start()
+        except (Exception, asyncio.CancelledError):
+            raise
+        except BaseException as exc:
+            # Raised out of this task, it would stop the event loop itself.
+            raise _Interrupted(exc) from None
         self.host = host
         self.state = host.runner.state
         # Under Twisted (daphne) the exits run when the reactor shuts down.

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import os
 import signal
 import tempfile
 import threading
@@ -39,12 +40,13 @@ from django_lifespan_ctx._engine.stop_signals import StopSignals, _cancelled_by_
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contexts import asgi_lifespan, run_once
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
+from tests.asgi_driver import get_raw
 
 STARTUP_TIMEOUT = 0.3
 SHUTDOWN_TIMEOUT = 0.1
 SLOW = 0.005
 # Nothing may take longer than this, whatever the plan and faults: the "nothing hung" bound.
-HUNG_AFTER = 10.0
+HUNG_AFTER = float(os.environ.get("FAULT_MODEL_HUNG_AFTER", "10"))
 
 ENTER_FAULTS = ("enter-raise", "enter-hang", "enter-swallow", "enter-late")
 EXIT_FAULTS = ("exit-raise", "exit-hang", "exit-swallow")
@@ -141,7 +143,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
     sync_names = [spec.name for step in plan for spec in step if not spec.is_async]
     refused = draw(st.sampled_from([None, None, None, *sync_names]))
-    host = draw(st.sampled_from(["handler", "handler", "lifespan", "thread", "command"]))
+    host = draw(st.sampled_from(["handler", "handler", "lifespan", "thread", "command", "lazy"]))
     if scenario_unbounded(plan, receivers) or host == "command":
         # Without limits, a context that hangs is waited for as long as it
         # hangs: that is the promise. The model keeps such plans bounded.
@@ -542,6 +544,46 @@ async def _run_stoppable(scenario: Scenario, run: Any, raised: list[BaseExceptio
     return Outcome([], raised[0] if raised else None, stopped_at, loop.time() - started)
 
 
+async def _lazily(scenario: Scenario, log: Log) -> Outcome:
+    """Lazy startup: the first request enters the contexts; the loop's end exits them.
+
+    A client that gives up (the scenario's stop) cancels its request, never the
+    startup; the end of the loop is played as asyncio.run() plays it, by
+    cancelling the tasks that are left.
+    """
+    raised: list[BaseException] = []
+    app = get_asgi_application()
+
+    async def run() -> None:
+        try:
+            try:
+                await get_raw(app, "/state/")
+                log.write("started", "host")
+            finally:
+                await _end_of_the_loop(app)
+        except BaseException as exc:
+            raised.append(exc)
+        finally:
+            log.write("app-finished", "app")
+
+    def client_gives_up(task: asyncio.Task[None]) -> bool:
+        task.cancel()
+        return True
+
+    with override_settings(LIFESPAN_LAZY_STARTUP=True, ROOT_URLCONF="tests.urls"):
+        return await _run_stoppable(scenario, run, raised, client_gives_up)
+
+
+async def _end_of_the_loop(app: Any) -> None:
+    lazy = app._lazy
+    left = [task for task in (lazy._starting, lazy.host and lazy.host._task) if task and not task.done()]
+    for task in left:
+        task.cancel()
+    if left:
+        # Shielded, as asyncio.run() waits for them whatever happens to the request.
+        await asyncio.shield(asyncio.wait(left))
+
+
 async def _in_command(scenario: Scenario, log: Log) -> Outcome:
     """A LifespanCommand's run: its stop signals, one or two, reach it at a random moment."""
     raised: list[BaseException] = []
@@ -630,9 +672,11 @@ async def settle_everything(gates: Gates) -> None:
     """Let every abandoned owner finish: open the gates, then wait for threads and tasks."""
     gates.open_all()
     deadline = time.monotonic() + HUNG_AFTER
+    loop = asyncio.get_running_loop()
     for thread in threading.enumerate():
         if thread.name.startswith("lifespan"):
-            thread.join(max(0.0, deadline - time.monotonic()))
+            # Joined off the loop: the owners' runners may still need it to release them.
+            await loop.run_in_executor(None, thread.join, max(0.0, deadline - time.monotonic()))
             assert not thread.is_alive(), f"{thread.name} still running after its gate opened"
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     if others:
@@ -640,7 +684,13 @@ async def settle_everything(gates: Gates) -> None:
         assert not pending, f"owner tasks still running: {pending}"
 
 
-HOSTS = {"handler": _converse, "lifespan": _in_lifespan, "thread": _in_thread, "command": _in_command}
+HOSTS = {
+    "handler": _converse,
+    "lifespan": _in_lifespan,
+    "thread": _in_thread,
+    "command": _in_command,
+    "lazy": _lazily,
+}
 
 
 def run_scenario(scenario: Scenario) -> tuple[Log, Outcome]:
@@ -767,6 +817,8 @@ def check_host_outcome(scenario: Scenario, outcome: Outcome) -> None:
     startup += [scenario.refused] if scenario.refused is not None else []
     shutdown = [s.name for s in contexts if s.fault in EXIT_FAULTS]
     shutdown += [r.name for r in scenario.receivers if r.signal == "shutdown" and r.fault != "none"]
+    if scenario.host == "lazy":
+        shutdown = []  # At the loop's end there is no one to raise to: shutdown failures are logged.
     if startup or shutdown:
         assert outcome.raised is not None, f"no failure raised despite {startup + shutdown}"
         text = str(outcome.raised)

@@ -501,3 +501,16 @@ async def swallows_cancellation(state: Any) -> bool:
     except asyncio.CancelledError:
         await asyncio.sleep(2)  # Ignores the cancellation for a while, as a stuck driver does.
     return True
+
+
+async def test_system_exit_in_a_lazy_startup_reaches_the_request_not_the_event_loop() -> None:
+    app = get_asgi_application()
+    settings = {
+        "LIFESPAN_LAZY_STARTUP": True,
+        "ROOT_URLCONF": "tests.urls",
+        "LIFESPAN_CONTEXTS": [contexts.alpha, exits_the_process],
+    }
+    with override_settings(**settings), pytest.raises(SystemExit):
+        await get_raw(app, "/state/")
+    # Raised out of the startup task, it would have stopped this loop before the test got here.
+    assert contexts.EVENTS == ["enter alpha", "enter exits_the_process", "exit alpha"]

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from ..current import enter_hosted, leave_hosted
 from ..exceptions import Failure, raise_for_shutdown
 from ..state import State
-from .owner import post
+from .owner import post, uncancel_current_task
 from .runner import Runner
 from .threads import ThreadStartError, start_thread
 
@@ -59,20 +59,41 @@ class HostedRunner:
                 raise
             return await self.runner.shutdown()
 
-        self._task = asyncio.create_task(host(), name="django_lifespan_ctx lifespan")
+        self._task = task = asyncio.create_task(host(), name="django_lifespan_ctx lifespan")
         try:
-            await asyncio.wait({started, self._task}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({started, task}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
-            self._task.cancel()
-            await asyncio.wait({self._task})
+            task.cancel()  # The startup unwinds: waited for, however often we are cancelled meanwhile.
+            await _through_cancellation(task)
             raise
         if self._startup_error is not None:
             raise self._startup_error
 
     async def stop(self) -> list[Failure]:
+        """Shut down and return every failure; a cancellation meanwhile is passed on after the exits."""
         assert self._task is not None, "stop() before start()"
         self._stop.set()
-        return await asyncio.shield(self._task)
+        cancelled = await _through_cancellation(self._task)
+        failures = self._task.result()
+        if cancelled:
+            raise_for_shutdown(failures)  # What failed matters more than the cancellation.
+            raise asyncio.CancelledError
+        return failures
+
+
+async def _through_cancellation(task: asyncio.Task[list[Failure]]) -> bool:
+    """Wait for the task to end, however often the waiter is cancelled; True if it was.
+
+    The runner bounds every step with its deadlines, so this wait is bounded too.
+    """
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.wait({task})
+        except asyncio.CancelledError:
+            cancelled = True
+            uncancel_current_task()
+    return cancelled
 
 
 def lifespan_scope() -> dict[str, Any]:
