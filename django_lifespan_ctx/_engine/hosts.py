@@ -20,6 +20,8 @@ from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+from asgiref.sync import sync_to_async
+
 from ..current import enter_hosted, leave_hosted
 from ..exceptions import Failure, raise_for_shutdown
 from ..state import State
@@ -125,6 +127,21 @@ async def lifespan(*, contexts: Sequence[Any] | None = None) -> AsyncGenerator[S
     raise_for_shutdown(failures)
 
 
+async def _warm_thread_pools() -> None:
+    """Give the pools an exit may use a thread each, now, while threads can still start.
+
+    From Python 3.12 no thread can start once the interpreter begins to exit, so
+    an exit run then (start_in_thread's exit hook) could use ``asyncio.to_thread``
+    and ``sync_to_async`` only through threads that already exist.
+    """
+    await asyncio.to_thread(_nothing)
+    await sync_to_async(_nothing)()
+
+
+def _nothing() -> None:
+    pass
+
+
 class StoppedWhileStarting(RuntimeError):
     """stop() was called while start() was still entering; everything entered was exited."""
 
@@ -215,6 +232,7 @@ class ThreadHost:
             self._finished.set_result([])
             return
         self.state = State(host.runner.state)
+        await _warm_thread_pools()
         self._started.set_result(self.state)
         if not self._stop_requested.is_set():
             await self._wake_stop.wait()
