@@ -68,10 +68,16 @@ class LifespanThread:
         except BaseException:
             self._forget()
             raise
-        with _running_lock:
-            if _running is self and not self._stopped:
-                self._state = state
-                current.set_threaded_state(state)
+        try:
+            with _running_lock:
+                if _running is self and not self._stopped:
+                    self._state = state
+                    current.set_threaded_state(state)
+        except BaseException:
+            # Ctrl+C in the moment after the startup: the caller never gets a handle to stop.
+            self._host.stop()
+            self._forget()
+            raise
         return self
 
     def _forget(self) -> None:

@@ -166,6 +166,7 @@ class ThreadHost:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._shutdown_reported = False
+        self._in_main = threading.Event()
         self.state: State | None = None
 
     @property
@@ -188,6 +189,18 @@ class ThreadHost:
             self._stop_requested.set()
             self._thread = None
             raise
+        except BaseException:
+            # Ctrl+C while the thread was starting: it may be running already.
+            # A thread that the OS did start enters _main() at once.
+            if not self._in_main.wait(1.0):
+                self._loop.close()
+                self._stop_requested.set()
+                self._thread = None
+                raise
+            self._request_stop()
+            self._finished.result()
+            self._thread.join()
+            raise
         try:
             state = self._started.result()
         except BaseException:
@@ -208,6 +221,7 @@ class ThreadHost:
 
     def _main(self) -> None:
         assert self._loop is not None
+        self._in_main.set()
         asyncio.set_event_loop(self._loop)
         try:
             self._loop.run_until_complete(self._host())
