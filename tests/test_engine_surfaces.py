@@ -514,3 +514,32 @@ async def test_system_exit_in_a_lazy_startup_reaches_the_request_not_the_event_l
         await get_raw(app, "/state/")
     # Raised out of the startup task, it would have stopped this loop before the test got here.
     assert contexts.EVENTS == ["enter alpha", "enter exits_the_process", "exit alpha"]
+
+
+async def _plain_coroutine() -> None:
+    pass
+
+
+def _generator() -> Iterator[None]:
+    yield
+
+
+@pytest.mark.parametrize(
+    ("made", "fix"),
+    [
+        (_plain_coroutine, "plain `async def`"),
+        (_generator, "@contextlib.contextmanager"),
+        (object, "__aenter__/__aexit__"),
+    ],
+)
+async def test_a_factory_that_makes_no_context_manager_fails_its_entry_with_the_fix(
+    made: Any, fix: str
+) -> None:
+    def factory() -> Any:
+        return made()
+
+    with pytest.raises(LifespanStartupError, match="not a context manager") as info:
+        async with lifespan(contexts=[contexts.alpha, factory]):
+            pass  # pragma: no cover
+    assert fix in str(info.value)
+    assert contexts.EVENTS == ["enter alpha", "exit alpha"]
