@@ -34,7 +34,9 @@ class LifespanThread:
     """
 
     def __init__(self, *, contexts: Sequence[Any] | None = None) -> None:
-        self._host = ThreadHost(contexts=contexts, name="django_lifespan_ctx lifespan")
+        self._host = ThreadHost(
+            contexts=contexts, name="django_lifespan_ctx lifespan", warm_thread_pools=True
+        )
         self._state: State | None = None
         self._stopped = False
 

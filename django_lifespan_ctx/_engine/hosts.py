@@ -155,9 +155,17 @@ class ThreadHost:
     have run.
     """
 
-    def __init__(self, *, contexts: Sequence[Any] | None = None, name: str = "lifespan loop") -> None:
+    def __init__(
+        self,
+        *,
+        contexts: Sequence[Any] | None = None,
+        name: str = "lifespan loop",
+        warm_thread_pools: bool = False,
+    ) -> None:
         self._contexts = contexts
         self._name = name
+        # Only a lifespan that may be left to interpreter exit needs it (start_in_thread).
+        self._warm_thread_pools = warm_thread_pools
         self._lock = threading.Lock()
         self._stop_requested = threading.Event()
         self._started: Future[State] = Future()
@@ -246,7 +254,8 @@ class ThreadHost:
             self._finished.set_result([])
             return
         self.state = State(host.runner.state)
-        await _warm_thread_pools()
+        if self._warm_thread_pools:
+            await _warm_thread_pools()
         self._started.set_result(self.state)
         if not self._stop_requested.is_set():
             await self._wake_stop.wait()

@@ -100,10 +100,6 @@ def log(level: int, message: str, *args: Any, **kwargs: Any) -> None:
         observe(LOGGING, logger.log, level, message, *args, **kwargs)
 
 
-def watching() -> bool:
-    return bool(_observers)
-
-
 def _tell(event: str, *args: object) -> None:
     for observer, method in _methods[event]:
         try:

@@ -271,9 +271,8 @@ class Owner:
             self._exit_started()
         if logger.isEnabledFor(logging.DEBUG):
             observers.observe(observers.LOGGING, log_step, "Entered", self.report, "startup", seconds)
-        if observers.watching():
-            keys = yielded_keys(value)
-            observers.step_finished("startup", "context", self.entry.name, self.entry.origin, None, keys)
+        keys = yielded_keys(value)
+        observers.step_finished("startup", "context", self.entry.name, self.entry.origin, None, keys)
 
     def _exit_started(self) -> None:
         self._exit_began = time.perf_counter()

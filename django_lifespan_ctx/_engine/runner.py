@@ -342,10 +342,7 @@ class Runner:
             layer = self._layers.pop()
             for owner in layer:
                 owner.release(phase)
-            if not all(owner.done for owner in layer):
-                await self._one_trip()  # Most owners exit in it, before we look again.
-            if not all(owner.done for owner in layer):
-                failures += await self._settle(layer, done=owner_done, cancel=Owner.cancel, late=self._late)
+            failures += await self._settle(layer, done=owner_done, cancel=Owner.cancel, late=self._late)
             for owner in layer:
                 if owner.overdue:
                     continue
@@ -357,13 +354,6 @@ class Runner:
                     # A group member that failed on its own while another's failure was unwinding.
                     failures.append(Failure(f"entering {owner.entry.name!r}", owner.enter_error))
         return failures
-
-    async def _one_trip(self) -> None:
-        try:
-            await asyncio.sleep(0)
-        except asyncio.CancelledError:
-            self.cancelled = True  # As in _wait_all: unwinding goes on, and passes it on after.
-            uncancel_current_task()
 
     def _limit(self, deadline: Deadline) -> str:
         if deadline.hurried:
