@@ -2,18 +2,47 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import CheckMessage, Error
+from django.apps import apps
+from django.core.checks import CheckMessage, Error, Warning
 
-from ._engine.plan import inspect_plan
+from ._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, inspect_plan, is_group
 from .conf import boolean_problem, conf, timeout_problem
 
 PREFIX = "django_lifespan_ctx"
 TIMEOUT_IDS = {"LIFESPAN_STARTUP_TIMEOUT": "E009", "LIFESPAN_SHUTDOWN_TIMEOUT": "E010"}
 LAZY_STARTUP_ID = "E011"
+EXCLUDE_TYPE_ID = "E016"
+EXCLUDE_UNKNOWN_ID = "W017"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return settings_errors()
+
+
+def excluded_apps_problems() -> list[CheckMessage]:
+    """LIFESPAN_EXCLUDE_APPS: a list of labels of installed apps that ship lifespan_contexts."""
+    excluded = conf.LIFESPAN_EXCLUDE_APPS
+    if not is_group(excluded) or not all(isinstance(label, str) for label in excluded):
+        return [
+            Error(
+                f"{EXCLUDE_SETTING} must be a list of app labels, not {excluded!r}.",
+                hint=f'Write {EXCLUDE_SETTING} = ["payments"] to leave out the lifespan_contexts '
+                "that the app labelled 'payments' ships.",
+                id=f"{PREFIX}.{EXCLUDE_TYPE_ID}",
+            )
+        ]
+    shipping = sorted(config.label for config in apps.get_app_configs() if hasattr(config, APP_ATTRIBUTE))
+    return [
+        Warning(
+            f"{EXCLUDE_SETTING} names {label!r}, which is not the label of an installed app "
+            f"that ships {APP_ATTRIBUTE}, so it leaves nothing out.",
+            hint=f"Apps that ship contexts: {', '.join(map(repr, shipping)) or 'none'}. Use the "
+            "app's label (AppConfig.label, the last part of its name by default), or remove the entry.",
+            id=f"{PREFIX}.{EXCLUDE_UNKNOWN_ID}",
+        )
+        for label in excluded
+        if label not in shipping
+    ]
 
 
 def settings_errors(contexts: Any = None) -> list[CheckMessage]:
@@ -31,4 +60,6 @@ def settings_errors(contexts: Any = None) -> list[CheckMessage]:
     if problem:
         hint = "Set LIFESPAN_LAZY_STARTUP = True only for servers that send no lifespan events."
         errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{LAZY_STARTUP_ID}"))
+    if contexts is None:  # Replacement contexts leave apps' contexts out, and so the exclusions.
+        errors += excluded_apps_problems()
     return errors

@@ -34,6 +34,11 @@ class Settings:
         return getattr(settings, "LIFESPAN_CONTEXTS", [])
 
     @property
+    def LIFESPAN_EXCLUDE_APPS(self) -> Any:
+        # Labels; checks.excluded_apps_problems() says what is wrong with another value.
+        return self.raw("LIFESPAN_EXCLUDE_APPS", [])
+
+    @property
     def LIFESPAN_STARTUP_TIMEOUT(self) -> float | None:
         return self._timeout("LIFESPAN_STARTUP_TIMEOUT")
 

@@ -15,7 +15,7 @@ from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
 from ._engine.observers import log
-from ._engine.plan import Plan, build_plan, registered_entries
+from ._engine.plan import Plan, build_plan, registered_entries, shipped_by_apps
 from .checks import settings_errors
 
 logger = logging.getLogger("django_lifespan_ctx")
@@ -84,6 +84,7 @@ _READ_SETTINGS = (
     "LIFESPAN_RUN_ONCE_INTERVAL",
     "LIFESPAN_RUN_ONCE_LOCK_DIR",
     "LIFESPAN_STATE_TYPE",
+    "LIFESPAN_EXCLUDE_APPS",
     "INSTALLED_APPS",
     "DATABASES",
 )
@@ -112,15 +113,22 @@ def _what_is_read(contexts: Sequence[Any] | None) -> list[Any]:
     from django.conf import settings
 
     read: list[Any] = [contexts, *(getattr(settings, name, None) for name in _READ_SETTINGS)]
-    source = settings_source(contexts)
+    _read_entries(settings_source(contexts), read)
+    if contexts is None:
+        for app in shipped_by_apps():
+            read.append(app.contexts)
+            _read_entries(app.contexts, read)
+    read.extend(registered_entries())
+    read.extend(library_checks())
+    return read
+
+
+def _read_entries(source: Any, read: list[Any]) -> None:
     if isinstance(source, (list, tuple)):
         for raw in cast("Sequence[Any]", source):
             read.append(raw)
             if isinstance(raw, (list, tuple)):
                 read.extend(cast("Sequence[Any]", raw))
-    read.extend(registered_entries())
-    read.extend(library_checks())
-    return read
 
 
 def settings_source(contexts: Sequence[Any] | None) -> Any:

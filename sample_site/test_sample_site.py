@@ -28,6 +28,7 @@ def test_the_sample_site_serves_books_through_the_lifespan_client() -> None:
         book = server.get("/books/2/")
         missing = server.get("/books/99/")
         signals = server.get("/signals/")
+        visits = [server.get("/visits/") for _ in range(2)]
         code = server.stop()
     assert home.status_code == 200
     for key, kind in [
@@ -41,5 +42,12 @@ def test_the_sample_site_serves_books_through_the_lifespan_client() -> None:
     assert book.status_code == 200 and "Fluent Python" in book.text and "cover-2.png" in book.text
     assert missing.status_code == 404
     assert "holds an <code>AsyncClient</code> (closed: False)" in signals.text
+    # The visits app ships its context in its AppConfig: opened first, closed last, counting between.
+    assert [page.status_code for page in visits] == [200, 200]
+    assert "served 1 times" in visits[0].text and "served 2 times" in visits[1].text
+    opened = server.output.index("visits.lifespan: visit counter opened")
+    closed = server.output.index("visits.lifespan: visit counter closed after 2 visits")
+    assert opened < server.output.index("Entered 'library.lifespan.catalogue'")
+    assert server.output.index("Exited 'library.lifespan.catalogue'") < closed
     assert "Lifespan shutdown complete" in server.output
     assert code == 0, server.output

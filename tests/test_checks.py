@@ -50,6 +50,7 @@ def test_timeouts_must_be_positive_numbers_or_none(name: str, check_id: str, val
     assert check_ids(**{name: value}) == [f"django_lifespan_ctx.{check_id}"]
 
 
+@pytest.mark.filterwarnings("ignore:register_context:DeprecationWarning")
 def test_registered_contexts_are_checked_too() -> None:
     register_context("tests.contexts.not_there")
     with override_settings(LIFESPAN_CONTEXTS=[]):
@@ -77,3 +78,28 @@ def test_manage_py_check_fails_and_names_the_entry() -> None:
 def test_lazy_startup_must_be_a_boolean(value: Any) -> None:
     assert check_ids(LIFESPAN_LAZY_STARTUP=value) == ["django_lifespan_ctx.E011"]
     assert check_ids(LIFESPAN_LAZY_STARTUP=True) == []
+
+
+class ClassBasedContext:
+    def __enter__(self) -> None:
+        return None  # pragma: no cover
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None  # pragma: no cover
+
+
+@pytest.mark.parametrize(
+    ("made", "maker"),
+    [
+        (contexts.resource, "tests.contexts.resource"),
+        (ClassBasedContext, "tests.test_checks.ClassBasedContext"),
+    ],
+)
+def test_a_context_manager_listed_for_its_factory_gets_a_hint_naming_that_factory(
+    made: Any, maker: str
+) -> None:
+    instance = made()
+    with override_settings(LIFESPAN_CONTEXTS=[instance]):
+        (error,) = check_settings()
+    assert error.id == "django_lifespan_ctx.E004"
+    assert error.hint.startswith(f"List {maker!r}, the factory that makes it, not a context manager it made")

@@ -11,6 +11,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError, SystemCheckError
 from django.test import override_settings
@@ -18,6 +19,8 @@ from django.test import override_settings
 from django_lifespan_ctx.asgi import get_asgi_application
 from tests import contexts
 from tests.asgi_driver import LifespanConversation
+
+INSTALLED = list(settings.INSTALLED_APPS)
 
 
 def bare_generator() -> Iterator[dict[str, int]]:
@@ -49,6 +52,11 @@ PROBLEMS: dict[str, tuple[dict[str, Any], str]] = {
     "undecorated generator": ({"LIFESPAN_CONTEXTS": [bare_generator]}, "E013"),
     "plain async def": ({"LIFESPAN_CONTEXTS": [plain_async_def]}, "E014"),
     "required keyword-only argument": ({"LIFESPAN_CONTEXTS": [keyword_only]}, "E015"),
+    "an app ships a misspelt path": (
+        {"INSTALLED_APPS": [*INSTALLED, "tests.shipping_apps.misspelt.apps.MisspeltConfig"]},
+        "E003",
+    ),
+    "bad LIFESPAN_EXCLUDE_APPS": ({"LIFESPAN_EXCLUDE_APPS": "payments"}, "E016"),
 }
 
 

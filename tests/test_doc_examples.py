@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import override_settings
 
-from django_lifespan_ctx._engine import plan
 from django_lifespan_ctx._engine.plan import build_plan
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
@@ -18,15 +18,12 @@ def examples_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(EXAMPLES))
 
 
-def test_a_reusable_app_registers_its_context_after_the_settings() -> None:
-    import thumbnails
-    from thumbnails.apps import ThumbnailsConfig
-
-    ThumbnailsConfig("thumbnails", thumbnails).ready()
-    with override_settings(LIFESPAN_CONTEXTS=["tests.contexts.alpha"]):
-        names = [step.name for step in build_plan()]  # type: ignore[union-attr]
-    assert names == ["tests.contexts.alpha", "thumbnails.lifespan.image_pool"]
-    assert plan.registered_contexts == ["thumbnails.lifespan.image_pool"]
+def test_a_reusable_app_ships_its_context_before_the_settings() -> None:
+    installed = [*settings.INSTALLED_APPS, "thumbnails"]
+    with override_settings(INSTALLED_APPS=installed, LIFESPAN_CONTEXTS=["tests.contexts.alpha"]):
+        steps = build_plan()
+    assert [step.name for step in steps] == ["thumbnails.lifespan.image_pool", "tests.contexts.alpha"]  # type: ignore[union-attr]
+    assert steps[0].origin == "app 'thumbnails' lifespan_contexts[0]"
 
 
 async def test_the_registered_pool_opens_and_closes() -> None:

@@ -72,6 +72,7 @@ def test_a_configuration_error_exits_non_zero_naming_the_entry() -> None:
 
 
 @override_settings(LIFESPAN_CONTEXTS=["tests.contexts.alpha", (contexts.beta, "tests.contexts.gamma")])
+@pytest.mark.filterwarnings("ignore:register_context:DeprecationWarning")
 def test_list_prints_the_plan_without_running_anything() -> None:
     register_context(contexts.resource)
     lines = run("--list").splitlines()

@@ -10,6 +10,9 @@ from django_lifespan_ctx import register_context
 from django_lifespan_ctx._engine.plan import Entry, Group, PlanError, build_plan, inspect_plan
 from tests import contexts
 
+# register_context() is deprecated (see test_app_contexts.py) but still works: these prove it does.
+deprecated_register_context = pytest.mark.filterwarnings("ignore:register_context:DeprecationWarning")
+
 
 def ids_of_problems(contexts_setting: Any) -> list[str]:
     with override_settings(LIFESPAN_CONTEXTS=contexts_setting):
@@ -99,6 +102,7 @@ def test_every_problem_is_reported_not_just_the_first() -> None:
     assert ids_of_problems([42, "nope.nope", []]) == ["E002", "E003", "E005"]
 
 
+@deprecated_register_context
 def test_registered_contexts_come_after_the_settings() -> None:
     register_context(contexts.gamma)
     register_context([contexts.resource, "tests.contexts.yields_nothing"])
@@ -108,6 +112,7 @@ def test_registered_contexts_come_after_the_settings() -> None:
     assert plan[1].origin == "register_context()"
 
 
+@deprecated_register_context
 def test_registering_twice_is_harmless_and_returns_the_factory() -> None:
     assert register_context(contexts.gamma) is contexts.gamma
     register_context(contexts.gamma)
@@ -117,6 +122,7 @@ def test_registering_twice_is_harmless_and_returns_the_factory() -> None:
         assert len(build_plan()) == 2
 
 
+@deprecated_register_context
 def test_register_context_works_as_a_decorator() -> None:
     @register_context
     @asynccontextmanager
@@ -128,6 +134,7 @@ def test_register_context_works_as_a_decorator() -> None:
     assert isinstance(entry, Entry) and entry.factory is decorated
 
 
+@deprecated_register_context
 def test_a_registered_context_the_settings_also_list_takes_the_settings_place() -> None:
     register_context(contexts.alpha)
     with override_settings(LIFESPAN_CONTEXTS=[contexts.beta, "tests.contexts.alpha"]):

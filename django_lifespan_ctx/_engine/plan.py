@@ -1,4 +1,7 @@
-"""The plan: LIFESPAN_CONTEXTS and registered contexts read into entries and groups, with every problem."""
+"""The plan: apps' lifespan_contexts, LIFESPAN_CONTEXTS and registered contexts read into entries and groups.
+
+Every problem is collected, not only the first: the system checks report them all.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +16,12 @@ from django.utils.module_loading import import_string
 
 from ..conf import conf
 from ..words import article
+from .spelling import did_you_mean
 
 SETTING = "LIFESPAN_CONTEXTS"
 REGISTERED = "register_context()"
+APP_ATTRIBUTE = "lifespan_contexts"
+EXCLUDE_SETTING = "LIFESPAN_EXCLUDE_APPS"
 
 
 @dataclass(frozen=True)
@@ -24,6 +30,13 @@ class Entry:
     factory: Callable[..., Any]
     origin: str
     takes_state: bool
+    # The label of the app whose AppConfig.lifespan_contexts lists it; None for the project's.
+    app: str | None = None
+
+    @property
+    def owner(self) -> str:
+        """How messages name it: the context, and the app that ships it."""
+        return repr(self.name) if self.app is None else f"{self.name!r} (app {self.app!r})"
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,32 @@ class PlanError(ImproperlyConfigured):
 
 # What reusable apps registered (registry.register_context), after the setting's entries.
 registered_contexts: list[Any] = []
+
+
+@dataclass(frozen=True)
+class AppContexts:
+    """The lifespan_contexts an installed app's AppConfig ships."""
+
+    label: str
+    contexts: Any
+
+    @property
+    def origin(self) -> str:
+        return f"app {self.label!r} {APP_ATTRIBUTE}"
+
+
+def shipped_by_apps() -> list[AppContexts]:
+    """Installed apps' lifespan_contexts in INSTALLED_APPS order, less LIFESPAN_EXCLUDE_APPS."""
+    from django.apps import apps
+
+    raw = conf.LIFESPAN_EXCLUDE_APPS
+    # A wrong value is the checks' to report (checks.excluded_apps_problems).
+    excluded = {label for label in raw if isinstance(label, str)} if is_group(raw) else set()
+    return [
+        AppContexts(config.label, config.lifespan_contexts)  # type: ignore[attr-defined]
+        for config in apps.get_app_configs()
+        if hasattr(config, APP_ATTRIBUTE) and config.label not in excluded
+    ]
 
 
 def is_group(raw: object) -> TypeGuard[Sequence[Any]]:
@@ -91,9 +130,19 @@ def import_hint(path: str, exc: BaseException) -> str:
             f"install the package that provides it, or remove that import."
         )
     if isinstance(exc, ImportError):
+        nearest = did_you_mean(path)
+        if nearest is not None:
+            return f"Did you mean {nearest!r}?"
         return "Check the dotted path: it must name a module attribute, like 'myapp.lifespan.http_client'."
     module = path.rsplit(".", 1)[0]
     return f'The module raised while being imported: `python -c "import {module}"` shows where.'
+
+
+def maker_of(context_manager: Any) -> str:
+    """The dotted name of what made a context manager: the decorated function, or its class."""
+    # @contextmanager and @asynccontextmanager keep the function they wrap as .func.
+    func = getattr(context_manager, "func", None)
+    return describe(func if callable(func) else type(context_manager))
 
 
 def describe(obj: Any) -> str:
@@ -113,28 +162,43 @@ class _PlanBuilder:
     def problem(self, id: str, message: str, hint: str) -> None:
         self.problems.append(Problem(id, message, hint))
 
-    def build(self, contexts: Any, registered: Sequence[Any]) -> Plan:
-        if not is_group(contexts):
+    def build(self, contexts: Any, registered: Sequence[Any], shipped: Sequence[AppContexts] = ()) -> Plan:
+        """Apps' contexts, then the project's, then registered ones: the order they are entered in."""
+        # The project's are read first: one it also lists is entered where it lists it.
+        project = self.steps(contexts, self.label)
+        from_apps: list[Step] = []
+        for app in shipped:
+            from_apps += self.steps(app.contexts, app.origin, app=app.label, skip_listed=True)
+        registrations = self.steps(list(registered), REGISTERED, numbered=False, skip_listed=True)
+        return (*from_apps, *project, *registrations)
+
+    def steps(
+        self,
+        raw_list: Any,
+        label: str,
+        app: str | None = None,
+        numbered: bool = True,
+        skip_listed: bool = False,
+    ) -> list[Step]:
+        if not is_group(raw_list):
+            where = "" if app is None else " on the app's AppConfig"
+            written = label if app is None else APP_ATTRIBUTE
             self.problem(
                 "E001",
-                f"{self.label} must be a list or tuple, not {type(contexts).__name__}.",
-                f'Write {self.label} = ["myapp.lifespan.my_context", ...].',
+                f"{label} must be a list or tuple, not {type(raw_list).__name__}.",
+                f'Write {written} = ["myapp.lifespan.my_context", ...]{where}.',
             )
-            contexts = []
+            return []
         steps: list[Step] = []
-        for index, raw in enumerate(contexts):
-            step = self.step(raw, f"{self.label}[{index}]")
-            if step is not None:
-                steps.append(step)
-        for raw in registered:
-            # An app may register what the project also lists, to fix its
-            # place: the settings entry wins and the registration is skipped.
-            if self.already_listed(raw):
+        for index, raw in enumerate(raw_list):
+            # An app may list what the project also lists, to fix its place: the
+            # project's entry wins and the app's is skipped.
+            if skip_listed and self.already_listed(raw):
                 continue
-            step = self.step(raw, REGISTERED)
+            step = self.step(raw, f"{label}[{index}]" if numbered else label, app)
             if step is not None:
                 steps.append(step)
-        return tuple(steps)
+        return steps
 
     def already_listed(self, raw: Any) -> bool:
         if is_group(raw):
@@ -147,12 +211,12 @@ class _PlanBuilder:
                 return False  # Reported where the registration itself is read.
         return id(obj) in self.seen
 
-    def step(self, raw: Any, origin: str) -> Step | None:
+    def step(self, raw: Any, origin: str, app: str | None = None) -> Step | None:
         if is_group(raw):
-            return self.group(raw, origin)
-        return self.entry(raw, origin)
+            return self.group(raw, origin, app)
+        return self.entry(raw, origin, app)
 
-    def group(self, raw: Sequence[Any], origin: str) -> Group | None:
+    def group(self, raw: Sequence[Any], origin: str, app: str | None = None) -> Group | None:
         if not raw:
             self.problem(
                 "E005",
@@ -172,14 +236,14 @@ class _PlanBuilder:
                     "or make them a separate group before or after it.",
                 )
                 continue
-            entry = self.entry(member, member_origin)
+            entry = self.entry(member, member_origin, app)
             if entry is not None:
                 members.append(entry)
         if len(members) != len(raw):
             return None
         return Group(tuple(members), origin)
 
-    def entry(self, raw: Any, origin: str) -> Entry | None:
+    def entry(self, raw: Any, origin: str, app: str | None = None) -> Entry | None:
         if isinstance(raw, str):
             name = raw
             try:
@@ -216,19 +280,20 @@ class _PlanBuilder:
         takes_state = self.takes_state(factory, name, origin)
         if takes_state is None:
             return None
-        return Entry(name, factory, origin, takes_state)
+        return Entry(name, factory, origin, takes_state, app)
 
     def is_factory(self, factory: Any, name: str, origin: str) -> bool:
         """Catch what is often listed instead of a factory: each has its own id and fix."""
         kind = kind_of(factory)
         if kind == "context manager":
+            maker = maker_of(factory)
             self.problem(
                 "E004",
                 f"{origin} {name!r} is a context manager ({type(factory).__name__}), "
                 "not a factory that makes one.",
-                "List the function that makes it, not a context manager it made: "
-                "'myapp.lifespan.http_client', not http_client(). A context manager "
-                "can be entered only once; the factory makes a fresh one for each startup.",
+                f"List {maker!r}, the factory that makes it, not a context manager it made: "
+                f"a context manager can be entered only once, and the factory makes a fresh "
+                "one for each startup.",
             )
             return False
         if kind == "not callable":
@@ -345,14 +410,14 @@ def registered_entries() -> list[Any]:
 
 
 def inspect_plan(contexts: Sequence[Any] | None = None) -> tuple[Plan, list[Problem]]:
-    """The plan from settings and registrations, with every problem found.
+    """The plan from apps, settings and registrations, with every problem found.
 
-    Given ``contexts``, the plan is those alone: settings and registrations
-    are left out (the way tests swap in replacements).
+    Given ``contexts``, the plan is those alone: apps, settings and
+    registrations are left out (the way tests swap in replacements).
     """
     if contexts is None:
         builder = _PlanBuilder()
-        plan = builder.build(conf.LIFESPAN_CONTEXTS, list(registered_contexts))
+        plan = builder.build(conf.LIFESPAN_CONTEXTS, list(registered_contexts), shipped_by_apps())
     else:
         builder = _PlanBuilder(label="contexts")
         plan = builder.build(contexts, [])

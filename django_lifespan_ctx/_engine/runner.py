@@ -62,6 +62,7 @@ class Runner:
         # every exit still runs, and passed on once they have.
         self.cancelled = False
         self._key_owners = dict.fromkeys(self.state, SERVER)
+        self._key_apps: dict[str, str] = {}  # Keys yielded by contexts that apps ship.
         # The one wait the runner ever does: owners and receiver calls wake it.
         self._waker = Waker()
         # A second stop signal (stop_signals.py) cuts every wait short.
@@ -161,7 +162,7 @@ class Runner:
         # In list order, so a duplicate key is reported the same way every time.
         for owner in layer:
             self._doing = ("merging", (owner,))
-            self._merge(owner.entry.name, owner.value, owner.report)
+            self._merge(owner.entry, owner.value, owner.report)
 
     async def _sleep(self, deadline: Deadline, first: bool = False) -> None:
         """Until an owner or receiver call changes; raise TimeoutError once the deadline passed.
@@ -177,7 +178,8 @@ class Runner:
             self._expired = True  # Ours, unlike a TimeoutError a context raises.
             raise TimeoutError
 
-    def _merge(self, name: str, yielded: Any, report: ContextReport) -> None:
+    def _merge(self, entry: Entry, yielded: Any, report: ContextReport) -> None:
+        name = entry.name
         if yielded is None or (type(yielded) is dict and not yielded):
             return  # Nothing to merge: the common case for resources kept elsewhere.
         if not isinstance(yielded, Mapping):
@@ -189,21 +191,25 @@ class Runner:
         for key in value:
             if not isinstance(key, str):
                 raise TypeError(f"{name!r} yielded the key {key!r}; state keys must be strings.")
-            self._claim(key, name)
+            self._claim(key, entry)
         keys = cast("dict[str, Any]", value)
         self.state.update(keys)
         report.keys = tuple(keys)
 
-    def _claim(self, key: str, name: str) -> None:
+    def _claim(self, key: str, entry: Entry) -> None:
         if key in self._key_owners:
             owner = self._key_owners[key]
-            owner = owner if owner == SERVER else repr(owner)
+            if owner != SERVER:
+                app = self._key_apps.get(key)
+                owner = repr(owner) if app is None else f"{owner!r} (app {app!r})"
             raise ValueError(
-                f"{name!r} yielded the key {key!r}, which {owner} already "
+                f"{entry.owner} yielded the key {key!r}, which {owner} already "
                 "set. Rename one of the two keys: each key has one owner."
             )
-        self._key_owners[key] = name
-        warn_if_shadowing(key, name)
+        self._key_owners[key] = entry.name
+        if entry.app is not None:
+            self._key_apps[key] = entry.app
+        warn_if_shadowing(key, entry.name)
 
     async def _send_startup(self, deadline: Deadline) -> None:
         self._doing = "sending asgi_startup"

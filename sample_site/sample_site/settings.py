@@ -10,11 +10,13 @@ DEBUG = True
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 
 INSTALLED_APPS = [
+    # First, so `manage.py runserver` is ours (staticfiles also overrides runserver).
+    "django_lifespan_ctx",
     "django.contrib.contenttypes",
     "django.contrib.staticfiles",
-    "django_lifespan_ctx",
     "library",
     "signals_demo",
+    "visits",  # ships its own lifespan context (visits/apps.py)
 ]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 ROOT_URLCONF = "sample_site.urls"
@@ -63,6 +65,8 @@ LOGGING = {
             # handler prints it again where a server configures one (daphne does).
             "propagate": False,
         },
+        # The visits app's own context says when its counter opens and closes.
+        "visits": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
 # --8<-- [end:logging]

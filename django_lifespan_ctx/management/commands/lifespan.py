@@ -72,7 +72,7 @@ class Command(BaseCommand):
 
     def _plan(self, plan: Plan) -> str:
         if not plan:
-            return "No lifespan contexts: LIFESPAN_CONTEXTS is empty and none are registered."
+            return "No lifespan contexts: LIFESPAN_CONTEXTS is empty and no installed app ships any."
         rows = [("#", "context", "from")]
         for number, step in enumerate(plan, start=1):
             if isinstance(step, Group):

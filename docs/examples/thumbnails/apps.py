@@ -1,11 +1,8 @@
-# A reusable app cannot edit the project's settings: it registers its context.
+# A reusable app cannot edit the project's settings: its AppConfig ships its contexts.
 from django.apps import AppConfig
-
-from django_lifespan_ctx import register_context
 
 
 class ThumbnailsConfig(AppConfig):
     name = "thumbnails"
-
-    def ready(self) -> None:
-        register_context("thumbnails.lifespan.image_pool")
+    # Same entries as LIFESPAN_CONTEXTS (groups too); entered before the project's.
+    lifespan_contexts = ["thumbnails.lifespan.image_pool"]

@@ -1,0 +1,1 @@
+"""A reusable app whose lifespan_contexts names a context that does not exist."""

@@ -1,0 +1,1 @@
+"""A reusable app that ships one context: a payments API client."""

@@ -1,0 +1,3 @@
+from tests.contexts import recorder
+
+payments_client = recorder("payments_client")

@@ -1,0 +1,1 @@
+"""A reusable app that ships a group: two clients entered together, one reusing the payments key."""
