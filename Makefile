@@ -63,8 +63,10 @@ $(VENV)/.bench-installed: pyproject.toml | $(BIN)/python
 bench: $(VENV)/.bench-installed
 	$(BIN)/python -m benchmarks
 
-# Strict: a broken link, a missing snippet file or a page left out of the nav fails.
+# Strict: a broken link, a missing snippet file or a page left out of the nav fails,
+# and so does a public name (the list is docs/reference.md) without a docstring.
 docs: $(VENV)/.docs-installed
+	$(BIN)/python -m tests.docstrings
 	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --quiet --site-dir site
 
 # The same site, served locally and rebuilt on every edit: the raw pages only point to their examples.
