@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import html
 import importlib
+import re
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
-from django.test import override_settings
+from django.template import TemplateDoesNotExist
+from django.test import AsyncClient, override_settings
 from django.urls import clear_url_caches
 
 from django_lifespan_ctx import readiness
@@ -16,7 +21,11 @@ from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contrib.health_check import Lifespan, LifespanCheck
 from tests import ops_contexts
 from tests.asgi_driver import LifespanConversation
+from tests.servers import REPO, ServerProcess
 from tests.test_probes import probe
+
+OPERATIONS = REPO / "docs" / "examples" / "operations"
+APP_TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 
 SETTINGS = {
     "ROOT_URLCONF": "tests.ops_health_urls",
@@ -83,3 +92,45 @@ def test_importing_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.delitem(sys.modules, "django_lifespan_ctx.contrib.health_check")
     with pytest.raises(ImportError, match=r"django-lifespan-ctx\[health\]"):
         importlib.import_module("django_lifespan_ctx.contrib.health_check")
+
+
+def html_rows(page: str) -> dict[str, str]:
+    """Service -> status, as django-health-check's HTML view lists them."""
+    cells = re.findall(
+        r'<td data-label="Service">(.*?)</td>\s*<td data-label="Status"[^>]*>(.*?)</td>', page, re.DOTALL
+    )
+    return {html.unescape(service): re.sub(r"<[^>]+>", "", status).strip() for service, status in cells}
+
+
+def test_the_html_view_lists_the_lifespan_under_a_real_server(tmp_path: Path) -> None:
+    """docs/operations.md's settings: health_check installed, so its HTML view renders."""
+    argv = ["uvicorn", "opsdemo.asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    server = ServerProcess(argv, settings="opsdemo.health_check_settings", extra_path=[OPERATIONS])
+    server.env["TMPDIR"] = str(tmp_path)  # Where the demo scheduler's file lock goes.
+    with server:
+        server.wait_for("Application startup complete")
+        with httpx.Client(base_url=server.url, trust_env=False, timeout=10) as client:
+            page = client.get("/ht/", headers={"Accept": "text/html"})
+        code = server.stop(signal.SIGINT)
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    assert html_rows(page.text) == {
+        "Lifespan()": "OK",
+        "LifespanCheck(name='http')": "OK",
+        "LifespanCheck(name='fine')": "OK",
+        "Database(alias='default')": "OK",
+    }
+    assert code == 0, server.output
+
+
+async def test_the_html_view_needs_health_check_in_installed_apps() -> None:
+    apps = ["django.contrib.contenttypes", "django.contrib.auth", "django_lifespan_ctx"]
+    with (
+        override_settings(TEMPLATES=APP_TEMPLATES, INSTALLED_APPS=apps),
+        pytest.raises(TemplateDoesNotExist, match="health_check/index.html"),
+    ):
+        await AsyncClient().get("/ht/", headers={"Accept": "text/html"})
+    with override_settings(TEMPLATES=APP_TEMPLATES, INSTALLED_APPS=[*apps, "health_check"]):
+        page = await AsyncClient().get("/ht/", headers={"Accept": "text/html"})
+    # Before any lifespan has started in this process, as the plugin reports it.
+    assert html_rows(page.content.decode())["Lifespan()"] == "Unavailable: lifespan not started"

@@ -1,7 +1,8 @@
 """The quickstart page, copied as a reader copies it, into a fresh project, served.
 
 The blocks come from the rendered page (snippets included, as mkdocs includes
-them), so the page and this test cannot drift apart.
+them), so the page and this test cannot drift apart. The project is served both
+ways the page shows: uvicorn, and its own `manage.py runserver`.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import ast
 import json
 import os
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,12 +20,25 @@ from pathlib import Path
 import pytest
 
 from tests.rendered_docs import REPO, code_blocks, inline_code_after, markdown_code_blocks, render
+from tests.runserver_helpers import BANNER
 from tests.servers import ServerProcess
 
 HTML = render("quickstart.md")
 BLOCKS = code_blocks(HTML)
 FILES = [block for block in BLOCKS if block.startswith("# mysite/")]
 COMMANDS = [block for block in BLOCKS if block not in FILES]
+
+
+def command_block(first_words: str) -> str:
+    """The one command block of the page that starts with these words."""
+    (block,) = [block for block in COMMANDS if block.startswith(first_words)]
+    return block
+
+
+INSTALL = command_block("pip install")
+UVICORN = command_block("uvicorn ")
+RUNSERVER = command_block("python manage.py runserver")
+LIFESPAN = command_block("python manage.py lifespan")
 
 
 def user_env() -> dict[str, str]:
@@ -63,7 +78,7 @@ def copy_into(project: Path, block: str) -> Path:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("quickstart")
-    for line in COMMANDS[0].splitlines():
+    for line in INSTALL.splitlines():
         if line.startswith("pip install"):
             continue  # Already installed here; test_the_install_line_... checks what it names.
         if line.startswith("cd "):
@@ -89,7 +104,7 @@ def test_the_page_covers_settings_a_context_asgi_a_view_and_its_url() -> None:
 
 
 def test_the_install_line_names_every_package_the_code_imports() -> None:
-    installed = shlex.split(COMMANDS[0].splitlines()[0])[2:]
+    installed = shlex.split(INSTALL.splitlines()[0])[2:]
     distributions = {"django": "django-lifespan-ctx", "django_lifespan_ctx": "django-lifespan-ctx"}
     for block in FILES:
         for node in ast.walk(ast.parse(block)):
@@ -101,13 +116,18 @@ def test_the_install_line_names_every_package_the_code_imports() -> None:
                         assert distributions.get(top, top) in installed, f"{top} is not installed"
 
 
-def test_the_project_serves_the_view_and_closes_the_context(project: Path) -> None:
-    (command,) = COMMANDS[1].splitlines()
-    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
-    assert argv[0] == "uvicorn"
+def served_as_a_user_runs_it(argv: list[str], project: Path) -> ServerProcess:
+    """`python -m argv...` in the project, from a user's shell: only the project on the path."""
     server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
     server.env = {**user_env(), "PYTHONPATH": str(project), "PYTHONUNBUFFERED": "1"}
-    with server:
+    return server
+
+
+def test_the_project_serves_the_view_and_closes_the_context(project: Path) -> None:
+    (command,) = UVICORN.splitlines()
+    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
+    assert argv[0] == "uvicorn"
+    with served_as_a_user_runs_it(argv, project) as server:
         server.wait_for("Application startup complete")
         first, second = server.get("/"), server.get("/")
         code = server.stop(signal.SIGINT)
@@ -118,8 +138,45 @@ def test_the_project_serves_the_view_and_closes_the_context(project: Path) -> No
     assert code == 0, server.output
 
 
+def test_the_projects_own_runserver_is_ours_and_serves_the_state(project: Path) -> None:
+    """The settings put our app before staticfiles, so `runserver` runs the lifespan."""
+    (command,) = RUNSERVER.splitlines()
+    words = shlex.split(command)
+    assert words[:2] == ["python", "manage.py"]
+    # `python -m manage` is `python manage.py` with ServerProcess's interpreter.
+    argv = ["manage", *words[2:], "127.0.0.1:{port}"]
+    with served_as_a_user_runs_it(argv, project) as server:
+        server.wait_for(BANNER)
+        first, second = server.get("/"), server.get("/")
+        # Ctrl+C in its terminal: the autoreloader's parent and the serving child.
+        code = server.stop(signal.SIGINT, whole_group=True)
+    promised = json.loads(inline_code_after(HTML, "the view answers"))
+    assert first.status_code == 200, server.output
+    assert first.json() == second.json() == promised
+    assert "Application startup complete" in server.output
+    assert "Lifespan shutdown complete" in server.output, server.output
+    assert code == 0, server.output
+
+
+def test_appended_after_staticfiles_runserver_is_djangos_and_says_why(project: Path, tmp_path: Path) -> None:
+    """What the page warns of: `INSTALLED_APPS += [...]` leaves runserver to staticfiles."""
+    late = tmp_path / "late"
+    shutil.copytree(project, late, ignore=shutil.ignore_patterns("__pycache__", "db.sqlite3"))
+    settings = late / "mysite" / "settings.py"
+    first = 'INSTALLED_APPS.insert(0, "django_lifespan_ctx")'
+    assert first in settings.read_text()
+    settings.write_text(settings.read_text().replace(first, 'INSTALLED_APPS += ["django_lifespan_ctx"]'))
+    with served_as_a_user_runs_it(["manage", "runserver", "127.0.0.1:{port}"], late) as server:
+        server.wait_for("Quit the server with")
+        answer = server.get("/")
+        server.stop(signal.SIGINT, whole_group=True)
+    assert answer.status_code == 500
+    assert BANNER not in server.output
+    assert "before 'django.contrib.staticfiles'" in server.output, server.output
+
+
 def test_the_lifespan_commands_run_in_the_project(project: Path) -> None:
-    for line in COMMANDS[2].splitlines():
+    for line in LIFESPAN.splitlines():
         result = subprocess.run(
             as_argv(line), cwd=project, env=user_env(), capture_output=True, text=True, timeout=60
         )
@@ -131,4 +188,4 @@ def test_the_readme_shows_the_quickstart_code_unchanged() -> None:
     readme = markdown_code_blocks((REPO / "README.md").read_text())
     shown = [block for block in readme if block.startswith("# mysite/")]
     assert shown == FILES
-    assert COMMANDS[0] in readme and COMMANDS[1] in readme
+    assert INSTALL in readme and UVICORN in readme and RUNSERVER in readme
