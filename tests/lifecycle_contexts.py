@@ -59,3 +59,10 @@ async def http_client() -> AsyncIterator[dict[str, httpx.AsyncClient]]:
             yield {"http_client": client}
         finally:
             note("exit http_client")
+
+
+@asynccontextmanager
+async def refuses_to_start() -> AsyncIterator[None]:
+    note("enter refuses_to_start")
+    raise ConnectionError("the search index is unreachable")
+    yield  # pragma: no cover

@@ -295,18 +295,28 @@ class ThreadHost:
 
     def run(self, coroutine: Coroutine[Any, Any, Result], timeout: float | None = None) -> Result:
         """Run a coroutine on the lifespan's loop; block until it returns or raises."""
-        if self.state is None or self._stop_requested.is_set() or self._loop is None:
-            coroutine.close()
-            raise RuntimeError("The lifespan is not running: start() it before run(), not after stop().")
         if threading.current_thread() is self._thread:
             coroutine.close()
             raise RuntimeError(
                 "run() was called on the lifespan's own loop, where it would wait for itself "
                 "forever; await the coroutine instead."
             )
-        future = asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        future = self.submit(coroutine)
         try:
             return future.result(timeout)
         except BaseException:
             future.cancel()
             raise
+
+    async def arun(self, coroutine: Coroutine[Any, Any, Result]) -> Result:
+        """Await a coroutine on the lifespan's loop from any loop; on its own, just await it."""
+        if threading.current_thread() is self._thread:
+            return await coroutine
+        # Cancelling this await cancels the coroutine's task on the lifespan's loop too.
+        return await asyncio.wrap_future(self.submit(coroutine))
+
+    def submit(self, coroutine: Coroutine[Any, Any, Result]) -> Future[Result]:
+        if self.state is None or self._stop_requested.is_set() or self._loop is None:
+            coroutine.close()
+            raise RuntimeError("The lifespan is not running: start() it before run(), not after stop().")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)

@@ -1,0 +1,99 @@
+"""The project's lifespan in every Django Tasks worker process.
+
+Django's Tasks framework (``django.tasks`` from Django 6.0, the ``django-tasks``
+backport before it) has task signals but no worker start or stop hook. So
+``connect()`` enters the contexts in a process when it is about to run its
+first task (``task_started``), before the task's code runs, and they are
+exited when that process ends: a normal stop, SIGTERM or SIGINT (the worker's
+graceful shutdown, then interpreter exit), or recycling (``--max-tasks``).
+
+A process that already has a lifespan (a server's, ``lifespan()``'s) runs
+tasks it runs itself (``ImmediateBackend``) with that one: nothing more is entered.
+
+If the startup fails, the task fails with the startup's error, and the worker
+is asked to stop the way SIGTERM asks it, instead of running tasks without state.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections.abc import Sequence
+from importlib import import_module
+from typing import Any
+
+from .._engine.observers import log
+from ..current import current_state
+from ..exceptions import LifespanStartupError
+from ..worker import enter_worker, on_lifespan_loop, worker_lifespan
+from . import missing_extra
+
+__all__ = ["connect", "disconnect", "on_lifespan_loop", "worker_lifespan"]
+
+
+def _task_signal_modules() -> list[Any]:
+    found = []
+    for name in ("django.tasks.signals", "django_tasks.signals"):
+        try:
+            found.append(import_module(name))
+        except ImportError:
+            continue
+    return found
+
+
+# django.tasks on Django 6.0+, the django-tasks backport before it; both where both are installed.
+_signal_modules = _task_signal_modules()
+if not _signal_modules:  # pragma: no cover - exercised in a process without either
+    raise missing_extra("django-tasks", "django-tasks", "django_lifespan_ctx.contrib.django_tasks")
+
+UID = "django_lifespan_ctx.contrib.django_tasks"
+_contexts: Sequence[Any] | None = None
+_connected = False
+
+
+def connect(*, contexts: Sequence[Any] | None = None) -> None:
+    """Enter the lifespan in each process that runs tasks, before its first task.
+
+    Call it once, from your project's ``AppConfig.ready()``. ``contexts``
+    replaces LIFESPAN_CONTEXTS for the workers, as for lifespan().
+    """
+    global _contexts, _connected
+    if _connected:
+        raise RuntimeError(
+            "django_lifespan_ctx.contrib.django_tasks.connect() was called twice. Call it once, "
+            "from one AppConfig.ready(); to change the contexts, disconnect() first."
+        )
+    _contexts, _connected = contexts, True
+    for module in _signal_modules:
+        module.task_started.connect(_before_task, weak=False, dispatch_uid=UID)
+
+
+def disconnect() -> None:
+    """Undo connect(); a lifespan already running in this process keeps running."""
+    global _connected
+    _connected = False
+    for module in _signal_modules:
+        module.task_started.disconnect(dispatch_uid=UID)
+
+
+def _before_task(**kwargs: Any) -> None:
+    if _has_a_lifespan():
+        return  # Entered before an earlier task, or a server's or lifespan()'s.
+    try:
+        # Exited by start_in_thread()'s exit hook when the worker process ends.
+        enter_worker("Django Tasks", contexts=_contexts)
+    except LifespanStartupError as exc:
+        log(logging.CRITICAL, "%s. Stopping this worker: its tasks would find no lifespan state.", exc)
+        if callable(signal.getsignal(signal.SIGTERM)):
+            # A worker that handles SIGTERM (db_worker does) stops gracefully: it records
+            # this task as failed with the error raised below, then takes no other.
+            signal.raise_signal(signal.SIGTERM)
+        raise
+
+
+def _has_a_lifespan() -> bool:
+    try:
+        current_state()
+    except LookupError:
+        return False
+    return True

@@ -1,0 +1,119 @@
+"""django_lifespan_ctx.contrib.django_tasks, proven with django-tasks-db's real `db_worker`.
+
+On Django 6 the worker runs django.tasks; on Django 5.2, the django-tasks backport.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV, read_log
+from tests.servers import REPO, ServerProcess
+from tests.stand_in import stand_in_api
+
+SETTINGS = "tests.worker_settings"
+LIFECYCLE = ["enter logged", "enter http_client"]
+EXITS = ["exit http_client", "exit logged"]
+
+
+class Project:
+    """A database of its own, migrated, with tasks enqueued the way a web process enqueues them."""
+
+    def __init__(self, tmp_path: Path, stand_in: str, **env: str) -> None:
+        self.log = tmp_path / "lifecycle.log"
+        self.env = {
+            "WORKER_DB": str(tmp_path / "tasks.sqlite3"),
+            "WORKER_QUEUE": "django_tasks",
+            LOG_ENV: str(self.log),
+            STAND_IN_ENV: stand_in,
+            **env,
+        }
+        self.django("migrate", "--verbosity", "0")
+
+    def django(self, *args: str) -> str:
+        process = ServerProcess(["django", *args], settings=SETTINGS)
+        process.env.update(self.env)
+        done = subprocess.run(
+            process.command(), env=process.env, cwd=REPO, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    def enqueue(self, *calls: str) -> None:
+        code = "; ".join(f"tests.worker_tasks.{call}" for call in calls)
+        self.django("shell", "-c", f"import tests.worker_tasks; {code}")
+
+    def worker(self, *args: str) -> ServerProcess:
+        argv = ["django", "db_worker", "--interval", "0.05", "--no-startup-delay", *args]
+        process = ServerProcess(argv, settings=SETTINGS)
+        process.env.update(self.env)
+        return process
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Iterator[Project]:
+    with stand_in_api() as url:
+        yield Project(tmp_path, url)
+
+
+def tasks(events: list[str]) -> list[str]:
+    return [event for event in events if event.startswith("task ")]
+
+
+def test_one_worker_process_enters_once_runs_sync_and_async_tasks_and_exits_when_recycled(
+    project: Project,
+) -> None:
+    project.enqueue(*[f"fetch_{kind}.enqueue('/{kind}/{n}')" for n in range(2) for kind in ("sync", "async")])
+    with project.worker("--max-tasks", "4") as worker:
+        code = worker.wait_for_exit(60)
+    log = read_log(project.log)
+    assert worker.process is not None and list(log) == [worker.process.pid], worker.output
+    (events,) = log.values()
+    # Entered before the first task, exited once, in reverse, after the last: in the worker process.
+    assert events[:2] == LIFECYCLE and events[-2:] == EXITS, worker.output
+    ran = tasks(events)
+    assert len(ran) == 4 == len(events) - 4, worker.output
+    assert {event.split()[3] for event in ran} == {"200"}
+    # Sync and async tasks used the one client, on the loop it was made on.
+    assert len({event.split()[4] for event in ran}) == 1, ran
+    assert {event.split()[1] for event in ran} == {"sync", "async"}
+    assert code == 0, worker.output
+
+
+def test_sigterm_exits_the_contexts_in_the_worker_process(project: Project) -> None:
+    project.enqueue("fetch_async.enqueue('/one')")
+    with project.worker() as worker:
+        worker.wait_for(r"LIFECYCLE \d+ task async /one 200")
+        code = worker.stop(signal.SIGTERM)
+    assert worker.process is not None
+    assert read_log(project.log) == {
+        worker.process.pid: [*LIFECYCLE, tasks(read_log(project.log)[worker.process.pid])[0], *EXITS]
+    }
+    assert code == 0, worker.output
+
+
+def test_a_startup_failure_stops_the_worker_with_the_contexts_error_and_runs_no_task(tmp_path: Path) -> None:
+    with stand_in_api() as url:
+        project = Project(tmp_path, url, WORKER_FAIL="1")
+        project.enqueue("fetch_sync.enqueue('/never')", "fetch_sync.enqueue('/never/again')")
+        with project.worker() as worker:
+            worker.wait_for_exit(60)
+    assert worker.process is not None
+    assert read_log(project.log) == {worker.process.pid: [*LIFECYCLE, "enter refuses_to_start", *EXITS]}
+    assert "ConnectionError: the search index is unreachable" in worker.output
+    assert "Stopping this worker: its tasks would find no lifespan state" in worker.output
+
+
+def test_a_process_that_only_enqueues_enters_nothing(project: Project) -> None:
+    project.enqueue("fetch_sync.enqueue('/later')")
+    assert not project.log.exists()
+
+
+def test_the_python_running_these_tests_is_the_one_workers_use() -> None:
+    assert ServerProcess(["django"], settings=SETTINGS).command()[0] == sys.executable
