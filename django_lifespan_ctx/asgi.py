@@ -1,3 +1,5 @@
+"""The ASGI entry point: get_asgi_application(), Django's handler with the lifespan protocol."""
+
 from __future__ import annotations
 
 import django

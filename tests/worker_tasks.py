@@ -22,6 +22,7 @@ def seen(kind: str, path: str, status: int) -> dict[str, Any]:
     return {"pid": os.getpid(), "status": status, "client": client, "keys": sorted(state)}
 
 
+# --8<-- [start:django_tasks]
 @task()
 def fetch_sync(path: str) -> dict[str, Any]:
     # Sync code reaches the loop-bound client through the worker lifespan's loop.
@@ -34,3 +35,6 @@ def fetch_sync(path: str) -> dict[str, Any]:
 async def fetch_async(path: str) -> dict[str, Any]:
     response = await current_state()["http_client"].get(path)
     return seen("async", path, response.status_code)
+
+
+# --8<-- [end:django_tasks]

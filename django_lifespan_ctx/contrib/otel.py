@@ -20,6 +20,7 @@ except ImportError as exc:
 from .._engine.observers import Phase, StepKind
 
 TRACER_NAME = "django_lifespan_ctx"
+"""The tracer name of the lifespan's spans, to filter or sample them by."""
 
 
 class LifespanTracer:

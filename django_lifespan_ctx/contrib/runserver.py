@@ -21,9 +21,8 @@ except ImportError as exc:
     raise missing_extra("runserver", "uvicorn", "manage.py runserver with the lifespan") from exc
 
 VERSION = uvicorn.__version__
-# In-flight requests get this long after a stop request; the contexts are
-# exited after that whatever those requests do.
 GRACE_SECONDS = 3
+"""Seconds in-flight requests get after a stop request; the contexts are exited after that regardless."""
 
 
 def bind(host: str, port: int, *, ipv6: bool) -> socket.socket:
