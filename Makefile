@@ -42,9 +42,11 @@ lint: $(VENV)/.dev-installed
 	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy django_lifespan_ctx sample_site/library sample_site/signals_demo sample_site/sample_site
 	$(BIN)/python -m pyright
-	# Views typed with LifespanHttpRequest, under both checkers; then reads of keys the type lacks must fail.
-	$(BIN)/python -m mypy docs/examples/typed_state.py
-	$(BIN)/python -m pyright sample_site/library/views.py sample_site/library/state.py docs/examples/typed_state.py
+	# The typed state (views, current_state, commands, threads, tests) under both checkers;
+	# then reads of keys the type lacks must fail.
+	$(BIN)/python -m mypy docs/examples/typed_state.py docs/examples/typed_everywhere.py
+	$(BIN)/python -m pyright sample_site/library/views.py sample_site/library/state.py \
+		docs/examples/typed_state.py docs/examples/typed_everywhere.py
 	$(BIN)/python -m tests.typing_negative
 
 # The fault model with many more generated scenarios than `make test` runs (minutes, not seconds).

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar, Token
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from .request_context import running_request_scope
 from .state import State, state_for_scope, state_from_scope
+from .statetype import check_asked_type
+
+Asked = TypeVar("Asked")
 
 # Set by the handler for each request it serves, and by CurrentStateMiddleware
 # for each scope it passes on; copied into the threads that asgiref runs sync
@@ -53,11 +56,24 @@ def set_threaded_state(state: State | None) -> None:
     _threaded_state = state
 
 
-def current_state() -> State:
+# Callable[..., Asked] rather than type[Asked]: mypy accepts no Protocol for a
+# type[...] parameter ("Only concrete class can be given"), and a class is a callable.
+@overload
+def current_state() -> State: ...
+@overload
+def current_state(state_type: Callable[..., Asked], /) -> Asked: ...
+
+
+def current_state(state_type: Callable[..., Any] | None = None, /) -> Any:
     """The lifespan State of the request, consumer, lifespan or worker running now.
 
-    Raises LookupError, saying where a state is available, outside all of them.
+    ``current_state(ProjectState)`` is the same State, typed as ``ProjectState``
+    for type checkers; when LIFESPAN_STATE_TYPE is set, ProjectState must ask
+    for nothing it does not promise (TypeError otherwise). Raises LookupError,
+    saying where a state is available, outside all of them.
     """
+    if state_type is not None:
+        check_asked_type(state_type, "current_state({})")
     scope = request_scope.get()
     if scope is None:
         scope = running_request_scope()

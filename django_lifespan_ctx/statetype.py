@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import types
 import typing
@@ -12,6 +13,8 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from .conf import conf
+from .httprequest import StateMapping
+from .state import State
 
 # Qualifiers around the type that is checked: Required[int] is checked as int.
 QUALIFIERS = {"Required", "NotRequired", "ReadOnly", "Annotated", "Final", "ClassVar"}
@@ -24,6 +27,18 @@ class StateTypeError(TypeError):
     def __init__(self, message: str, check_id: str) -> None:
         super().__init__(message)
         self.check_id = check_id
+
+
+UNSET = "no context or asgi_startup receiver set it"
+
+
+class StateTypeMismatch(TypeError):
+    """The state does not match LIFESPAN_STATE_TYPE; ``missing`` lists the required keys it lacks."""
+
+    def __init__(self, message: str, path: str, missing: list[str]) -> None:
+        super().__init__(message)
+        self.path = path
+        self.missing = missing
 
 
 class Member(NamedTuple):
@@ -67,8 +82,13 @@ def load_state_type(path: object) -> type:
 
 
 def _own_bases(cls: type) -> list[type]:
-    # The user's classes, base first; typing's own (Protocol, Generic, dict) have no keys.
-    return [base for base in reversed(cls.__mro__) if base.__module__ not in TYPING_MODULES]
+    # The user's classes, base first; typing's own (Protocol, Generic, dict) have no
+    # keys, and StateMapping's methods are the state's own, not keys.
+    return [
+        base
+        for base in reversed(cls.__mro__)
+        if base.__module__ not in TYPING_MODULES and base is not StateMapping
+    ]
 
 
 def _evaluate(annotation: Any, base: type) -> tuple[Any, bool]:
@@ -174,15 +194,15 @@ def describe(hint: Any) -> str:
     return repr(hint).replace("typing.", "")
 
 
-def problems(state: Mapping[str, Any], owners: Mapping[str, str], cls: type) -> list[str]:
+def problems(state: Mapping[str, Any], owners: Mapping[str, str], cls: type, unset: str = UNSET) -> list[str]:
     found: list[str] = []
     for member in members(cls):
         if member.name not in state:
             if member.required:
                 present = ", ".join(repr(key) for key in state) or "none"
                 found.append(
-                    f"the key {member.name!r} ({describe(member.hint)}) is missing: no context or "
-                    f"asgi_startup receiver set it (keys present: {present})"
+                    f"the key {member.name!r} ({describe(member.hint)}) is missing: {unset} "
+                    f"(keys present: {present})"
                 )
             continue
         value = state[member.name]
@@ -196,19 +216,24 @@ def problems(state: Mapping[str, Any], owners: Mapping[str, str], cls: type) -> 
     return found
 
 
-def check_state_type(state: Mapping[str, Any], owners: Mapping[str, str]) -> None:
-    """Raise TypeError, naming the key and the context that yielded it, on a mismatch.
+def check_state_type(state: Mapping[str, Any], owners: Mapping[str, str], unset: str = UNSET) -> None:
+    """Raise StateTypeMismatch, naming the key and the context that yielded it, on a mismatch.
 
-    ``owners`` maps each key to the name of the context (or receiver) that set it.
-    Does nothing unless LIFESPAN_STATE_TYPE is set.
+    ``owners`` maps each key to the name of the context (or receiver) that set
+    it, and ``unset`` says why a key can be missing. Does nothing unless
+    LIFESPAN_STATE_TYPE is set.
     """
     path = conf.LIFESPAN_STATE_TYPE
     if path is None:
         return
-    found = problems(state, owners, load_state_type(path))
+    cls = load_state_type(path)
+    found = problems(state, owners, cls, unset)
     if found:
-        raise TypeError(
-            f"The lifespan state does not match LIFESPAN_STATE_TYPE {path!r}: " + "; ".join(found) + "."
+        missing = [member.name for member in members(cls) if member.required and member.name not in state]
+        raise StateTypeMismatch(
+            f"The lifespan state does not match LIFESPAN_STATE_TYPE {path!r}: " + "; ".join(found) + ".",
+            path,
+            missing,
         )
 
 
@@ -235,3 +260,90 @@ def check_state_type_setting(app_configs: Any = None, **kwargs: Any) -> list[che
             id="django_lifespan_ctx.W020",
         )
     ]
+
+
+# -- A type asked for in code: current_state(ProjectState), LifespanCommand[ProjectState] --
+
+
+def is_state_description(candidate: object) -> bool:
+    """Whether code may ask for the state as ``candidate``: a TypedDict, a Protocol or State."""
+    if isinstance(candidate, type) and issubclass(candidate, State):
+        return True
+    return is_typeddict(candidate) or is_protocol(candidate)
+
+
+def check_asked_type(asked: object, where: str) -> None:
+    """Raise TypeError unless the state may be typed as ``asked``.
+
+    ``asked`` must describe a state; when LIFESPAN_STATE_TYPE is set, it must
+    also ask for nothing that type does not promise, since startup checks the
+    state against LIFESPAN_STATE_TYPE only. ``where`` is a template such as
+    ``"current_state({})"``, filled with the type's name only for an error.
+    """
+    path = conf.LIFESPAN_STATE_TYPE
+    refusal = _refusal(asked, path) if isinstance(asked, type) else _not_a_state(asked)
+    if refusal:
+        name = getattr(asked, "__qualname__", repr(asked))
+        raise TypeError(f"{where.format(name)}: {refusal}")
+
+
+def _not_a_state(asked: object) -> str:
+    return (
+        f"{asked!r} does not describe a state. Pass the TypedDict or Protocol your views name "
+        "in LifespanHttpRequest[...] (or State), such as ProjectState."
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def _refusal(asked: type[Any], path: str | None) -> str:
+    # Settings change only under override_settings, which changes ``path``: a cache keyed
+    # on both stays right, and current_state(ProjectState) costs a lookup per call.
+    if not is_state_description(asked):
+        return _not_a_state(asked)
+    if path is None or issubclass(asked, State):
+        return ""
+    promised = load_state_type(path)
+    found = _unpromised(asked, promised)
+    if not found:
+        return ""
+    return (
+        f"{describe(asked)} asks for what LIFESPAN_STATE_TYPE {path!r} does not promise: "
+        f"{'; '.join(found)}. Startup checks the state against LIFESPAN_STATE_TYPE only, so "
+        f"these reads would go unchecked. Describe these keys in {describe(promised)} too, or "
+        f"ask for {promised.__qualname__} itself (or a type whose keys it has, with the same types)."
+    )
+
+
+def _unpromised(asked: type[Any], promised_type: type[Any]) -> list[str]:
+    promised = {member.name: member for member in members(promised_type)}
+    found: list[str] = []
+    for member in members(asked):
+        there = promised.get(member.name)
+        if there is None:
+            found.append(f"the key {member.name!r} ({describe(member.hint)}) is not in it")
+        elif member.required and not there.required:
+            found.append(f"the key {member.name!r} is required here but not there")
+        elif not _narrower_or_same(there.hint, member.hint):
+            found.append(
+                f"the key {member.name!r} is {describe(there.hint)} there, not {describe(member.hint)}"
+            )
+    return found
+
+
+def _narrower_or_same(promised: Any, asked: Any) -> bool:
+    if promised == asked or promised is Any or asked is Any:
+        return True  # Any: an annotation startup cannot evaluate either (W020).
+    if isinstance(promised, type) and isinstance(asked, type):
+        return issubclass(promised, asked)
+    return False
+
+
+def state_type_argument(cls: type, generic: type) -> Any:
+    """The type argument ``cls`` gave ``generic`` (``class C(Generic[ProjectState])``), or None."""
+    for klass in cls.__mro__:
+        for base in getattr(klass, "__orig_bases__", ()):
+            if typing.get_origin(base) is generic:
+                (argument,) = typing.get_args(base)
+                # A string (ForwardRef) cannot be checked: as if no type were given.
+                return None if isinstance(argument, (typing.TypeVar, typing.ForwardRef)) else argument
+    return None

@@ -4,16 +4,25 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncGenerator, Callable, Generator, Mapping, Sequence
-from contextlib import asynccontextmanager, contextmanager
-from typing import Any, TypeVar, overload
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    AsyncExitStack,
+    asynccontextmanager,
+    contextmanager,
+)
+from typing import Any, Generic, TypeVar, overload
 
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest, HttpResponseBase
+from django.test import override_settings
 from django.test.client import AsyncClient, AsyncClientHandler, Client, ClientHandler
 
 from ._engine.hosts import ThreadHost, lifespan
-from .exceptions import raise_for_shutdown
+from .exceptions import Failure, LifespanStartupError, raise_for_shutdown
+from .httprequest import StateT
 from .state import State
+from .statetype import StateTypeMismatch, check_asked_type, check_state_type, state_type_argument
 
 __all__ = [
     "LifespanAsyncClient",
@@ -25,6 +34,13 @@ __all__ = [
 ]
 
 Target = TypeVar("Target", bound=Callable[..., Any])
+Asked = TypeVar("Asked")
+
+OPT_OUT = (
+    "check_state_type=False (in @pytest.mark.lifespan(...), @with_lifespan(...), "
+    "lifespan_for_test() or lifespan_in_thread(); lifespan_check_state_type = False "
+    "on a LifespanTestMixin class)"
+)
 
 
 class LifespanClientHandler(ClientHandler):
@@ -70,44 +86,165 @@ class LifespanAsyncClient(AsyncClient):
         self.handler = LifespanAsyncClientHandler({} if state is None else state, enforce_csrf_checks)
 
 
-@asynccontextmanager
-async def lifespan_for_test(
-    *, contexts: Sequence[Any] | None = None, state: Mapping[str, Any] | None = None
-) -> AsyncGenerator[State, None]:
-    """The lifespan for one test: the project's, given contexts, or a given state.
+@contextmanager
+def _state_type_rule(check: bool, given: Mapping[str, Any] | None) -> Generator[None, None, None]:
+    """Around a test lifespan's startup: LIFESPAN_STATE_TYPE checked, with a test's fixes, or not.
 
-    With ``state``, nothing is entered and no signal is sent: the test gets
-    exactly that state.
+    A replacement (contexts or a given state) is checked like the project's own
+    contexts, so a test sees the state its views are typed for. ``check=False`` is
+    the way out for a test that needs only part of the state.
     """
+    if not check:
+        # A setting, not a context variable: the thread host's loop reads it too.
+        with override_settings(LIFESPAN_STATE_TYPE=None):
+            yield
+        return
+    try:
+        if given is not None:
+            owners = dict.fromkeys(given, "the test's state={...}")
+            check_state_type(given, owners, unset="the test's state={...} has no such key")
+        yield
+    except StateTypeMismatch as mismatch:
+        where = "checking the test's state={...} against LIFESPAN_STATE_TYPE"
+        raise LifespanStartupError(Failure(where, _with_fixes(mismatch, given)), []) from mismatch
+    except LifespanStartupError as exc:
+        if not isinstance(exc.failure.error, StateTypeMismatch):
+            raise
+        fixed = _with_fixes(exc.failure.error, given)
+        raise LifespanStartupError(Failure(exc.failure.where, fixed), exc.cleanup) from exc
+
+
+def _with_fixes(mismatch: StateTypeMismatch, given: Mapping[str, Any] | None) -> StateTypeMismatch:
+    keys = ", ".join(repr(key) for key in mismatch.missing)
+    if not mismatch.missing:
+        fix = "give those keys values of the types LIFESPAN_STATE_TYPE declares"
+    elif given is not None:
+        fix = f"add {keys} to the test's state={{...}}"
+    else:
+        fix = (
+            f"yield {keys} from the replacement contexts too (a fake of each), "
+            "or give the whole state with state={...} instead of contexts"
+        )
+    message = f"{mismatch} In a test: {fix}; or leave the check out of this test with {OPT_OUT}."
+    return StateTypeMismatch(message, mismatch.path, mismatch.missing)
+
+
+@asynccontextmanager
+async def _lifespan_for_test(
+    contexts: Sequence[Any] | None, state: Mapping[str, Any] | None, check_state_type: bool
+) -> AsyncGenerator[State, None]:
     if state is not None:
         if contexts is not None:
             raise TypeError("Pass contexts or state, not both.")
-        yield State(dict(state))
+        with _state_type_rule(check_state_type, state):
+            given = State(dict(state))
+        yield given
         return
-    async with lifespan(contexts=contexts) as running:
+    async with AsyncExitStack() as stack:
+        with _state_type_rule(check_state_type, None):
+            running = await stack.enter_async_context(lifespan(contexts=contexts))
         yield running
 
 
+@overload
+def lifespan_for_test(
+    *,
+    contexts: Sequence[Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    check_state_type: bool = True,
+) -> AbstractAsyncContextManager[State]: ...
+@overload
+def lifespan_for_test(
+    state_type: Callable[..., Asked],
+    /,
+    *,
+    contexts: Sequence[Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    check_state_type: bool = True,
+) -> AbstractAsyncContextManager[Asked]: ...
+
+
+def lifespan_for_test(
+    state_type: Callable[..., Any] | None = None,
+    /,
+    *,
+    contexts: Sequence[Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    check_state_type: bool = True,
+) -> AbstractAsyncContextManager[Any]:
+    """The lifespan for one test: the project's, given contexts, or a given state.
+
+    With ``state``, nothing is entered and no signal is sent: the test gets
+    exactly that state. Either way the state is checked against
+    LIFESPAN_STATE_TYPE, unless ``check_state_type=False``.
+    ``lifespan_for_test(ProjectState)`` yields it typed as ``ProjectState``.
+    """
+    if state_type is not None:
+        check_asked_type(state_type, "lifespan_for_test({})")
+    return _lifespan_for_test(contexts, state, check_state_type)
+
+
 @contextmanager
-def lifespan_in_thread(
-    *, contexts: Sequence[Any] | None = None, state: Mapping[str, Any] | None = None
+def _lifespan_in_thread(
+    contexts: Sequence[Any] | None, state: Mapping[str, Any] | None, check_state_type: bool
 ) -> Generator[State, None, None]:
+    if state is not None:
+        if contexts is not None:
+            raise TypeError("Pass contexts or state, not both.")
+        with _state_type_rule(check_state_type, state):
+            given = State(dict(state))
+        yield given
+        return
+    host = ThreadHost(contexts=contexts, name="lifespan test loop")
+    with _state_type_rule(check_state_type, None):
+        running = host.start()
+    try:
+        yield running
+    finally:
+        raise_for_shutdown(host.stop())
+
+
+@overload
+def lifespan_in_thread(
+    *,
+    contexts: Sequence[Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    check_state_type: bool = True,
+) -> AbstractContextManager[State]: ...
+@overload
+def lifespan_in_thread(
+    state_type: Callable[..., Asked],
+    /,
+    *,
+    contexts: Sequence[Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    check_state_type: bool = True,
+) -> AbstractContextManager[Asked]: ...
+
+
+def lifespan_in_thread(
+    state_type: Callable[..., Any] | None = None,
+    /,
+    *,
+    contexts: Sequence[Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    check_state_type: bool = True,
+) -> AbstractContextManager[Any]:
     """The same, for sync tests: the lifespan runs on an event loop in a thread of its own.
 
     Objects bound to that loop (async clients, pools) cannot be used from the
     test's thread; objects usable from sync code can.
     """
-    if state is not None:
-        if contexts is not None:
-            raise TypeError("Pass contexts or state, not both.")
-        yield State(dict(state))
-        return
-    host = ThreadHost(contexts=contexts, name="lifespan test loop")
-    running = host.start()
-    try:
-        yield running
-    finally:
-        raise_for_shutdown(host.stop())
+    if state_type is not None:
+        check_asked_type(state_type, "lifespan_in_thread({})")
+    return _lifespan_in_thread(contexts, state, check_state_type)
+
+
+def _check_asked(test: Any) -> None:
+    # Checked when the test runs, under the settings its decorators give it.
+    asked = state_type_argument(test.__class__, LifespanTestMixin)
+    if asked is not None:
+        check_asked_type(asked, "LifespanTestMixin[{}]")
 
 
 def _bind(test: Any, state: State) -> None:
@@ -123,6 +260,7 @@ def _wrap_method(method: Callable[..., Any], options: dict[str, Any]) -> Callabl
 
         @functools.wraps(method)
         async def async_test(self: Any, *args: Any, **kwargs: Any) -> Any:
+            _check_asked(self)
             async with lifespan_for_test(**options) as state:
                 _bind(self, state)
                 return await method(self, *args, **kwargs)
@@ -132,6 +270,7 @@ def _wrap_method(method: Callable[..., Any], options: dict[str, Any]) -> Callabl
 
         @functools.wraps(method)
         def sync_test(self: Any, *args: Any, **kwargs: Any) -> Any:
+            _check_asked(self)
             with lifespan_in_thread(**options) as state:
                 _bind(self, state)
                 return method(self, *args, **kwargs)
@@ -174,7 +313,10 @@ def _wrap_class(cls: type, options: dict[str, Any]) -> type:
 def with_lifespan(target: Target) -> Target: ...
 @overload
 def with_lifespan(
-    *, contexts: Sequence[Any] | None = None, state: Mapping[str, Any] | None = None
+    *,
+    contexts: Sequence[Any] | None = None,
+    state: Mapping[str, Any] | None = None,
+    check_state_type: bool = True,
 ) -> Callable[[Target], Target]: ...
 
 
@@ -183,6 +325,7 @@ def with_lifespan(
     *,
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
+    check_state_type: bool = True,
 ) -> Any:
     """Run a test (method or class) inside the lifespan.
 
@@ -191,7 +334,7 @@ def with_lifespan(
     Async tests run the lifespan on their own loop; sync tests on a loop in
     a thread (see lifespan_in_thread).
     """
-    options = {"contexts": contexts, "state": state}
+    options = {"contexts": contexts, "state": state, "check_state_type": check_state_type}
 
     def decorate(target: Any) -> Any:
         if isinstance(target, type):
@@ -201,16 +344,25 @@ def with_lifespan(
     return decorate if target is None else decorate(target)
 
 
-class LifespanTestMixin:
+class LifespanTestMixin(Generic[StateT]):
     """Mix into SimpleTestCase or TestCase: every test runs inside the lifespan.
 
     Set ``lifespan_contexts`` or ``lifespan_given_state`` on the class to
-    replace the project's contexts for all of its tests.
+    replace the project's contexts for all of its tests, and
+    ``lifespan_check_state_type = False`` to leave LIFESPAN_STATE_TYPE unchecked.
+    ``LifespanTestMixin[ProjectState]`` types ``self.lifespan_state`` as ``ProjectState``.
     """
 
+    lifespan_state: StateT
     lifespan_contexts: Sequence[Any] | None = None
     lifespan_given_state: Mapping[str, Any] | None = None
+    lifespan_check_state_type: bool = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        _wrap_class(cls, {"contexts": cls.lifespan_contexts, "state": cls.lifespan_given_state})
+        options = {
+            "contexts": cls.lifespan_contexts,
+            "state": cls.lifespan_given_state,
+            "check_state_type": cls.lifespan_check_state_type,
+        }
+        _wrap_class(cls, options)

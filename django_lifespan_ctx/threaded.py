@@ -6,34 +6,48 @@ import atexit
 import logging
 import os
 import threading
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast, overload
 
 from . import current
 from ._engine.hosts import StoppedWhileStarting, ThreadHost
 from ._engine.observers import log
 from .exceptions import LifespanShutdownError, raise_for_shutdown
+from .httprequest import StateT
 from .state import State
+from .statetype import check_asked_type
 
 logger = logging.getLogger("django_lifespan_ctx")
 Result = TypeVar("Result")
+Asked = TypeVar("Asked")
 
-_running: LifespanThread | None = None
+_running: LifespanThread[Any] | None = None
 _running_lock = threading.Lock()
 
 __all__ = ["LifespanThread", "StoppedWhileStarting", "running_lifespan", "start_in_thread"]
 
 
-class LifespanThread:
+class LifespanThread(Generic[StateT]):
     """The project's lifespan, run on an event loop in a daemon thread: the process's one.
 
     The loop thread owns the contexts (see ThreadHost). While it runs,
     current_state() in every thread of the process is its state, and other
-    threads reach the loop's objects through run().
+    threads reach the loop's objects through run(). ``LifespanThread(ProjectState)``
+    types ``.state`` as ``ProjectState`` (checked as current_state(ProjectState) is).
     """
 
-    def __init__(self, *, contexts: Sequence[Any] | None = None) -> None:
+    @overload
+    def __init__(self: LifespanThread[State], /, *, contexts: Sequence[Any] | None = None) -> None: ...
+    @overload
+    def __init__(
+        self, state_type: Callable[..., StateT], /, *, contexts: Sequence[Any] | None = None
+    ) -> None: ...
+
+    def __init__(
+        self, state_type: Callable[..., Any] | None = None, /, *, contexts: Sequence[Any] | None = None
+    ) -> None:
+        self._state_type = state_type
         self._host = ThreadHost(
             contexts=contexts, name="django_lifespan_ctx lifespan", warm_thread_pools=True
         )
@@ -46,14 +60,16 @@ class LifespanThread:
         return self._state is not None and not self._stopped
 
     @property
-    def state(self) -> State:
+    def state(self) -> StateT:
         if self._state is None:
             raise RuntimeError("The lifespan has not started: call start() first.")
-        return self._state
+        return cast(StateT, self._state)
 
-    def start(self) -> LifespanThread:
+    def start(self) -> LifespanThread[StateT]:
         """Enter the contexts; block until they are entered, or raise LifespanStartupError."""
         global _running
+        if self._state_type is not None:
+            check_asked_type(self._state_type, "start_in_thread({})")
         with _running_lock:
             if self._host.loop_thread is not None:
                 raise RuntimeError("This lifespan was started already; a LifespanThread runs once.")
@@ -111,7 +127,7 @@ class LifespanThread:
         self._forget()
         raise_for_shutdown(failures)
 
-    def __enter__(self) -> LifespanThread:
+    def __enter__(self) -> LifespanThread[StateT]:
         # `with start_in_thread() as running:` gets the handle start_in_thread() started.
         return self if self._state is not None and not self._stopped else self.start()
 
@@ -128,16 +144,40 @@ class LifespanThread:
         return f"<LifespanThread {status}>"
 
 
-def start_in_thread(*, contexts: Sequence[Any] | None = None) -> LifespanThread:
+@overload
+def start_in_thread(*, contexts: Sequence[Any] | None = None) -> LifespanThread[State]: ...
+@overload
+def start_in_thread(
+    state_type: Callable[..., Asked], /, *, contexts: Sequence[Any] | None = None
+) -> LifespanThread[Asked]: ...
+
+
+def start_in_thread(
+    state_type: Callable[..., Any] | None = None, /, *, contexts: Sequence[Any] | None = None
+) -> LifespanThread[Any]:
     """Start the project's lifespan on an event loop in a daemon thread; return its handle.
 
     ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts, as for lifespan().
+    ``start_in_thread(ProjectState)`` types the handle's ``.state`` as ``ProjectState``.
     """
-    return LifespanThread(contexts=contexts).start()
+    if state_type is None:
+        return LifespanThread(contexts=contexts).start()
+    return LifespanThread(state_type, contexts=contexts).start()
 
 
-def running_lifespan() -> LifespanThread:
-    """The handle of the lifespan start_in_thread() runs in this process."""
+@overload
+def running_lifespan() -> LifespanThread[State]: ...
+@overload
+def running_lifespan(state_type: Callable[..., Asked], /) -> LifespanThread[Asked]: ...
+
+
+def running_lifespan(state_type: Callable[..., Any] | None = None, /) -> LifespanThread[Any]:
+    """The handle of the lifespan start_in_thread() runs in this process.
+
+    ``running_lifespan(ProjectState)`` types its ``.state`` as ``ProjectState``.
+    """
+    if state_type is not None:
+        check_asked_type(state_type, "running_lifespan({})")
     running = _running
     if running is None or not running.started:
         raise LookupError(

@@ -16,6 +16,7 @@ from typing import (
     runtime_checkable,
 )
 
+from django_lifespan_ctx.httprequest import StateMapping
 from tests.contexts import Resource
 
 if TYPE_CHECKING:
@@ -27,6 +28,37 @@ UserId = NewType("UserId", int)
 
 class ProjectState(Protocol):
     resource: Resource
+    count: int
+
+
+class MappingState(StateMapping, Protocol):
+    resource: Resource
+    count: int
+
+
+# Types code asks for with current_state(...), checked against ProjectState.
+class CountOnly(Protocol):
+    count: int
+
+
+class CountAsText(Protocol):
+    count: str
+
+
+class CountAsObject(Protocol):
+    count: object
+
+
+class AsksForMore(Protocol):
+    count: int
+    title: str
+
+
+class ListingOfText(Protocol):
+    listing: list[str]
+
+
+class CountDict(TypedDict):
     count: int
 
 
@@ -57,6 +89,10 @@ class BaseDict(TypedDict):
 
 
 class ItemState(BaseDict, total=False):
+    optional: int
+
+
+class NeedsOptional(TypedDict):
     optional: int
 
 

@@ -9,15 +9,16 @@ runs tasks then enters the contexts once, on a loop in a thread of its own
 - solo pool: in the worker process, on ``worker_process_init`` and ``worker_shutdown``;
 - threads pool: in the worker process, on ``celeryd_after_setup`` and ``worker_shutdown``.
 
-Tasks reach loop-bound objects through ``worker_lifespan().run(coroutine)``.
+Tasks reach loop-bound objects through ``worker_lifespan().run(coroutine)``;
+``worker_lifespan(ProjectState).state`` is the state typed as ``ProjectState``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import import_module
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from . import missing_extra
 
@@ -31,6 +32,8 @@ except ImportError as exc:  # pragma: no cover - exercised in a process without 
 
 from .._engine.observers import log
 from ..exceptions import LifespanShutdownError, LifespanStartupError
+from ..state import State
+from ..statetype import check_asked_type
 from ..threaded import LifespanThread, running_lifespan, start_in_thread
 
 __all__ = ["connect", "disconnect", "worker_lifespan"]
@@ -38,6 +41,7 @@ __all__ = ["connect", "disconnect", "worker_lifespan"]
 logger = logging.getLogger("django_lifespan_ctx")
 UID = "django_lifespan_ctx.contrib.celery"
 _contexts: Sequence[Any] | None = None
+Asked = TypeVar("Asked")
 
 
 def connect(*, contexts: Sequence[Any] | None = None) -> None:
@@ -51,6 +55,7 @@ def connect(*, contexts: Sequence[Any] | None = None) -> None:
 
 
 def disconnect() -> None:
+    """Undo connect(): worker processes started afterwards enter no lifespan."""
     for signal in (
         signals.worker_process_init,
         signals.celeryd_after_setup,
@@ -60,8 +65,19 @@ def disconnect() -> None:
         signal.disconnect(dispatch_uid=UID)
 
 
-def worker_lifespan() -> LifespanThread:
-    """This worker process's lifespan: ``.state``, and ``.run(coroutine)`` for its loop."""
+@overload
+def worker_lifespan() -> LifespanThread[State]: ...
+@overload
+def worker_lifespan(state_type: Callable[..., Asked], /) -> LifespanThread[Asked]: ...
+
+
+def worker_lifespan(state_type: Callable[..., Any] | None = None, /) -> LifespanThread[Any]:
+    """This worker process's lifespan: ``.state``, and ``.run(coroutine)`` for its loop.
+
+    ``worker_lifespan(ProjectState)`` types ``.state`` as ``ProjectState``.
+    """
+    if state_type is not None:
+        check_asked_type(state_type, "worker_lifespan({})")
     return running_lifespan()
 
 

@@ -1,6 +1,8 @@
-"""Views that read a key their state type lacks: mypy and pyright must both reject them.
+"""Reads of a key the state type lacks: mypy and pyright must both reject them.
 
-`python -m tests.typing_negative` (run by `make lint`) proves that typing
-request.state with LifespanHttpRequest catches such reads: it fails unless each
+`python -m tests.typing_negative` (run by `make lint`) proves that typing the
+state catches such reads, in views (LifespanHttpRequest), current_state(T),
+LifespanCommand[T], start_in_thread(T), worker_lifespan(T) and the test helpers;
+and that a Protocol without StateMapping has no len(). It fails unless each
 checker reports an error on exactly the lines marked `# error`, and nowhere else.
 """
