@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._engine.hosts import lifespan
 from .current import CurrentStateMiddleware, current_state
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
-from .httprequest import LifespanHttpRequest
+from .httprequest import LifespanHttpRequest, StateMapping
 from .registry import register_context
 from .state import State, state_from_scope
 from .threaded import LifespanThread, start_in_thread
@@ -18,6 +18,7 @@ __all__ = [
     "LifespanStartupError",
     "LifespanThread",
     "State",
+    "StateMapping",
     "current_state",
     "lifespan",
     "register_context",

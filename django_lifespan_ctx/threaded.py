@@ -117,6 +117,18 @@ class LifespanThread(Generic[StateT]):
             raise RuntimeError("The lifespan is not running: start() it before run(), not after stop().")
         return self._host.run(coroutine, timeout)
 
+    async def arun(self, coroutine: Coroutine[Any, Any, Result]) -> Result:
+        """Await a coroutine on the lifespan's loop, from any event loop (on its own, just await it).
+
+        What an async task awaits when the queue runs it on a loop of its own:
+        the state's async clients work only on the lifespan's loop. Cancelling
+        this await cancels the coroutine there too.
+        """
+        if self._stopped:
+            coroutine.close()
+            raise RuntimeError("The lifespan is not running: start() it before arun(), not after stop().")
+        return await self._host.arun(coroutine)
+
     def stop(self) -> None:
         """Exit the contexts; raise LifespanShutdownError if any exit failed.
 

@@ -25,18 +25,21 @@ import functools
 import os
 import threading
 import warnings
-from collections.abc import Callable, Coroutine, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, overload
 
 from django.db import close_old_connections
 
+from .state import State
+from .statetype import check_asked_type
 from .threaded import LifespanThread, running_lifespan, start_in_thread
 
 __all__ = ["enter_worker", "leave_worker", "on_lifespan_loop", "task_connections", "worker_lifespan"]
 
 Params = ParamSpec("Params")
 Result = TypeVar("Result")
+Asked = TypeVar("Asked")
 
 _lock = threading.Lock()
 _users = 0
@@ -56,6 +59,8 @@ def enter_worker(queue: str, *, contexts: Sequence[Any] | None = None) -> Lifesp
         try:
             running = running_lifespan()
         except LookupError:
+            # None runs (or what ran was stopped behind our back): start counting afresh.
+            _users, _owned = 0, False
             running = start_in_thread(contexts=contexts)
             _owned = True
         _users += 1
@@ -79,8 +84,19 @@ def leave_worker() -> None:
     running.stop()
 
 
-def worker_lifespan() -> LifespanThread[Any]:
-    """This worker process's lifespan: ``.state``, and ``.run(coroutine)`` for its loop."""
+@overload
+def worker_lifespan() -> LifespanThread[State]: ...
+@overload
+def worker_lifespan(state_type: Callable[..., Asked], /) -> LifespanThread[Asked]: ...
+
+
+def worker_lifespan(state_type: Callable[..., Any] | None = None, /) -> LifespanThread[Any]:
+    """This worker process's lifespan: ``.state``, and ``.run(coroutine)`` for its loop.
+
+    ``worker_lifespan(ProjectState)`` types ``.state`` as ``ProjectState``.
+    """
+    if state_type is not None:
+        check_asked_type(state_type, "worker_lifespan({})")
     return running_lifespan()
 
 
@@ -96,13 +112,13 @@ def on_lifespan_loop(
 
     @functools.wraps(function)
     async def on_the_lifespans_loop(*args: Params.args, **kwargs: Params.kwargs) -> Result:
-        return await running_lifespan()._host.arun(function(*args, **kwargs))
+        return await running_lifespan().arun(function(*args, **kwargs))
 
     return on_the_lifespans_loop
 
 
 @contextmanager
-def task_connections() -> Iterator[None]:
+def task_connections() -> Generator[None]:
     """Around one task: close database connections that are broken or past CONN_MAX_AGE.
 
     What Django does around each request (request_started, request_finished),

@@ -16,7 +16,7 @@ from typing import (
     runtime_checkable,
 )
 
-from django_lifespan_ctx.httprequest import StateMapping
+from django_lifespan_ctx import StateMapping
 from tests.contexts import Resource
 
 if TYPE_CHECKING:

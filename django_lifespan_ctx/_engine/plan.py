@@ -87,7 +87,7 @@ def shipped_by_apps() -> list[AppContexts]:
 
     raw = conf.LIFESPAN_EXCLUDE_APPS
     # A wrong value is the checks' to report (checks.excluded_apps_problems).
-    excluded = {label for label in raw if isinstance(label, str)} if is_group(raw) else set()
+    excluded: set[str] = {label for label in raw if isinstance(label, str)} if is_group(raw) else set()
     return [
         AppContexts(config.label, config.lifespan_contexts)  # type: ignore[attr-defined]
         for config in apps.get_app_configs()

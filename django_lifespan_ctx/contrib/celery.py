@@ -16,9 +16,9 @@ Tasks reach loop-bound objects through ``worker_lifespan().run(coroutine)``;
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from importlib import import_module
-from typing import Any, TypeVar, overload
+from typing import Any
 
 from . import missing_extra
 
@@ -32,16 +32,12 @@ except ImportError as exc:  # pragma: no cover - exercised in a process without 
 
 from .._engine.observers import log
 from ..exceptions import LifespanShutdownError, LifespanStartupError
-from ..state import State
-from ..statetype import check_asked_type
-from ..threaded import LifespanThread, running_lifespan, start_in_thread
+from ..worker import enter_worker, leave_worker, worker_lifespan
 
 __all__ = ["connect", "disconnect", "worker_lifespan"]
 
-logger = logging.getLogger("django_lifespan_ctx")
 UID = "django_lifespan_ctx.contrib.celery"
 _contexts: Sequence[Any] | None = None
-Asked = TypeVar("Asked")
 
 
 def connect(*, contexts: Sequence[Any] | None = None) -> None:
@@ -65,25 +61,9 @@ def disconnect() -> None:
         signal.disconnect(dispatch_uid=UID)
 
 
-@overload
-def worker_lifespan() -> LifespanThread[State]: ...
-@overload
-def worker_lifespan(state_type: Callable[..., Asked], /) -> LifespanThread[Asked]: ...
-
-
-def worker_lifespan(state_type: Callable[..., Any] | None = None, /) -> LifespanThread[Any]:
-    """This worker process's lifespan: ``.state``, and ``.run(coroutine)`` for its loop.
-
-    ``worker_lifespan(ProjectState)`` types ``.state`` as ``ProjectState``.
-    """
-    if state_type is not None:
-        check_asked_type(state_type, "worker_lifespan({})")
-    return running_lifespan()
-
-
 def _start(**kwargs: Any) -> None:
     try:
-        start_in_thread(contexts=_contexts)
+        enter_worker("Celery", contexts=_contexts)
     except LifespanStartupError as exc:
         # Celery logs a receiver's error and carries on; say what tasks will lack.
         log(logging.ERROR, "%s. Tasks in this worker process will find no lifespan state.", exc)
@@ -98,11 +78,8 @@ def _start_for_threads_pool(instance: Any = None, **kwargs: Any) -> None:
 
 
 def _stop(**kwargs: Any) -> None:
+    # The prefork parent, or a process whose startup failed, entered nothing: nothing to leave.
     try:
-        handle = running_lifespan()
-    except LookupError:
-        return  # The prefork parent, or a process whose startup failed.
-    try:
-        handle.stop()
+        leave_worker()
     except LifespanShutdownError as exc:
         log(logging.ERROR, "%s", exc)

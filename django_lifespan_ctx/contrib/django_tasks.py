@@ -32,7 +32,7 @@ __all__ = ["connect", "disconnect", "on_lifespan_loop", "worker_lifespan"]
 
 
 def _task_signal_modules() -> list[Any]:
-    found = []
+    found: list[Any] = []
     for name in ("django.tasks.signals", "django_tasks.signals"):
         try:
             found.append(import_module(name))

@@ -13,9 +13,8 @@ from typing import Any, Protocol
 from django.http import JsonResponse
 from django.test import SimpleTestCase
 
-from django_lifespan_ctx import LifespanHttpRequest, current_state, start_in_thread
+from django_lifespan_ctx import LifespanHttpRequest, StateMapping, current_state, start_in_thread
 from django_lifespan_ctx.contrib.celery import worker_lifespan
-from django_lifespan_ctx.httprequest import StateMapping
 from django_lifespan_ctx.management import LifespanCommand
 from django_lifespan_ctx.testing import LifespanTestMixin, lifespan_for_test
 

@@ -5,9 +5,8 @@ from typing import Any, Protocol
 from django.http import HttpResponse
 from django.test import SimpleTestCase
 
-from django_lifespan_ctx import LifespanHttpRequest, State, current_state, start_in_thread
+from django_lifespan_ctx import LifespanHttpRequest, State, StateMapping, current_state, start_in_thread
 from django_lifespan_ctx.contrib.celery import worker_lifespan
-from django_lifespan_ctx.httprequest import StateMapping
 from django_lifespan_ctx.management import LifespanCommand
 from django_lifespan_ctx.testing import LifespanTestMixin, lifespan_for_test, lifespan_in_thread
 from django_lifespan_ctx.threaded import running_lifespan
