@@ -19,6 +19,7 @@ from django.test import override_settings
 from django.test.client import AsyncClient, AsyncClientHandler, Client, ClientHandler
 
 from ._engine.hosts import ThreadHost, lifespan
+from .current import request_scope
 from .exceptions import Failure, LifespanStartupError, raise_for_shutdown
 from .httprequest import StateT
 from .state import State
@@ -49,8 +50,13 @@ class LifespanClientHandler(ClientHandler):
         self.lifespan_state = state
 
     def get_response(self, request: HttpRequest) -> HttpResponseBase:
-        request.state = State(dict(self.lifespan_state))  # type: ignore[attr-defined]
-        return super().get_response(request)
+        request.state = state = State(dict(self.lifespan_state))  # type: ignore[attr-defined]
+        # current_state() in the view (and what it calls) is this request's state, as under a server.
+        token = request_scope.set({"type": "http", "state": state})
+        try:
+            return super().get_response(request)
+        finally:
+            request_scope.reset(token)
 
 
 class LifespanAsyncClientHandler(AsyncClientHandler):
@@ -59,8 +65,12 @@ class LifespanAsyncClientHandler(AsyncClientHandler):
         self.lifespan_state = state
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        request.state = State(dict(self.lifespan_state))  # type: ignore[attr-defined]
-        return await super().get_response_async(request)
+        request.state = state = State(dict(self.lifespan_state))  # type: ignore[attr-defined]
+        token = request_scope.set({"type": "http", "state": state})
+        try:
+            return await super().get_response_async(request)
+        finally:
+            request_scope.reset(token)
 
 
 class LifespanClient(Client):

@@ -17,6 +17,7 @@ from django_lifespan_ctx import CurrentStateMiddleware, State, current_state, li
 from django_lifespan_ctx.current import enter_hosted, leave_hosted, request_scope
 from django_lifespan_ctx.handler import LifespanASGIHandler
 from django_lifespan_ctx.state import set_process_state
+from django_lifespan_ctx.testing import LifespanAsyncClient, LifespanClient
 from tests import contexts
 from tests.asgi_driver import get
 from tests.servers import ServerProcess, events
@@ -96,6 +97,25 @@ async def test_each_request_gets_its_own_state_and_nothing_is_left_current_after
     assert first["keys"] == ["alpha", "written_in_async"]
     assert second["keys"] == ["alpha", "written_in_sync"]
     assert shared == {"alpha": "value of alpha"}
+
+
+@override_settings(ROOT_URLCONF="tests.current_urls")
+@pytest.mark.parametrize("kind", ["sync", "async"])
+def test_under_the_sync_test_client_it_is_request_state_too(kind: str) -> None:
+    shared = {"alpha": "value of alpha"}
+    body = LifespanClient(shared).get(f"/current/{kind}/").json()
+    assert body["same_object"] is True and body["write_seen_by_request_state"] is True
+    assert shared == {"alpha": "value of alpha"}  # Each request works on its own copy.
+    with pytest.raises(LookupError):
+        current_state()  # Nothing is left current after the request.
+
+
+@override_settings(ROOT_URLCONF="tests.current_urls")
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_under_the_async_test_client_it_is_request_state_too(kind: str) -> None:
+    response = await LifespanAsyncClient({"alpha": "value of alpha"}).get(f"/current/{kind}/")
+    body = response.json()
+    assert body["same_object"] is True and body["keys"] == ["alpha", f"written_in_{kind}"]
 
 
 # -- CurrentStateMiddleware ---------------------------------------------------
