@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from .mounted import asgi_lifespan
 from .run_once import run_once
+from .services import background, every
 
-__all__ = ["asgi_lifespan", "run_once"]
+__all__ = ["asgi_lifespan", "background", "every", "run_once"]

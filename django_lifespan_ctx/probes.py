@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from ._engine.plan import Entry, inspect_plan
 from .health import CheckResult, run_checks
-from .readiness import ContextStatus, tracker
+from .readiness import ContextStatus, ServiceStatus, tracker
 from .run_once import holders
 from .run_once_locks import this_process
 from .state import State
@@ -35,7 +35,8 @@ async def readyz(request: HttpRequest) -> JsonResponse:
         results = await run_checks(State(dict(getattr(request, "state", {}))))
     else:
         results = []  # Nothing to check against until startup completes.
-    ready = tracker.ready and all(result.passed for result in results)
+    # A critical service that is not running makes the process not ready, as a failing check does.
+    ready = tracker.ready and all(result.passed for result in results) and not tracker.critical_services_down
     verbose = settings.DEBUG and "verbose" in request.GET
     body = {
         "status": "ready" if ready else "not ready",
@@ -45,6 +46,7 @@ async def readyz(request: HttpRequest) -> JsonResponse:
         "contexts": [_context(status) for status in _contexts()],
         "checks": {result.name: _check(result, verbose) for result in results},
         "run_once": [holder.describe() for holder in holders],
+        "services": [_service(status) for status in tracker.services.values()],
     }
     return JsonResponse(body, status=200 if ready else 503)
 
@@ -61,6 +63,19 @@ def _contexts() -> list[ContextStatus]:
 def _context(status: ContextStatus) -> dict[str, Any]:
     entered_at = status.entered_at.isoformat() if status.entered_at else None
     return {"name": status.name, "origin": status.origin, "state": status.state, "entered_at": entered_at}
+
+
+def _service(status: ServiceStatus) -> dict[str, Any]:
+    last_failure = status.last_failure_at.isoformat() if status.last_failure_at else None
+    return {
+        "name": status.name,
+        "kind": status.kind,
+        "status": status.state,
+        "critical": status.critical,
+        "restarts": status.restarts,
+        "last_failure_at": last_failure,
+        "last_error": status.last_error,
+    }
 
 
 def _check(result: CheckResult, verbose: bool) -> dict[str, Any]:

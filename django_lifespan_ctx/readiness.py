@@ -10,6 +10,7 @@ from typing import Literal
 from ._engine.observers import Phase, StepKind, add_observer
 
 ContextState = Literal["pending", "entered", "failed", "exiting", "exited"]
+ServiceState = Literal["running", "restarting", "stopped", "failed"]
 LifespanStatus = Literal["not started", "starting", "started", "failed", "stopping", "stopped"]
 
 
@@ -33,6 +34,34 @@ class ContextStatus:
         return datetime.datetime.fromtimestamp(self.entered_timestamp, datetime.timezone.utc)
 
 
+@dataclass
+class ServiceStatus:
+    """One background service or periodic job: the one record its supervisor writes and readyz/ reads."""
+
+    name: str
+    kind: Literal["background", "every"]
+    critical: bool
+    state: ServiceState = "running"
+    restarts: int = 0
+    last_failure_timestamp: float | None = None
+    last_error: str | None = None  # The exception's type name: its text may hold secrets.
+    # Between the service's enter and the end of its exit: what a new startup keeps.
+    active: bool = True
+
+    def failed_now(self, error: BaseException) -> None:
+        self.last_failure_timestamp, self.last_error = time.time(), type(error).__name__
+
+    @property
+    def last_failure_at(self) -> datetime.datetime | None:
+        if self.last_failure_timestamp is None:
+            return None
+        return datetime.datetime.fromtimestamp(self.last_failure_timestamp, datetime.timezone.utc)
+
+    @property
+    def up(self) -> bool:
+        return self.state == "running"
+
+
 class ReadinessTracker:
     """A lifespan observer that remembers the last lifespan that ran in this process."""
 
@@ -43,6 +72,14 @@ class ReadinessTracker:
         self.status: LifespanStatus = "not started"
         self.since: datetime.datetime | None = None
         self.contexts: dict[str, ContextStatus] = {}
+        self.services: dict[str, ServiceStatus] = {}
+
+    def add_service(self, status: ServiceStatus) -> None:
+        self.services[status.name] = status
+
+    @property
+    def critical_services_down(self) -> list[ServiceStatus]:
+        return [status for status in self.services.values() if status.critical and not status.up]
 
     @property
     def ready(self) -> bool:
@@ -54,6 +91,8 @@ class ReadinessTracker:
     def phase_started(self, phase: Phase) -> None:
         if phase == "startup":
             self.contexts = {}
+            # A finished lifespan's services go; one still running (another lifespan's) stays.
+            self.services = {name: status for name, status in self.services.items() if status.active}
             self._set("starting")
         else:
             self._set("stopping")

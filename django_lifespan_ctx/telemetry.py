@@ -1,8 +1,13 @@
-"""Sends the lifespan's events to OpenTelemetry when LIFESPAN_OPENTELEMETRY is on."""
+"""Sends the lifespan's events to OpenTelemetry when LIFESPAN_OPENTELEMETRY is on.
+
+Background services' runs and restarts go there too (ServiceTelemetry).
+"""
 
 from __future__ import annotations
 
-from ._engine.observers import LifespanObserver, Phase, StepKind
+from typing import Any
+
+from ._engine.observers import LifespanObserver, Phase, StepKind, observe
 from .conf import conf
 
 
@@ -52,3 +57,41 @@ class SettingsTelemetry:
 
 
 telemetry = SettingsTelemetry()
+
+
+class ServiceTelemetry:
+    """Spans for background services and periodic jobs, when LIFESPAN_OPENTELEMETRY is on.
+
+    Each call is an observer's: whatever OpenTelemetry raises is reported once
+    and ignored, so a failing exporter never stops a job or a restart.
+    """
+
+    def __init__(self) -> None:
+        self._tracer: Any = None
+
+    def _make(self) -> Any:
+        if self._tracer is None:
+            from .contrib.otel import ServiceTracer
+
+            self._tracer = ServiceTracer()
+        return self._tracer
+
+    def run_started(self, name: str, interval: float) -> Any:
+        """A span for one run of a periodic job, made current; None when telemetry is off."""
+        if not conf.LIFESPAN_OPENTELEMETRY:
+            return None
+        started: list[Any] = []
+        observe(SERVICE_SPANS, lambda: started.append(self._make().run_started(name, interval)))
+        return started[0] if started else None
+
+    def run_finished(self, run: Any, error: BaseException | None) -> None:
+        if run is not None:
+            observe(SERVICE_SPANS, self._make().run_finished, run, error)
+
+    def restarted(self, name: str, restarts: int, delay: float, error: BaseException | None) -> None:
+        if conf.LIFESPAN_OPENTELEMETRY:
+            observe(SERVICE_SPANS, self._make().restarted, name, restarts, delay, error)
+
+
+SERVICE_SPANS = "OpenTelemetry (background service spans)"
+service_telemetry = ServiceTelemetry()

@@ -1,5 +1,7 @@
 """OpenTelemetry spans for the lifespan: one per phase, a child per context and receiver.
 
+Background services get a span per run of a periodic job, and one per restart.
+
 Turned on by ``LIFESPAN_OPENTELEMETRY = True``; needs the ``otel`` extra.
 """
 
@@ -10,7 +12,7 @@ from typing import Any
 
 try:
     from opentelemetry import trace
-    from opentelemetry.context import Context
+    from opentelemetry.context import Context, attach, detach
     from opentelemetry.trace import Span, Status, StatusCode, TracerProvider
 except ImportError as exc:
     raise ImportError(
@@ -99,3 +101,46 @@ def _finish(span: Span, error: BaseException | None) -> None:
         span.record_exception(error)
         span.set_status(Status(StatusCode.ERROR, f"{type(error).__name__}: {error}"))
     span.end()
+
+
+class ServiceTracer:
+    """Spans for background services: one per run of a periodic job, and one per restart.
+
+    A run's span is made current while the job runs, so the spans of what the
+    job calls (an HTTP client, the database) are its children. Each is a root
+    span of its own: a job is not part of any request.
+    """
+
+    def __init__(self, tracer_provider: TracerProvider | None = None) -> None:
+        self.tracer_provider = tracer_provider
+
+    def _tracer(self) -> trace.Tracer:
+        return trace.get_tracer(TRACER_NAME, tracer_provider=self.tracer_provider)
+
+    def run_started(self, name: str, interval: float) -> tuple[Span, object]:
+        span = self._tracer().start_span(
+            f"run {name}",
+            context=Context(),
+            attributes={"lifespan.service": name, "lifespan.service.interval_seconds": interval},
+        )
+        return span, attach(trace.set_span_in_context(span, Context()))
+
+    def run_finished(self, run: tuple[Span, object], error: BaseException | None) -> None:
+        span, token = run
+        try:
+            detach(token)  # type: ignore[arg-type]
+        finally:
+            _finish(span, error)
+
+    def restarted(self, name: str, restarts: int, delay: float, error: BaseException | None) -> None:
+        attributes: dict[str, Any] = {
+            "lifespan.service": name,
+            "lifespan.service.restarts": restarts,
+            "lifespan.service.backoff_seconds": delay,
+            "lifespan.service.error": type(error).__name__ if error is not None else "",
+        }
+        span = self._tracer().start_span(f"restart {name}", context=Context(), attributes=attributes)
+        span.add_event("lifespan.service.restart", attributes)
+        if error is not None:
+            span.record_exception(error)
+        span.end()

@@ -13,11 +13,18 @@ from ..._engine.runner import Runner
 from ...configuration import LifespanConfigurationError, ensure_configured
 from ...exceptions import LifespanStartupError
 from ...handler import LifespanASGIHandler
+from ...readiness import tracker
+from ...services import Service
 from ...words import plural
 
 
 def _ms(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds * 1000:.1f} ms"
+
+
+def _services(plan: Plan) -> list[Service]:
+    entries = [m for step in plan for m in (step.members if isinstance(step, Group) else (step,))]
+    return [entry.factory for entry in entries if isinstance(entry.factory, Service)]
 
 
 def _table(rows: Sequence[Sequence[str]]) -> str:
@@ -81,7 +88,27 @@ class Command(BaseCommand):
                     rows.append((f"{number}{letter}", f"  {member.name}", member.origin))
             else:
                 rows.append((f"{number}", step.name, step.origin))
-        return _table(rows)
+        return _table(rows) + self._services_planned(plan)
+
+    def _services_planned(self, plan: Plan) -> str:
+        services = _services(plan)
+        if not services:
+            return ""
+        rows = [("service", "supervision")] + [(repr(s), s.describe_policy()) for s in services]
+        return "\n\nBackground services (readyz/ shows each one's status):\n" + _table(rows)
+
+    def _services_run(self, plan: Plan) -> str:
+        services = _services(plan)
+        if not services:
+            return ""
+        rows = [("service", "status", "restarts", "last error")]
+        for service in services:
+            status = tracker.services.get(service.name)
+            if status is None:
+                rows.append((repr(service), "not started", "-", "-"))
+            else:
+                rows.append((repr(service), status.state, str(status.restarts), status.last_error or "-"))
+        return "\n\n" + _table(rows)
 
     def _report(self, plan: Plan, reports: list[ContextReport]) -> str:
         if not plan and not reports:
@@ -107,4 +134,4 @@ class Command(BaseCommand):
         for report in reports:
             if report.kind == "receiver":
                 rows.append((f"{report.name} (asgi_startup receiver)", "-", "-", ", ".join(report.keys)))
-        return _table(rows)
+        return _table(rows) + self._services_run(plan)

@@ -1,0 +1,441 @@
+"""background() and every(): supervised services in lifespan(), start_in_thread(), commands, uvicorn."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.trace import StatusCode
+
+from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, lifespan, start_in_thread
+from django_lifespan_ctx.contexts import background, every
+from django_lifespan_ctx.contrib.otel import ServiceTracer
+from django_lifespan_ctx.management import LifespanCommand
+from django_lifespan_ctx.readiness import ServiceStatus, tracker
+from django_lifespan_ctx.services import ServiceError
+from django_lifespan_ctx.telemetry import service_telemetry
+from tests.servers import ServerProcess
+
+
+@pytest.fixture(autouse=True)
+def fresh_tracker() -> Iterator[None]:
+    tracker.reset()
+    yield
+    tracker.reset()
+
+
+def status(name: str) -> ServiceStatus:
+    return tracker.services[name]
+
+
+def leftover_tasks() -> list[asyncio.Task[Any]]:
+    return [task for task in asyncio.all_tasks() if "django_lifespan_ctx" in task.get_name()]
+
+
+async def test_a_service_gets_the_state_before_it_and_stops_before_that_exits() -> None:
+    log: list[str] = []
+    running = asyncio.Event()
+
+    @asynccontextmanager
+    async def broker() -> AsyncIterator[dict[str, str]]:
+        yield {"broker": "amqp://"}
+        log.append("broker exited")
+
+    async def consume(state: Any) -> None:
+        log.append(f"consuming from {state.broker}")
+        running.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            log.append("consumer cancelled")
+
+    async with lifespan(contexts=[broker, background(consume, name="consumer")]):
+        await running.wait()
+        assert status("consumer").state == "running"
+    assert log == ["consuming from amqp://", "consumer cancelled", "broker exited"]
+    assert status("consumer").state == "stopped" and not leftover_tasks()
+
+
+async def test_a_crash_loop_is_logged_with_its_traceback_and_backs_off_between_the_bounds(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    low, high = 0.01, 0.08
+    attempts: list[float] = []
+    enough = asyncio.Event()
+
+    async def crash(state: Any) -> None:
+        attempts.append(time.monotonic())
+        if len(attempts) == 7:
+            enough.set()
+        raise ConnectionError(f"refused, attempt {len(attempts)}")
+
+    with caplog.at_level(logging.INFO, logger="django_lifespan_ctx"):
+        async with lifespan(contexts=[background(crash, name="crash", backoff=(low, high))]):
+            await enough.wait()
+            seen = status("crash")
+            assert (seen.state, seen.restarts, seen.last_error) == ("restarting", 7, "ConnectionError")
+            assert seen.last_failure_at is not None
+    gaps = [later - earlier for earlier, later in itertools.pairwise(attempts)]
+    # Exponential, with jitter between half the ceiling and the ceiling, never past the upper bound.
+    for failures, gap in enumerate(gaps, start=1):
+        ceiling = min(high, low * 2 ** (failures - 1))
+        assert max(low, ceiling / 2) * 0.9 <= gap <= ceiling + 0.25, (failures, gaps)
+    failures = [r for r in caplog.records if "restarting in" in r.getMessage()]
+    assert (
+        failures[0].getMessage().startswith("background('crash') failed: ConnectionError: refused, attempt 1")
+    )
+    assert failures[0].exc_info is not None and failures[0].levelno == logging.ERROR
+
+
+@pytest.mark.parametrize(
+    ("restart", "raises", "final", "restarted"),
+    [
+        ("never", True, "failed", False),
+        ("never", False, "stopped", False),
+        ("on-failure", False, "stopped", False),
+        ("on-failure", True, "restarting", True),
+        ("always", False, "restarting", True),
+    ],
+)
+async def test_each_restart_policy(restart: Any, raises: bool, final: str, restarted: bool) -> None:
+    calls: list[int] = []
+    called = asyncio.Event()
+
+    async def service(state: Any) -> None:
+        calls.append(1)
+        called.set()
+        if raises:
+            raise RuntimeError("fails")
+
+    async with lifespan(contexts=[background(service, name="s", restart=restart, backoff=(5, 5))]):
+        await called.wait()
+        # The target ran in the supervisor's own step: its outcome is already recorded.
+        assert (status("s").state, status("s").restarts > 0) == (final, restarted)
+    assert len(calls) == 1  # The restart waits 5 s; shutdown came first and cancelled the wait.
+    assert status("s").state == ("failed" if final == "failed" else "stopped")
+
+
+async def test_a_sync_service_runs_in_a_library_thread_and_is_told_to_stop_by_its_event() -> None:
+    seen: dict[str, Any] = {}
+    started = threading.Event()
+
+    def poll(state: Any, stop: threading.Event) -> None:
+        thread = threading.current_thread()
+        seen.update(name=thread.name, daemon=thread.daemon, state=dict(state))
+        started.set()
+        while not stop.wait(0.01):
+            pass
+        seen["stopped"] = True
+
+    @asynccontextmanager
+    async def source() -> AsyncIterator[dict[str, int]]:
+        yield {"source": 1}
+
+    async with lifespan(contexts=[source, background(poll, name="poller")]):
+        await asyncio.to_thread(started.wait, 5)
+    assert seen == {
+        "name": "lifespan background('poller')",
+        "daemon": True,
+        "state": {"source": 1},
+        "stopped": True,
+    }
+    assert not any(t.name == "lifespan background('poller')" for t in threading.enumerate())
+
+
+async def test_a_service_that_swallows_its_cancellation_is_reported_and_abandoned_in_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    running = asyncio.Event()
+
+    async def stubborn(state: Any) -> None:
+        running.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            # Swallows the first cancellation; the one it gets when abandoned ends it.
+            await asyncio.Event().wait()
+
+    began = time.monotonic()
+
+    async def run() -> None:
+        nonlocal began
+        async with lifespan(contexts=[background(stubborn, name="stubborn")]):
+            await running.wait()
+            began = time.monotonic()
+
+    with override_settings(LIFESPAN_SHUTDOWN_TIMEOUT=0.3), pytest.raises(LifespanShutdownError) as raised:
+        await run()
+    assert time.monotonic() - began < 1.5
+    assert "background('stubborn')" in str(raised.value)
+    abandoned = [r.getMessage() for r in caplog.records if "did not stop within" in r.getMessage()]
+    assert abandoned and "it swallows its cancellation" in abandoned[0]
+    assert status("stubborn").state == "failed"
+
+
+async def test_a_sync_service_that_ignores_its_stop_event_is_abandoned_and_the_rest_still_exit(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    log: list[str] = []
+    started, release = threading.Event(), threading.Event()
+
+    @asynccontextmanager
+    async def pool() -> AsyncIterator[None]:
+        yield
+        log.append("pool exited")
+
+    def deaf(state: Any, stop: threading.Event) -> None:
+        started.set()
+        release.wait(10)  # Ignores `stop`; the test lets it go once the lifespan has ended.
+
+    try:
+        with override_settings(LIFESPAN_SHUTDOWN_TIMEOUT=0.2), pytest.raises(LifespanShutdownError) as raised:
+            async with lifespan(contexts=[pool, background(deaf, name="deaf")]):
+                await asyncio.to_thread(started.wait, 5)
+        # Reported as any overdue exit is, and the log line says why.
+        assert "background('deaf')\", when LIFESPAN_SHUTDOWN_TIMEOUT (0.2 s) expired" in str(raised.value)
+        assert any("its thread ignores its stop event" in r.getMessage() for r in caplog.records)
+        assert log == ["pool exited"]
+    finally:
+        release.set()
+
+
+async def test_system_exit_in_a_service_is_held_until_every_exit_has_run() -> None:
+    log: list[str] = []
+    raised = asyncio.Event()
+
+    @asynccontextmanager
+    async def pool() -> AsyncIterator[None]:
+        yield
+        log.append("pool exited")
+
+    async def quits(state: Any) -> None:
+        raised.set()
+        raise SystemExit(3)
+
+    async def run() -> None:
+        async with lifespan(contexts=[pool, background(quits, name="quits", restart="always")]):
+            await raised.wait()
+            assert status("quits").state == "failed"  # Not restarted, whatever the policy.
+            log.append("body done")
+
+    with pytest.raises(SystemExit) as exited:
+        await run()
+    assert exited.value.code == 3
+    assert log == ["body done", "pool exited"]
+
+
+async def test_a_service_still_starting_when_startup_fails_is_stopped_and_nothing_is_left() -> None:
+    log: list[str] = []
+    first_run = asyncio.Event()
+
+    async def warming(state: Any) -> None:
+        first_run.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            log.append("service stopped")
+
+    @asynccontextmanager
+    async def refuses() -> AsyncIterator[None]:
+        await first_run.wait()
+        raise RuntimeError("no database")
+        yield
+
+    with pytest.raises(LifespanStartupError, match="no database"):
+        async with lifespan(contexts=[background(warming, name="warming"), refuses]):
+            pass
+    assert log == ["service stopped"] and not leftover_tasks()
+
+
+async def test_every_runs_at_once_never_overlaps_and_logs_an_overrun(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    active, most, runs = 0, 0, 0
+    third = asyncio.Event()
+
+    async def refresh(state: Any) -> None:
+        nonlocal active, most, runs
+        active += 1
+        most = max(most, active)
+        runs += 1
+        if runs == 1:
+            await asyncio.sleep(0.25)  # The job's own work: longer than its interval.
+        if runs == 3:
+            third.set()
+        active -= 1
+
+    with caplog.at_level(logging.WARNING, logger="django_lifespan_ctx"):
+        async with lifespan(contexts=[every(0.1, refresh, name="refresh")]):
+            await third.wait()
+    assert most == 1
+    (overrun,) = [r.getMessage() for r in caplog.records if "longer than its" in r.getMessage()]
+    assert overrun.startswith("every(0.1, 'refresh'): a run took 0.") and "skipped)" in overrun
+
+
+async def test_a_failed_periodic_run_is_retried_and_a_critical_job_counts_until_then() -> None:
+    runs: list[str] = []
+    recovered = asyncio.Event()
+
+    async def flaky(state: Any) -> None:
+        runs.append("run")
+        if len(runs) == 1:
+            raise TimeoutError("upstream slow")
+        recovered.set()
+
+    async with lifespan(contexts=[every(0.05, flaky, name="flaky", critical=True)]):
+        await recovered.wait()
+        seen = status("flaky")
+        assert (seen.state, seen.restarts, seen.last_error) == ("running", 1, "TimeoutError")
+        assert tracker.critical_services_down == []
+
+
+async def test_opentelemetry_gets_a_span_per_run_and_one_per_restart_with_its_event(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A provider of the test's own: the global one belongs to tests/test_otel.py.
+    exporter, provider = InMemorySpanExporter(), TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    monkeypatch.setattr(service_telemetry, "_tracer", ServiceTracer(tracer_provider=provider))
+    recovered = asyncio.Event()
+    runs = 0
+
+    async def flaky(state: Any) -> None:
+        nonlocal runs
+        runs += 1
+        with provider.get_tracer("test").start_as_current_span(f"fetch {runs}"):
+            pass
+        if runs == 1:
+            raise TimeoutError("upstream slow")
+        recovered.set()
+
+    with override_settings(LIFESPAN_OPENTELEMETRY=True):
+        async with lifespan(contexts=[every(0.05, flaky, name="flaky")]):
+            await recovered.wait()
+    spans = exporter.get_finished_spans()
+    run_spans = [span for span in spans if span.name == "run flaky"]
+    assert [span.status.status_code for span in run_spans[:2]] == [StatusCode.ERROR, StatusCode.UNSET]
+    assert all(span.parent is None for span in run_spans)
+    fetch = next(span for span in spans if span.name == "fetch 1")
+    assert fetch.parent is not None and fetch.parent.span_id == run_spans[0].context.span_id
+    (restart,) = [span for span in spans if span.name == "restart flaky"]
+    (event,) = [event for event in restart.events if event.name == "lifespan.service.restart"]
+    assert event.attributes is not None
+    assert (event.attributes["lifespan.service.restarts"], event.attributes["lifespan.service.error"]) == (
+        1,
+        "TimeoutError",
+    )
+
+
+def test_start_in_thread_runs_a_sync_job_and_stop_waits_for_it() -> None:
+    ran = threading.Event()
+    threads: list[str] = []
+
+    def job(state: Any) -> None:
+        threads.append(threading.current_thread().name)
+        ran.set()
+
+    handle = start_in_thread(contexts=[every(0.05, job, name="job")])
+    try:
+        assert ran.wait(5)
+        assert status("job").state == "running"
+    finally:
+        handle.stop()
+    assert status("job").state == "stopped"
+    assert threads[0] == "lifespan every(0.05, 'job')"
+
+
+class WaitsForItsService(LifespanCommand):
+    started = threading.Event()
+
+    async def ahandle(self, *args: Any, **options: Any) -> str:
+        await asyncio.to_thread(self.started.wait, 5)
+        return f"service {status('ingest').state}"
+
+
+def ingest(state: Any, stop: threading.Event) -> None:
+    WaitsForItsService.started.set()
+    stop.wait()
+
+
+def test_a_lifespan_command_runs_services_around_ahandle() -> None:
+    out = StringIO()
+    with override_settings(LIFESPAN_CONTEXTS=[background(ingest, name="ingest")]):
+        call_command(WaitsForItsService(), stdout=out)
+    assert out.getvalue().strip() == "service running"
+    assert status("ingest").state == "stopped"
+
+
+def test_manage_py_lifespan_lists_the_services_and_their_outcome() -> None:
+    job = every(30, "tests.services_targets.heartbeat", name="heartbeat", critical=True)
+    contexts = ["tests.services_targets.queue", job]
+    listed, ran = StringIO(), StringIO()
+    with override_settings(LIFESPAN_CONTEXTS=contexts):
+        call_command("lifespan", "--list", stdout=listed)
+        call_command("lifespan", stdout=ran)
+    assert listed.getvalue().splitlines()[-3:] == [
+        "Background services (readyz/ shows each one's status):",
+        "service                 supervision",
+        "every(30, 'heartbeat')  every 30 s, backoff 1-30 s, critical",
+    ]
+    assert "every(30, 'heartbeat')  stopped  0" in ran.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: background(42), "background() needs a target: a dotted path or a function, not 42."),
+        (lambda: background("a.b", restart="sometimes"), "restart must be 'always', 'on-failure' or 'never'"),
+        (lambda: background("a.b", backoff=(5, 1)), "backoff must be two positive numbers of seconds"),
+        (lambda: every(0, "a.b"), "every(0, ...): the interval must be a positive number of seconds."),
+    ],
+)
+def test_bad_arguments_are_refused_where_they_are_written(make: Any, message: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=message.replace("(", r"\(").replace(")", r"\)")):
+        make()
+
+
+async def test_a_sync_target_without_a_stop_parameter_fails_startup_with_the_fix() -> None:
+    def no_stop(state: Any) -> None: ...
+
+    with pytest.raises(LifespanStartupError) as raised:
+        async with lifespan(contexts=[background(no_stop, name="no_stop")]):
+            pass
+    assert isinstance(raised.value.__cause__, ServiceError)
+    assert "write it as def service(state, stop)" in str(raised.value)
+
+
+def test_uvicorn_readyz_is_503_while_a_critical_service_is_down_and_lists_every_service() -> None:
+    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    with ServerProcess(argv, settings="tests.services_settings") as server:
+        server.wait_for("Application startup complete")
+        server.wait_for(r"background\('consumer'\) failed: ConnectionError.*not restarted")
+        server.wait_for("HEARTBEAT")
+        response = server.get("/readyz/")
+        assert server.stop() == 0
+    assert response.status_code == 503
+    body = response.json()
+    assert body["lifespan"] == "started"
+    services = {service["name"]: service for service in body["services"]}
+    consumer, heartbeat = services["consumer"], services["heartbeat"]
+    assert (consumer["status"], consumer["critical"], consumer["last_error"]) == (
+        "failed",
+        True,
+        "ConnectionError",
+    )
+    assert consumer["last_failure_at"] is not None and consumer["restarts"] == 0
+    assert (heartbeat["status"], heartbeat["kind"], heartbeat["critical"]) == ("running", "every", False)
+    assert "Traceback" in server.output  # The failure is logged with its traceback.
+    assert "every(0.2, 'heartbeat') stopped." in server.output
