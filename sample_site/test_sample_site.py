@@ -25,6 +25,7 @@ def test_the_sample_site_serves_books_through_the_lifespan_client() -> None:
     with server:
         server.wait_for("Uvicorn running on")
         home = server.get("/")
+        ready = server.get("/readyz/")
         book = server.get("/books/2/")
         missing = server.get("/books/99/")
         signals = server.get("/signals/")
@@ -39,6 +40,12 @@ def test_the_sample_site_serves_books_through_the_lifespan_client() -> None:
     ]:
         assert f"<code>{key}</code></td><td><code>{kind}</code>" in home.text
     assert 'href="/books/2/"' in home.text
+    # The background service filled the cache before the first request, and readyz/ lists it.
+    assert '<p id="featured">Featured: <a href="/books/1/">' in home.text
+    assert ready.status_code == 200, ready.text
+    (featured,) = ready.json()["services"]
+    assert (featured["name"], featured["kind"], featured["status"]) == ("featured-book", "every", "running")
+    assert "every(5, 'featured-book') stopped." in server.output
     assert book.status_code == 200 and "Fluent Python" in book.text and "cover-2.png" in book.text
     assert missing.status_code == 404
     assert "holds an <code>AsyncClient</code> (closed: False)" in signals.text

@@ -15,7 +15,9 @@ async def home(request: LifespanHttpRequest[State]) -> HttpResponse:
         (key, f"{type(value).__module__}.{type(value).__qualname__}") for key, value in request.state.items()
     ]
     books: list[dict[str, Any]] = request.state.catalogue if "catalogue" in request.state else []
-    return render(request, "library/home.html", {"state_keys": keys, "books": books})
+    featured = request.state.get("featured")  # Refreshed every 5 s by a background service.
+    context = {"state_keys": keys, "books": books, "featured": featured}
+    return render(request, "library/home.html", context)
 
 
 # --8<-- [start:book_view]

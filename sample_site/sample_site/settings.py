@@ -3,6 +3,8 @@
 import os
 from pathlib import Path
 
+from django_lifespan_ctx.contexts import every
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 SECRET_KEY = "sample-site-only-never-use-in-production"
@@ -39,6 +41,14 @@ LIFESPAN_CONTEXTS = [
     "library.lifespan.books_api",  # builds on the httpx_client yielded before it
 ]
 # --8<-- [end:contexts]
+
+# --8<-- [start:services]
+# A cache, and a background service that refreshes it every 5 seconds (docs/services.md).
+LIFESPAN_CONTEXTS += [
+    "library.featured.featured_cache",
+    every(5, "library.featured.refresh_featured", name="featured-book"),
+]
+# --8<-- [end:services]
 
 # --8<-- [start:state_type]
 # What views type request.state as; startup fails unless the contexts yield it.

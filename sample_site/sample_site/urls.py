@@ -5,5 +5,6 @@ from visits.views import visits
 urlpatterns = [
     path("signals/", client_status, name="signals"),
     path("visits/", visits, name="visits"),
+    path("", include("django_lifespan_ctx.urls")),  # livez/ and readyz/
     path("", include("library.urls")),
 ]
