@@ -21,12 +21,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, lifespan, start_in_thread
-from django_lifespan_ctx.contexts import background, every
+from django_lifespan_ctx.contexts import background, every, run_once
 from django_lifespan_ctx.contrib.otel import ServiceTracer
 from django_lifespan_ctx.management import LifespanCommand
 from django_lifespan_ctx.readiness import ServiceStatus, tracker
 from django_lifespan_ctx.services import ServiceError
 from django_lifespan_ctx.telemetry import service_telemetry
+from tests import services_targets
 from tests.servers import ServerProcess
 
 
@@ -439,3 +440,31 @@ def test_uvicorn_readyz_is_503_while_a_critical_service_is_down_and_lists_every_
     assert (heartbeat["status"], heartbeat["kind"], heartbeat["critical"]) == ("running", "every", False)
     assert "Traceback" in server.output  # The failure is logged with its traceback.
     assert "every(0.2, 'heartbeat') stopped." in server.output
+
+
+async def test_the_documented_example_services_do_their_work_and_stop() -> None:
+    async with lifespan(contexts=services_targets.EXAMPLE_CONTEXTS) as state:
+        await state.queue.put("order 7")
+        assert await state.outbox.get() == "forwarded order 7"
+        names = set(tracker.services)
+        assert names == {
+            "tests.services_targets.forward_events",
+            "tests.services_targets.drain_spool",
+            "prune-spool",
+        }
+    assert {status.state for status in tracker.services.values()} == {"stopped"}
+
+
+async def test_run_once_around_a_service_runs_it_in_the_process_that_holds_the_lock(tmp_path: Any) -> None:
+    running = asyncio.Event()
+
+    async def leader_only(state: Any) -> None:
+        running.set()
+        await asyncio.Event().wait()
+
+    wrapped = run_once(background(leader_only, name="leader-only"), key="leader-only")
+    with override_settings(LIFESPAN_RUN_ONCE_LOCK_DIR=str(tmp_path)):
+        async with lifespan(contexts=[wrapped]):
+            await running.wait()
+            assert status("leader-only").state == "running"
+    assert status("leader-only").state == "stopped"
