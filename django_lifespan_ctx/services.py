@@ -253,6 +253,8 @@ class Supervisor:
                     self.status.state = "stopped"
                     log(logging.WARNING, "%r was cancelled from outside; not restarted.", self.service)
                 return
+            except GeneratorExit:
+                raise  # The loop closed under a service abandoned on it: nothing left to supervise.
             except BaseException as exc:
                 error = exc
             if self.stopping:
@@ -309,10 +311,19 @@ class Supervisor:
         start_owned_thread(run, name=f"lifespan {self.service!r}")
         self.threads.add(future)
         future.add_done_callback(self._thread_done)
-        # Cancelling the wait leaves the thread running: the exit waits for it, with a deadline.
-        outcome = await asyncio.shield(future)
+        # Cancelling the wait leaves the thread running: the exit waits for it, with a deadline,
+        # and what it raises on its way out is still reported (or held).
+        try:
+            outcome = await asyncio.shield(future)
+        except asyncio.CancelledError:
+            future.add_done_callback(self._late_outcome)
+            raise
         if outcome is not None:
             raise outcome
+
+    def _late_outcome(self, future: asyncio.Future[BaseException | None]) -> None:
+        if not future.cancelled():
+            self._stopped_with(future.result())
 
     def _thread_done(self, future: asyncio.Future[BaseException | None]) -> None:
         self.threads.discard(future)

@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.fault_model import ContextSpec, ReceiverSpec, Scenario, ServerSpec, check, run_scenario, scenarios
+from tests.fault_model import (
+    ENGINE_BUG_UNFIXED,
+    ContextSpec,
+    ReceiverSpec,
+    Scenario,
+    ServerSpec,
+    check,
+    run_scenario,
+    scenarios,
+)
 
 EXAMPLES = int(os.environ.get("FAULT_MODEL_EXAMPLES", "40"))
 
@@ -42,3 +52,29 @@ def play(*plan: tuple[ContextSpec, ...], receivers: tuple[ReceiverSpec, ...] = (
     scenario = Scenario(tuple(plan), receivers, spec)
     log, outcome = run_scenario(scenario)
     check(scenario, log, outcome)
+
+
+@pytest.mark.skipif(
+    ENGINE_BUG_UNFIXED,
+    reason="hangs on Python 3.11 until _engine/owner.py finishes an owner cancelled before its task ran",
+)
+def test_a_refused_thread_in_a_group_before_an_async_member_does_not_hang_the_unwind() -> None:
+    refused, after = single("c0", "none", is_async=False), single("c1", "none")
+    scenario = Scenario(((refused, after),), (), ServerSpec(None, False, False), refused="c0")
+    log, outcome = run_scenario(scenario)
+    check(scenario, log, outcome)
+
+
+def test_a_crash_looping_service_under_a_command_stopped_by_a_signal() -> None:
+    crashing = ContextSpec("c0", True, False, "none", "Exception", 0.01)
+    service = ContextSpec("c1", False, False, "crash-loop", "Exception", 0.01, wrap="background")
+    scenario = Scenario(((crashing,), (service,)), (), ServerSpec(0.2, False, True), host="command")
+    log, outcome = run_scenario(scenario)
+    check(scenario, log, outcome)
+    assert len(log.events("service-run", "c1")) >= 3  # It did loop, within its backoff.
+
+
+def test_a_service_that_hangs_on_cancel_is_reported_and_the_context_before_it_still_exits() -> None:
+    pool = ContextSpec("c0", True, False, "none", "Exception", 0.01)
+    service = ContextSpec("c1", True, False, "hang-on-cancel", "Exception", 0.01, wrap="background")
+    play((pool,), (service,))
