@@ -24,7 +24,6 @@ import itertools
 import logging
 import os
 import signal
-import sys
 import tempfile
 import threading
 import time
@@ -152,8 +151,6 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         spec.name for step in plan for spec in step if not spec.is_async and spec.wrap != "background"
     ]
     refused = draw(st.sampled_from([None, None, None, *sync_names]))
-    if refused is not None and ENGINE_BUG_UNFIXED and refused_before_an_async_member(plan, refused):
-        refused = None
     host = draw(st.sampled_from(["handler", "handler", "lifespan", "thread", "command", "lazy"]))
     if scenario_unbounded(plan, receivers) or host == "command":
         # Without limits, a context that hangs is waited for as long as it
@@ -167,25 +164,6 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         observer_fault=draw(st.sampled_from(["none", "none", "log filter", "observer"])),
         refused=refused,
     )
-
-
-# Found by this model when background services were added: on Python 3.11 (no eager
-# tasks), a group member whose thread is refused fails before a later async member's
-# owner task has run once; the unwind cancels that task before its first step, so
-# Owner._own never runs, the owner is never finished, and the unwind waits for it
-# forever (without timeouts) or reports it as still entering. The fix belongs in
-# _engine/owner.py (finish an owner whose task ended without running); until then
-# the model leaves that combination out, and tests/test_fault_model.py keeps it as a
-# named regression test, skipped where it would hang.
-ENGINE_BUG_UNFIXED = sys.version_info < (3, 12)
-
-
-def refused_before_an_async_member(plan: Any, refused: str) -> bool:
-    for step in plan:
-        names = [spec.name for spec in step]
-        if refused in names:
-            return any(spec.is_async for spec in step[names.index(refused) + 1 :])
-    return False
 
 
 def scenario_unbounded(plan: Any, receivers: Any) -> bool:

@@ -168,6 +168,7 @@ class Owner:
             made, is_async = make_context(self.entry, state)
             if is_async:
                 self._task = start_task(self.loop, self._own(made), f"lifespan context {self.entry.name}")
+                self._task.add_done_callback(self._task_ended)
             else:
                 self.in_thread = True
                 self._thread_release = threading.Event()
@@ -212,6 +213,16 @@ class Owner:
             except BaseException as exc:
                 self.exit_error = exc
         finally:
+            self._finish()
+
+    def _task_ended(self, task: asyncio.Task[None]) -> None:
+        # A task cancelled before its first step never runs _own(), nor its finally:
+        # without this, a waiter would wait for it for ever.
+        if self.done:
+            return
+        if not self.enter_done:
+            self._enter_failed(asyncio.CancelledError())
+        else:
             self._finish()
 
     async def _hold(self) -> None:
