@@ -63,3 +63,32 @@ def test_the_celery_task_uses_the_shared_client_through_run(books_api: str, tmp_
     assert "Lifespan startup complete" in worker.output
     assert "Lifespan shutdown complete" in worker.output, worker.output
     assert code == 0, worker.output
+
+
+def test_the_django_tasks_task_runs_under_db_worker_on_the_shared_client(
+    books_api: str, tmp_path: Path
+) -> None:
+    env = ServerProcess([], settings="sample_site.settings", cwd=SITE).env
+    env.update({"BOOKS_API_URL": books_api, "SAMPLE_DB": str(tmp_path / "tasks.sqlite3")})
+
+    def manage(*args: str) -> str:
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=SITE,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout + done.stderr
+
+    manage("migrate", "--verbosity", "0")
+    enqueue = "from library.jobs import summarise_book_later as t; print(t.enqueue(2).id)"
+    task_id = manage("shell", "-c", enqueue).strip().splitlines()[-1]
+    worked = manage("db_worker", "--batch", "--no-startup-delay")
+    read = (
+        f"from library.jobs import summarise_book_later as t; print(t.get_result({task_id!r}).return_value)"
+    )
+    assert manage("shell", "-c", read).strip().splitlines()[-1] == FLUENT_PYTHON
+    assert "Lifespan startup complete" in worked and "Lifespan shutdown complete" in worked, worked

@@ -1,7 +1,10 @@
 """Settings for the sample site: a library that reads books from an "external" API."""
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
+
+import django
 
 from django_lifespan_ctx.contexts import every
 
@@ -29,7 +32,21 @@ TEMPLATES = [
         "OPTIONS": {"context_processors": ["django.template.context_processors.request"]},
     }
 ]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}}
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("SAMPLE_DB", BASE_DIR / "db.sqlite3"),
+    }
+}
+
+# --8<-- [start:tasks]
+# Django's Tasks, when django-tasks-db is installed (and, on Django 5.2, the
+# django-tasks backport): `manage.py migrate`, then `manage.py db_worker` runs
+# library/jobs.py's task inside the lifespan (library/apps.py connects it).
+if find_spec("django_tasks_db"):
+    INSTALLED_APPS += [*(["django_tasks"] if django.VERSION < (6, 0) else []), "django_tasks_db"]
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# --8<-- [end:tasks]
 STATIC_URL = "static/"
 USE_TZ = True
 
