@@ -13,14 +13,22 @@ import django
 
 django.setup()
 
-from . import end_to_end, instructions, lifespan_cost, memory, per_request  # noqa: E402
+from . import end_to_end, instructions, lifespan_cost, memory, per_request, state_read  # noqa: E402
 
 
 def main() -> None:
-    chosen = sys.argv[1:] or ["per_request", "instructions", "lifespan_cost", "end_to_end", "memory"]
+    chosen = sys.argv[1:] or [
+        "per_request",
+        "instructions",
+        "state_read",
+        "lifespan_cost",
+        "end_to_end",
+        "memory",
+    ]
     modules = {
         "per_request": per_request,
         "instructions": instructions,
+        "state_read": state_read,
         "lifespan_cost": lifespan_cost,
         "end_to_end": end_to_end,
         "memory": memory,

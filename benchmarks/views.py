@@ -18,6 +18,10 @@ class BenchState(Protocol):
     client: Client
 
 
+# The floor: a resource held in a module global, which a lifespan state replaces.
+GLOBAL_CLIENT = Client()
+
+
 @asynccontextmanager
 async def shared_client() -> AsyncIterator[dict[str, Client]]:
     yield {"client": Client()}
@@ -32,6 +36,25 @@ async def no_state(request: HttpRequest) -> HttpResponse:
     return respond(b"no state")
 
 
+# The three single-read views differ only in where the client comes from.
+
+
+async def read_global(request: HttpRequest) -> HttpResponse:
+    client = GLOBAL_CLIENT
+    return respond(b"state" if client is not None else b"no client")
+
+
+async def read_item(request: HttpRequest) -> HttpResponse:
+    # Ours is a State, django-asgi-lifespan's a plain dict: both read by item.
+    client = request.state["client"]  # type: ignore[attr-defined]
+    return respond(b"state" if client is not None else b"no client")
+
+
+async def read_attribute(request: LifespanHttpRequest[BenchState]) -> HttpResponse:
+    client = request.state.client
+    return respond(b"state" if client is not None else b"no client")
+
+
 async def read_state(request: LifespanHttpRequest[BenchState]) -> HttpResponse:
     # Both ways users read it: by item (Starlette's habit) and by attribute.
     by_item = request.state["client"]  # type: ignore[index]
@@ -39,15 +62,10 @@ async def read_state(request: LifespanHttpRequest[BenchState]) -> HttpResponse:
     return respond(b"state" if by_item is by_attribute else b"wrong state")
 
 
-async def read_state_by_item(request: HttpRequest) -> HttpResponse:
-    # django-asgi-lifespan's request.state is a plain dict: no attribute reads.
-    state = request.state  # type: ignore[attr-defined]
-    first, second = state["client"], state["client"]
-    return respond(b"state" if first is second else b"wrong state")
-
-
 urlpatterns = [
     path("no-state/", no_state),
+    path("read-global/", read_global),
+    path("read-item/", read_item),
+    path("read-attribute/", read_attribute),
     path("read-state/", read_state),
-    path("read-state-by-item/", read_state_by_item),
 ]

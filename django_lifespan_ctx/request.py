@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django.core.handlers.asgi import ASGIRequest
 
-from .state import State, state_for_scope
+from .state import State, blank_state, fill_state, wrap_state
 
 
 class LifespanASGIRequest(ASGIRequest):
@@ -16,10 +16,17 @@ class LifespanASGIRequest(ASGIRequest):
         # makes CPython give it a dict of its own, which costs every request
         # that reads the state more than this lookup does on each read.
         # Requests that never read the state pay nothing.
-        state = self.scope["state"]  # Our handler gives every request scope one.
-        if state.__class__ is State:
+        # django-stubs says Mapping; it is the server's dict (no cast(): a call).
+        scope: dict[str, Any] = self.scope  # type: ignore[assignment]
+        state = scope["state"]  # Our handler gives every request scope one.
+        if type(state) is State:
             return state
-        return state_for_scope(self.scope)
+        # The first read wraps the server's per-request copy: state_for_scope(),
+        # inlined, since calling it would put one more Python frame on the path.
+        scope["state"] = new = blank_state(State)
+        fill_state(new, state)
+        wrap_state(new, state)
+        return new
 
     @state.setter
     def state(self, value: dict[str, Any]) -> None:

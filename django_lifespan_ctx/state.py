@@ -31,18 +31,23 @@ class State(dict[str, Any]):
 
     A dict, so ``dict(state)``, ``**state``, ``in``, iteration and ``len`` work
     whatever the keys are. Its attributes are its keys: the instance's
-    ``__dict__`` is the state itself, and Python looks in an instance's
-    ``__dict__`` before the methods of its class, so ``state.items`` is the key
-    ``"items"`` when there is one (``State.items(state)`` is still the method).
-    Reads by item and by attribute never run Python code of ours.
+    ``__dict__`` is the dict it was made from, which every write keeps equal to
+    the State, and Python looks in an instance's ``__dict__`` before the methods
+    of its class, so ``state.items`` is the key ``"items"`` when there is one
+    (``State.items(state)`` is still the method). Reads by item and by attribute
+    never run Python code of ours.
 
     ``State(data)`` starts with ``data``'s keys, and its writes also reach
     ``data``: a receiver handed ``State(runner_state)`` adds keys to the runner's
-    dict. Changes made to ``data`` directly afterwards are not seen.
+    dict. Write through the State afterwards, not to ``data`` directly: a key
+    written to ``data`` alone reads back by attribute but not by item.
     """
 
-    __slots__ = ("__dict__", "_source")
-    _source: dict[str, Any]
+    # The __dict__ is the wrapped dict rather than the State itself: a State
+    # that held itself would be a reference cycle, left for the garbage
+    # collector to find, and a request's State would cost every request that
+    # reads it a collection's work instead of being freed when the request ends.
+    __slots__ = ("__dict__",)
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
         _adopt(self, {} if data is None else data)
@@ -69,18 +74,18 @@ class State(dict[str, Any]):
 
     def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(key, value)
-        self._source[key] = value
+        self.__dict__[key] = value
 
     def __delitem__(self, key: str) -> None:
         if key not in self:
             raise StateKeyError(missing_key_message(key, self))
         super().__delitem__(key)
-        self._source.pop(key, None)
+        self.__dict__.pop(key, None)
 
     def update(self, *args: Any, **kwargs: Any) -> None:
         changes = dict(*args, **kwargs)
         super().update(changes)
-        self._source.update(changes)
+        self.__dict__.update(changes)
 
     def __ior__(self, other: Any) -> State:  # type: ignore[override,misc]
         self.update(other)
@@ -94,17 +99,17 @@ class State(dict[str, Any]):
     def pop(self, key: str, *default: Any) -> Any:
         if key not in self and not default:
             raise StateKeyError(missing_key_message(key, self))
-        self._source.pop(key, None)
+        self.__dict__.pop(key, None)
         return super().pop(key, *default)
 
     def popitem(self) -> tuple[str, Any]:
         key, value = super().popitem()
-        self._source.pop(key, None)
+        self.__dict__.pop(key, None)
         return key, value
 
     def clear(self) -> None:
         super().clear()
-        self._source.clear()
+        self.__dict__.clear()
 
     def __copy__(self) -> State:
         return State(dict(self))
@@ -119,18 +124,16 @@ class State(dict[str, Any]):
         return f"State({super().__repr__()})"
 
 
-# State's set-up, in C calls only: it runs for every request that reads the
-# state, so it avoids Python frames (super(), object.__setattr__).
-_blank_state = dict.__new__
-_fill: Callable[[State, dict[str, Any]], None] = dict[str, Any].update
-_set_attributes: Callable[[State, State], None] = State.__dict__["__dict__"].__set__
-_set_source: Callable[[State, dict[str, Any]], None] = State.__dict__["_source"].__set__
+# State's set-up, in C calls only (no super(), no object.__setattr__): it runs
+# on the first read of every request's state.
+blank_state = dict.__new__
+fill_state: Callable[[State, dict[str, Any]], None] = dict[str, Any].update
+wrap_state: Callable[[State, dict[str, Any]], None] = State.__dict__["__dict__"].__set__
 
 
 def _adopt(state: State, source: dict[str, Any]) -> None:
-    _fill(state, source)
-    _set_attributes(state, state)
-    _set_source(state, source)
+    fill_state(state, source)
+    wrap_state(state, source)
 
 
 # The methods a key hides from attribute access: every public name of State.
@@ -167,15 +170,13 @@ def state_for_scope(scope: Any) -> State:
     it, so the scope, the request and current_state() share one object.
     """
     state = scope.get("state")
-    if state.__class__ is State:
+    if type(state) is State:
         return state
-    # State(...) without its Python frames: this runs on the request path.
+    # State(...) without its Python frame; LifespanASGIRequest.state does the same.
     source: dict[str, Any] = {} if state is None else state
-    new: State = _blank_state(State)
-    _fill(new, source)
-    _set_attributes(new, new)
-    _set_source(new, source)
-    scope["state"] = new
+    scope["state"] = new = blank_state(State)
+    fill_state(new, source)
+    wrap_state(new, source)
     return new
 
 
