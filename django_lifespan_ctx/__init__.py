@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ._engine.hosts import lifespan
 from .current import CurrentStateMiddleware, current_state
+from .draining import is_draining, wait_for_drain
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
 from .httprequest import LifespanHttpRequest, StateMapping
 from .registry import register_context
@@ -20,8 +21,10 @@ __all__ = [
     "State",
     "StateMapping",
     "current_state",
+    "is_draining",
     "lifespan",
     "register_context",
     "start_in_thread",
     "state_from_scope",
+    "wait_for_drain",
 ]

@@ -6,13 +6,14 @@ from django.apps import apps
 from django.core.checks import CheckMessage, Error, Warning
 
 from ._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, inspect_plan, is_group
-from .conf import boolean_problem, conf, timeout_problem
+from .conf import boolean_problem, conf, drain_problem, timeout_problem
 
 PREFIX = "django_lifespan_ctx"
 TIMEOUT_IDS = {"LIFESPAN_STARTUP_TIMEOUT": "E009", "LIFESPAN_SHUTDOWN_TIMEOUT": "E010"}
 LAZY_STARTUP_ID = "E011"
 EXCLUDE_TYPE_ID = "E016"
 EXCLUDE_UNKNOWN_ID = "W017"
+DRAIN_ID = "E018"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -60,6 +61,10 @@ def settings_errors(contexts: Any = None) -> list[CheckMessage]:
     if problem:
         hint = "Set LIFESPAN_LAZY_STARTUP = True only for servers that send no lifespan events."
         errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{LAZY_STARTUP_ID}"))
+    problem = drain_problem(conf.raw("LIFESPAN_DRAIN_SECONDS", 0))
+    if problem:
+        hint = "Set LIFESPAN_DRAIN_SECONDS = 5, say: a little longer than your load balancer takes to notice."
+        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{DRAIN_ID}"))
     if contexts is None:  # Replacement contexts leave apps' contexts out, and so the exclusions.
         errors += excluded_apps_problems()
     return errors

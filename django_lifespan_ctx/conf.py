@@ -20,6 +20,13 @@ def positive_problem(name: str, value: Any) -> str | None:
     return f"{name} is {value!r}; it must be a positive number of seconds."
 
 
+def drain_problem(value: Any) -> str | None:
+    """Why LIFESPAN_DRAIN_SECONDS is invalid: it must be a number of seconds, 0 or more."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+        return None
+    return f"LIFESPAN_DRAIN_SECONDS is {value!r}; it must be a number of seconds, 0 (no draining) or more."
+
+
 def boolean_problem(name: str, value: Any) -> str | None:
     if isinstance(value, bool):
         return None
@@ -32,6 +39,14 @@ class Settings:
     @property
     def LIFESPAN_CONTEXTS(self) -> Any:
         return getattr(settings, "LIFESPAN_CONTEXTS", [])
+
+    @property
+    def LIFESPAN_DRAIN_SECONDS(self) -> float:
+        value = self.raw("LIFESPAN_DRAIN_SECONDS", 0)
+        problem = drain_problem(value)
+        if problem:
+            raise ImproperlyConfigured(problem)
+        return float(value)
 
     @property
     def LIFESPAN_EXCLUDE_APPS(self) -> Any:

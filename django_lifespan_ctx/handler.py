@@ -16,6 +16,7 @@ from asgiref.typing import (
 )
 from django.core.handlers.asgi import ASGIHandler
 
+from . import draining
 from ._engine.observers import log
 from ._engine.runner import Runner
 from .conf import conf
@@ -73,12 +74,19 @@ class LifespanASGIHandler(ASGIHandler):
         # is ours, and carries the scope for current_state() (request_context.py).
         context = RequestContext()
         context.scope = scope
-        async with context:
-            if context.token is None:
-                # An enclosing app entered a ThreadSensitiveContext first and asgiref
-                # keeps that one, not ours: tell current_state() the slower way.
-                request_scope.set(scope)
-            await self.handle(scope, receive, send)
+        counted = draining.counting  # Only while LIFESPAN_DRAIN_SECONDS arms a drain.
+        if counted:
+            draining.request_began()
+        try:
+            async with context:
+                if context.token is None:
+                    # An enclosing app entered a ThreadSensitiveContext first and asgiref
+                    # keeps that one, not ours: tell current_state() the slower way.
+                    request_scope.set(scope)
+                await self.handle(scope, receive, send)
+        finally:
+            if counted:
+                draining.request_ended()
 
     async def _without_lifespan_events(self, scope: Any) -> None:
         if scope.get("state"):
@@ -133,14 +141,19 @@ class LifespanASGIHandler(ASGIHandler):
             # for the app (asgi-lifespan, TestClient) see the context's own error.
             raise _own_error(exc) from None
         self._set_state(runner.state)
+        drain = draining.arm_drain()
         await send(LifespanStartupCompleteEvent(type="lifespan.startup.complete"))
 
         try:
             await self._wait_for_shutdown(receive)
         except asyncio.CancelledError:
             # Some servers cancel the lifespan task instead of sending shutdown.
+            if drain is not None:
+                drain.disarm()
             await runner.shutdown()
             raise
+        if drain is not None:
+            drain.disarm()
         failures = await runner.shutdown()
         if failures:
             text = "Lifespan shutdown failed: " + "; ".join(map(str, failures))

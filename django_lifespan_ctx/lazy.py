@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from ._engine.hosts import HostedRunner, hosted_runner
+from .draining import Drain, arm_drain
 from .exceptions import Failure
 
 
@@ -55,10 +56,11 @@ class LazyLifespan:
             raise _Interrupted(exc) from None
         self.host = host
         self.state = host.runner.state
+        drain = arm_drain()
         # Under Twisted (daphne) the exits run when the reactor shuts down.
         # Elsewhere they run when the event loop cancels its leftover tasks
         # as it ends, as asyncio.run() does: see HostedRunner.
-        _exit_with_twisted(host)
+        _exit_with_twisted(host, drain)
         return self.state
 
 
@@ -77,7 +79,7 @@ def is_probe(scope: Any) -> bool:
     return bool(getattr(match.func, "lifespan_probe", False))
 
 
-def _exit_with_twisted(host: HostedRunner) -> None:
+def _exit_with_twisted(host: HostedRunner, drain: Drain | None) -> None:
     """Exit the contexts when a Twisted reactor (daphne's) shuts down."""
     reactor = sys.modules.get("twisted.internet.reactor")
     if reactor is None or not getattr(reactor, "running", False):
@@ -85,6 +87,8 @@ def _exit_with_twisted(host: HostedRunner) -> None:
     from twisted.internet import defer
 
     def stop() -> defer.Deferred[list[Failure]]:
+        if drain is not None:
+            drain.disarm()
         # Twisted waits for the Deferred before it stops the reactor.
         return defer.Deferred.fromFuture(asyncio.ensure_future(host.stop()))  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 

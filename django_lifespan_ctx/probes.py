@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from . import draining
 from ._engine.plan import Entry, inspect_plan
 from .health import CheckResult, run_checks
 from .readiness import ContextStatus, ServiceStatus, tracker
@@ -31,6 +32,9 @@ async def livez(request: HttpRequest) -> JsonResponse:
 @probe
 @never_cache
 async def readyz(request: HttpRequest) -> JsonResponse:
+    if draining.is_draining():
+        # At once, without running the checks: the load balancer must see it now.
+        return JsonResponse(_draining(), status=503)
     if tracker.ready:
         results = await run_checks(State(dict(getattr(request, "state", {}))))
     else:
@@ -49,6 +53,16 @@ async def readyz(request: HttpRequest) -> JsonResponse:
         "services": [_service(status) for status in tracker.services.values()],
     }
     return JsonResponse(body, status=200 if ready else 503)
+
+
+def _draining() -> dict[str, Any]:
+    return {
+        "status": "draining",
+        "lifespan": tracker.status,
+        "process": this_process(),
+        "in_flight": draining.in_flight(),
+        "drain_seconds_left": round(draining.seconds_left(), 3),
+    }
 
 
 def _contexts() -> list[ContextStatus]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 import django_lifespan_ctx
-from django_lifespan_ctx import state
+from django_lifespan_ctx import draining, state
 from django_lifespan_ctx._engine import plan
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from tests import contexts
@@ -37,6 +37,7 @@ def clean_slate() -> Iterator[None]:
     startup_receivers = list(asgi_startup.receivers)
     shutdown_receivers = list(asgi_shutdown.receivers)
     yield
+    draining.reset()
     state.set_process_state({})
     plan.registered_contexts[:] = registered
     asgi_startup.receivers[:] = startup_receivers

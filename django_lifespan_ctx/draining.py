@@ -1,0 +1,176 @@
+"""Draining: on the first stop signal, report not ready and keep serving, then let the server stop.
+
+A load balancer keeps sending requests to a pod until it sees it go unready;
+a server that stops accepting on SIGTERM fails those. With
+LIFESPAN_DRAIN_SECONDS set, the server's lifespan holds its stop signals
+(stop_signals.HeldStopSignals): the first one begins the drain, readyz/
+answers 503 with status "draining" at once, requests are served for the
+window, and then the signal is handed to the server, which stops as usual.
+A second signal ends the window early.
+
+Code that holds connections open (a Channels consumer, a streaming view)
+asks is_draining(), or awaits wait_for_drain(), to close them politely first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+import threading
+import time
+
+from ._engine.observers import log
+from ._engine.stop_signals import HeldStopSignals
+from .conf import conf
+
+__all__ = ["in_flight", "is_draining", "wait_for_drain"]
+
+_lock = threading.Lock()
+_began_at: float | None = None
+_window = 0.0
+_waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+# Requests and connections the handler is serving; counted only while a drain is armed.
+_in_flight = 0
+counting = False
+
+
+def is_draining() -> bool:
+    """Whether this process has begun draining: a stop signal came, and the server stops soon."""
+    return _began_at is not None
+
+
+async def wait_for_drain() -> None:
+    """Return once this process begins draining (at once if it has)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[None] = loop.create_future()
+    with _lock:
+        if _began_at is not None:
+            return
+        _waiters.append((loop, future))
+    try:
+        await future
+    finally:
+        with _lock:
+            if (loop, future) in _waiters:
+                _waiters.remove((loop, future))
+
+
+def in_flight() -> int:
+    """Requests and WebSocket connections being served now, while a drain is armed (else 0)."""
+    return _in_flight
+
+
+def reset() -> None:
+    """Not draining, nothing in flight: where each server lifespan starts (and each test)."""
+    global _began_at, _in_flight
+    with _lock:
+        _began_at, _in_flight = None, 0
+
+
+def seconds_left() -> float:
+    """Seconds of the drain window left before the server is given its stop signal."""
+    return 0.0 if _began_at is None else max(0.0, _window - (time.monotonic() - _began_at))
+
+
+def request_began() -> None:
+    global _in_flight
+    with _lock:
+        _in_flight += 1
+
+
+def request_ended() -> None:
+    global _in_flight
+    with _lock:
+        _in_flight -= 1
+
+
+class Drain:
+    """The drain of one server lifespan: armed once it has started, disarmed when it shuts down."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float, server: str = "this server") -> None:
+        self.loop = loop
+        self.seconds = seconds
+        self.server = server
+        self.held = HeldStopSignals(loop, self._begin)
+        self._timer: asyncio.TimerHandle | None = None
+        self.armed = False
+
+    def arm(self) -> None:
+        global counting
+        reset()
+        reason = self.held.hold()
+        if reason is not None and self.server == "hypercorn":
+            reason = (
+                "its main process catches the stop signals and tells its worker processes to stop "
+                "through a multiprocessing event, which this worker cannot hold back. Run it as one "
+                "process, with --workers 0, to drain"
+            )
+        if reason is not None:
+            log(
+                logging.WARNING,
+                "LIFESPAN_DRAIN_SECONDS is %s, but %s cannot drain: %s. It stops on the first "
+                "stop signal as if the setting were 0; readyz/ still goes 503 once the lifespan "
+                "shuts down. See the Servers page of the docs.",
+                self.seconds,
+                self.server,
+                reason,
+            )
+            return
+        self.armed = True
+        counting = True
+
+    def _begin(self, number: int) -> None:
+        global _began_at, _window
+        with _lock:
+            _began_at, _window = time.monotonic(), self.seconds
+            waiters = list(_waiters)
+            _waiters.clear()
+        for loop, future in waiters:
+            loop.call_soon_threadsafe(_wake, future)
+        log(
+            logging.WARNING,
+            "Draining after %s: readyz/ answers 503, requests are served for %s s more, then the "
+            "server stops (a second stop signal stops it now).",
+            _signal_name(number),
+            self.seconds,
+        )
+        self._timer = self.loop.call_later(self.seconds, self.held.pass_on)
+
+    def disarm(self) -> None:
+        """The lifespan is shutting down: give the server its signal handlers back."""
+        global counting
+        counting = False
+        if self._timer is not None:
+            self._timer.cancel()
+        if self.armed:
+            self.armed = False
+            self.held.release()
+
+
+def arm_drain() -> Drain | None:
+    """Arm a drain for the server lifespan started on the running loop, if LIFESPAN_DRAIN_SECONDS is set."""
+    seconds = conf.LIFESPAN_DRAIN_SECONDS
+    if not seconds:
+        return None
+    drain = Drain(asyncio.get_running_loop(), seconds, _server_name())
+    drain.arm()
+    return drain
+
+
+def _server_name() -> str:
+    # For the warning only: the first server known to us that this process imported.
+    for name in ("granian", "hypercorn", "daphne", "gunicorn", "uvicorn"):
+        if name in sys.modules:
+            return name
+    return "this server"
+
+
+def _wake(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
+def _signal_name(number: int) -> str:
+    return signal.Signals(number).name

@@ -1,0 +1,144 @@
+"""Draining, in this process: the server's own stop-signal handlers held back for the window.
+
+Real signals, sent to this process, reach stand-ins for the two ways servers
+catch them: a Python handler (uvicorn, gunicorn's workers, Twisted) and the
+event loop's (hypercorn).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.test import override_settings
+
+from django_lifespan_ctx import draining
+from django_lifespan_ctx.checks import check_settings
+from django_lifespan_ctx.draining import Drain, arm_drain, is_draining, wait_for_drain
+
+
+@pytest.fixture(autouse=True)
+def own_stop_signals() -> Iterator[None]:
+    saved = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for number, handler in saved.items():
+        signal.signal(number, handler)
+    draining.reset()
+
+
+def python_server(loop: asyncio.AbstractEventLoop) -> tuple[list[int], asyncio.Event]:
+    """A server that catches stop signals with signal.signal, as uvicorn does."""
+    got: list[int] = []
+    stopped = asyncio.Event()
+
+    def handle_exit(number: int, frame: Any) -> None:
+        got.append(number)
+        loop.call_soon_threadsafe(stopped.set)
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(number, handle_exit)
+    return got, stopped
+
+
+def loop_server(loop: asyncio.AbstractEventLoop) -> tuple[list[int], asyncio.Event]:
+    """A server that catches them with loop.add_signal_handler, as hypercorn does."""
+    got: list[int] = []
+    stopped = asyncio.Event()
+
+    def handle_exit(number: int) -> None:
+        got.append(number)
+        stopped.set()
+
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, handle_exit, number)
+    return got, stopped
+
+
+@pytest.mark.parametrize("server", [python_server, loop_server])
+async def test_the_first_signal_drains_then_reaches_the_server(server: Any) -> None:
+    loop = asyncio.get_running_loop()
+    got, stopped = server(loop)
+    drain = Drain(loop, 0.3)
+    drain.arm()
+    try:
+        assert drain.armed and not is_draining()
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(wait_for_drain(), 5)
+        began = loop.time()
+        assert is_draining() and got == []  # Held: the server has not seen it yet.
+        await asyncio.wait_for(stopped.wait(), 5)
+        assert got == [signal.SIGTERM]  # Then passed on, once, after the window.
+        assert loop.time() - began >= 0.25
+    finally:
+        drain.disarm()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+
+
+async def test_a_second_signal_ends_the_window_at_once() -> None:
+    loop = asyncio.get_running_loop()
+    got, stopped = python_server(loop)
+    drain = Drain(loop, 60)
+    drain.arm()
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(wait_for_drain(), 5)
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.wait_for(stopped.wait(), 5)
+        assert got == [signal.SIGTERM]  # The first signal is the one the server gets.
+    finally:
+        drain.disarm()
+
+
+async def test_disarmed_the_server_gets_its_handlers_back_untouched() -> None:
+    loop = asyncio.get_running_loop()
+    python_server(loop)
+    before = signal.getsignal(signal.SIGTERM)
+    drain = Drain(loop, 5)
+    drain.arm()
+    assert signal.getsignal(signal.SIGTERM) is not before
+    drain.disarm()
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+async def test_a_server_that_ignores_the_signal_gets_a_warning_not_a_drain(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    drain = Drain(asyncio.get_running_loop(), 5, "granian")
+    drain.arm()
+    assert not drain.armed and not draining.counting
+    assert "LIFESPAN_DRAIN_SECONDS is 5, but granian cannot drain: the server ignores SIGTERM" in caplog.text
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
+
+
+def test_outside_the_main_thread_it_says_why_it_cannot(caplog: pytest.LogCaptureFixture) -> None:
+    def in_a_thread() -> None:
+        async def arm() -> None:
+            Drain(asyncio.get_running_loop(), 5).arm()
+
+        asyncio.run(arm())
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert "does not run in the main thread, the only one that can catch signals" in caplog.text
+
+
+async def test_off_by_default_and_nothing_is_held() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    assert arm_drain() is None
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+@pytest.mark.parametrize("value", [-1, "5", True, None])
+def test_the_setting_is_checked(value: Any) -> None:
+    with override_settings(LIFESPAN_DRAIN_SECONDS=value):
+        (error,) = check_settings()
+    assert error.id == "django_lifespan_ctx.E018"
+    assert "LIFESPAN_DRAIN_SECONDS" in error.msg and error.hint
