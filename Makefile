@@ -40,7 +40,7 @@ test: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
-	$(BIN)/python -m mypy django_lifespan_ctx sample_site/library sample_site/signals_demo sample_site/sample_site
+	$(BIN)/python -m mypy django_lifespan_ctx sample_site/library sample_site/signals_demo sample_site/visits sample_site/sample_site
 	$(BIN)/python -m pyright
 	# The typed state (views, current_state, commands, threads, tests) under both checkers;
 	# then reads of keys the type lacks must fail.

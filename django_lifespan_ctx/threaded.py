@@ -194,8 +194,9 @@ def running_lifespan(state_type: Callable[..., Any] | None = None, /) -> Lifespa
     if running is None or not running.started:
         raise LookupError(
             "No lifespan is running in a thread of this process: call "
-            "django_lifespan_ctx.start_in_thread() first (in a Celery worker, "
-            "django_lifespan_ctx.contrib.celery.connect() does it in each worker process)."
+            "django_lifespan_ctx.start_in_thread() first. In a task worker, the queue's "
+            "integration does it in each worker process (django_lifespan_ctx.contrib: "
+            "celery, django_tasks, huey, rq, dramatiq); see the Workers page of the docs."
         )
     return running
 

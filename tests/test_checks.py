@@ -95,9 +95,7 @@ class ClassBasedContext:
         (ClassBasedContext, "tests.test_checks.ClassBasedContext"),
     ],
 )
-def test_a_context_manager_listed_for_its_factory_gets_a_hint_naming_it(
-    made: Any, maker: str
-) -> None:
+def test_a_context_manager_listed_for_its_factory_gets_a_hint_naming_it(made: Any, maker: str) -> None:
     instance = made()
     with override_settings(LIFESPAN_CONTEXTS=[instance]):
         (error,) = check_settings()

@@ -3,6 +3,7 @@
 import os
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 import django
 
@@ -52,7 +53,7 @@ USE_TZ = True
 
 # --8<-- [start:contexts]
 # Opened when the server starts, closed when it stops; views read request.state.
-LIFESPAN_CONTEXTS = [
+LIFESPAN_CONTEXTS: list[Any] = [
     "library.lifespan.catalogue",  # a sync context manager
     ["library.lifespan.httpx_client", "library.lifespan.cover_cache"],  # a group: entered together
     "library.lifespan.books_api",  # builds on the httpx_client yielded before it
