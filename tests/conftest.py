@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import signal
 from collections.abc import Iterator
 
 import pytest
@@ -36,7 +37,12 @@ def clean_slate() -> Iterator[None]:
     registered = list(plan.registered_contexts)
     startup_receivers = list(asgi_startup.receivers)
     shutdown_receivers = list(asgi_shutdown.receivers)
+    # Code run in-process (rq's Worker.work(), a drain) may install stop-signal handlers.
+    stop_handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
     yield
+    for number, handler in stop_handlers.items():
+        if handler is not None:
+            signal.signal(number, handler)
     draining.reset()
     state.set_process_state({})
     plan.registered_contexts[:] = registered

@@ -35,7 +35,7 @@ from typing import Any
 from django.test import override_settings
 from hypothesis import strategies as st
 
-from django_lifespan_ctx import LifespanThread, lifespan
+from django_lifespan_ctx import LifespanThread, draining, lifespan
 from django_lifespan_ctx._engine import observers
 from django_lifespan_ctx._engine.stop_signals import StopSignals, _cancelled_by_signals
 from django_lifespan_ctx.asgi import get_asgi_application
@@ -45,6 +45,7 @@ from tests.asgi_driver import get_raw
 
 STARTUP_TIMEOUT = 0.3
 SHUTDOWN_TIMEOUT = 0.1
+DRAIN_SECONDS = 0.02
 SLOW = 0.005
 # Nothing may take longer than this, whatever the plan and faults: the "nothing hung" bound.
 HUNG_AFTER = float(os.environ.get("FAULT_MODEL_HUNG_AFTER", "10"))
@@ -85,6 +86,8 @@ class ServerSpec:
     cancel_after: float | None
     cancel_twice: bool
     timeouts: bool
+    # LIFESPAN_DRAIN_SECONDS set: the server is stopped by a real SIGTERM, held for the window.
+    drain: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,10 +155,12 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     ]
     refused = draw(st.sampled_from([None, None, None, *sync_names]))
     host = draw(st.sampled_from(["handler", "handler", "lifespan", "thread", "command", "lazy"]))
+    if host == "handler" and draw(st.booleans()):
+        server = ServerSpec(server.cancel_after, server.cancel_twice, server.timeouts, drain=True)
     if scenario_unbounded(plan, receivers) or host == "command":
         # Without limits, a context that hangs is waited for as long as it
         # hangs: that is the promise. The model keeps such plans bounded.
-        server = ServerSpec(cancel_after, server.cancel_twice, True)
+        server = ServerSpec(cancel_after, server.cancel_twice, True, server.drain)
     return Scenario(
         plan,
         receivers,
@@ -421,6 +426,11 @@ class Outcome:
     elapsed: float
     # Threads running library or user code that could keep the process alive.
     non_daemon: list[str] = field(default_factory=list)
+    # With a drain: the signals the server's own handler got, whether it began after the
+    # drain did, and whether that handler was the one installed once the lifespan ended.
+    server_signals: list[int] = field(default_factory=list)
+    drained_first: bool = True
+    handler_restored: bool = True
 
 
 def is_ours(thread: threading.Thread) -> bool:
@@ -496,6 +506,7 @@ async def drive(scenario: Scenario, log: Log, gates: Gates) -> Outcome:
                 LIFESPAN_SHUTDOWN_TIMEOUT=SHUTDOWN_TIMEOUT if timeouts else None,
                 LIFESPAN_RUN_ONCE_LOCK_DIR=lock_dir,
                 LIFESPAN_RUN_ONCE_INTERVAL=0.05,
+                LIFESPAN_DRAIN_SECONDS=DRAIN_SECONDS if scenario.server.drain else 0,
             ),
             observer_fault(scenario.observer_fault),
             refused_thread(scenario.refused),
@@ -549,14 +560,47 @@ async def _converse(scenario: Scenario, log: Log) -> Outcome:
         loop.call_later(server.cancel_after, cancel)
         if server.cancel_twice:
             loop.call_later(server.cancel_after + 0.03, cancel)
-    await inbox.put({"type": "lifespan.startup"})
-    reply = await _reply(outbox, task)
-    if reply is not None and reply["type"] == "lifespan.startup.complete" and not task.done():
-        await inbox.put({"type": "lifespan.shutdown"})
-        await _reply(outbox, task)
-    done, _ = await asyncio.wait({task}, timeout=HUNG_AFTER)
-    assert done, f"the lifespan hung: still running after {HUNG_AFTER} s"
-    return Outcome(sent, raised[0] if raised else None, cancelled_at, loop.time() - started)
+    stopping = ServerStopSignal(loop, inbox) if server.drain else None
+    try:
+        await inbox.put({"type": "lifespan.startup"})
+        reply = await _reply(outbox, task)
+        if reply is not None and reply["type"] == "lifespan.startup.complete" and not task.done():
+            if stopping is not None:
+                os.kill(os.getpid(), signal.SIGTERM)  # Held by the drain, then given to the server.
+            else:
+                await inbox.put({"type": "lifespan.shutdown"})
+            await _reply(outbox, task)
+        done, _ = await asyncio.wait({task}, timeout=HUNG_AFTER)
+        assert done, f"the lifespan hung: still running after {HUNG_AFTER} s"
+    finally:
+        restored = stopping is None or stopping.restore()
+    outcome = Outcome(sent, raised[0] if raised else None, cancelled_at, loop.time() - started)
+    if stopping is not None:
+        outcome.server_signals, outcome.drained_first = stopping.got, stopping.drained_first
+        outcome.handler_restored = restored
+    return outcome
+
+
+class ServerStopSignal:
+    """A server's own SIGTERM handler, as uvicorn's: it asks the app to shut down."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue[dict[str, Any]]) -> None:
+        self.loop, self.inbox = loop, inbox
+        self.got: list[int] = []
+        self.drained_first = True
+        self.previous = signal.signal(signal.SIGTERM, self.handle)
+
+    def handle(self, number: int, frame: Any) -> None:
+        self.got.append(number)
+        self.drained_first = self.drained_first and draining.is_draining()
+        self.loop.call_soon_threadsafe(self.inbox.put_nowait, {"type": "lifespan.shutdown"})
+
+    def restore(self) -> bool:
+        """Whether the lifespan left the server's handler in place; then put the test's back."""
+        ours = signal.getsignal(signal.SIGTERM) == self.handle
+        signal.signal(signal.SIGTERM, self.previous)
+        draining.reset()
+        return ours
 
 
 async def _in_lifespan(scenario: Scenario, log: Log) -> Outcome:
@@ -860,6 +904,16 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
 
     # 8. Nothing hung: bounded by the limits, however the code under them behaved.
     assert outcome.elapsed < HUNG_AFTER
+
+    # 9. A drain gives the server back its own signal handler, whatever happened, and the
+    #    signal it held reaches that handler once, after the drain began (unless the server
+    #    cancelled the lifespan first: then it is stopping anyway).
+    if scenario.server.drain:
+        assert outcome.handler_restored, "the server's SIGTERM handler was not given back"
+        assert len(outcome.server_signals) <= 1 and outcome.drained_first, outcome.server_signals
+        startup_completed = any(m["type"] == "lifespan.startup.complete" for m in outcome.sent)
+        if startup_completed and not outcome.cancelled_at:
+            assert outcome.server_signals == [signal.SIGTERM], "the held signal never reached the server"
 
 
 def mentions(message: str, name: str) -> bool:
