@@ -25,7 +25,7 @@ LISTENING = {
     "uvicorn": "Application startup complete",
     "gunicorn": STARTED,
     "hypercorn": "Running on http://127.0.0.1",
-    "granian": STARTED,
+    "granian": r"Started worker-\d+",
     "daphne": "Listening on TCP address",
     "python": "Starting ASGI development server",
 }

@@ -45,7 +45,7 @@ SERVERS = {
 READY_LINE = {
     "daphne": r"Listening on TCP address",
     "runserver": r"Quit the server with",
-    "granian": r"Started worker",
+    "granian": r"Started worker-\d+",
 }
 # How soon readyz/ must answer 503 after the signal. uvicorn's supervisor looks at the
 # signals it caught twice a second before it passes SIGTERM on to its workers.
