@@ -213,7 +213,10 @@ class Owner:
             except BaseException as exc:
                 self.exit_error = exc
         finally:
-            self._finish()
+            # An abandoned owner whose loop has ended is closed by the garbage
+            # collector: no one is left to tell, and no loop to tell them on.
+            if not self.loop.is_closed():
+                self._finish()
 
     def _task_ended(self, task: asyncio.Task[None]) -> None:
         # A task cancelled before its first step never runs _own(), nor its finally:
