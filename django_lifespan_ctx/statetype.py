@@ -333,9 +333,14 @@ def _unpromised(asked: type[Any], promised_type: type[Any]) -> list[str]:
 def _narrower_or_same(promised: Any, asked: Any) -> bool:
     if promised == asked or promised is Any or asked is Any:
         return True  # Any: an annotation startup cannot evaluate either (W020).
-    if isinstance(promised, type) and isinstance(asked, type):
+    # Plain classes only: list[int] passes isinstance(..., type) on Python 3.10.
+    if _plain_class(promised) and _plain_class(asked):
         return issubclass(promised, asked)
     return False
+
+
+def _plain_class(hint: Any) -> bool:
+    return isinstance(hint, type) and typing.get_origin(hint) is None
 
 
 def state_type_argument(cls: type, generic: type) -> Any:
