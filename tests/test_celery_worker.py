@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -20,34 +18,14 @@ from tests import contexts
 from tests.celery_app import FOLDER_ENV, make_app
 from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV, read_log
 from tests.servers import ServerProcess
-
-
-class StandIn(BaseHTTPRequestHandler):
-    """The external API the shared client talks to."""
-
-    def do_GET(self) -> None:
-        body = json.dumps({"path": self.path}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
+from tests.stand_in import stand_in_api
 
 
 @pytest.fixture
 def stand_in() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), StandIn)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    """The external API the shared client talks to."""
+    with stand_in_api() as url:
+        yield url
 
 
 def worker(tmp_path: Path, stand_in: str, pool: str, concurrency: int) -> ServerProcess:
