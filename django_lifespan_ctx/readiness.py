@@ -10,6 +10,8 @@ from typing import Literal
 from ._engine.observers import Phase, StepKind, add_observer
 
 ContextState = Literal["pending", "entered", "failed", "exiting", "exited"]
+# "restarting": failed, and not working again yet. A background() service is running again
+# once restarted; an every() job only once a run has succeeded, however long its retries take.
 ServiceState = Literal["running", "restarting", "stopped", "failed"]
 LifespanStatus = Literal["not started", "starting", "started", "failed", "stopping", "stopped"]
 
@@ -59,6 +61,7 @@ class ServiceStatus:
 
     @property
     def up(self) -> bool:
+        """Working since its last failure: what a critical service must be for readyz/ to say ready."""
         return self.state == "running"
 
 
@@ -75,7 +78,13 @@ class ReadinessTracker:
         self.services: dict[str, ServiceStatus] = {}
 
     def add_service(self, status: ServiceStatus) -> None:
-        self.services[status.name] = status
+        # Keyed so that nothing can hide another: a service of the same name (another
+        # lifespan's, in this process) gets a key of its own, and readyz/ lists both.
+        key, copies = status.name, 1
+        while key in self.services:
+            copies += 1
+            key = f"{status.name} ({copies})"
+        self.services[key] = status
 
     @property
     def critical_services_down(self) -> list[ServiceStatus]:

@@ -99,6 +99,11 @@ class Service:
             return name
         return target if isinstance(target, str) else describe(target)
 
+    @property
+    def lifespan_service_name(self) -> str:
+        """What the plan reads to refuse two services of one name (_engine.plan, E019)."""
+        return self.name
+
     def __repr__(self) -> str:
         if self.interval is None:
             return f"background({self.name!r})"
@@ -242,7 +247,6 @@ class Supervisor:
 
     async def _supervise(self) -> None:
         while True:
-            self.status.state = "running"
             began = self.loop.time()
             error: BaseException | None = None
             try:
@@ -280,7 +284,10 @@ class Supervisor:
                 return
 
     async def _run(self) -> None:
+        # Up means working since the last failure: a service once it has started again,
+        # a periodic job only once a run has succeeded again (_periodic says so).
         if self.service.interval is None:
+            self.status.state = "running"
             await self._call(self.stop_event)
         else:
             await self._periodic(self.service.interval)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -59,3 +61,28 @@ EXAMPLE_CONTEXTS = [
     every(30, "tests.services_targets.prune", name="prune-spool"),
 ]
 # --8<-- [end:contexts]
+
+
+# A critical job whose first run fails fast, and whose retries each hang a while and time
+# out (a broker that is down) until the file named by LIFESPAN_TEST_RECOVER_FILE exists.
+_job_runs = 0
+
+
+def slow_to_recover(state: Any) -> None:
+    global _job_runs
+    _job_runs += 1
+    if _job_runs == 1:
+        print("JOB FAILED FAST", flush=True)
+        raise ConnectionError("the broker refused us")
+    time.sleep(0.4)  # A sync job, in a thread of the library's own: a blocking call timing out.
+    if os.path.exists(os.environ["LIFESPAN_TEST_RECOVER_FILE"]):
+        print(f"JOB SUCCEEDED on run {_job_runs}", flush=True)
+        return
+    print(f"JOB TIMED OUT on run {_job_runs}", flush=True)
+    raise TimeoutError("the broker did not answer")
+
+
+async def crash_at_once(state: Any) -> None:
+    # Its own timestamp, on the clock the supervisor's loop uses: what the backoff test measures.
+    print(f"CRASH at {time.monotonic():.6f}", flush=True)
+    raise ConnectionError("refused")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -468,3 +470,55 @@ async def test_run_once_around_a_service_runs_it_in_the_process_that_holds_the_l
             await running.wait()
             assert status("leader-only").state == "running"
     assert status("leader-only").state == "stopped"
+
+
+def truth_server(recover_file: Path) -> ServerProcess:
+    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    server = ServerProcess(argv, settings="tests.services_truth_settings")
+    server.env["LIFESPAN_TEST_RECOVER_FILE"] = str(recover_file)
+    return server
+
+
+def test_readyz_is_503_from_a_critical_jobs_failure_until_a_run_succeeds_however_slow_the_retries(
+    tmp_path: Path,
+) -> None:
+    recover = tmp_path / "recover"
+    with truth_server(recover) as server:
+        server.wait_for("Application startup complete")
+        server.wait_for("JOB FAILED FAST")
+        # Each retry hangs 0.4 s and times out: a retry under way is no success, so not ready.
+        polls: list[Any] = []
+        while server.output.count("JOB TIMED OUT") < 3:
+            polls.append(server.get("/readyz/"))
+        recover.touch()
+        server.wait_for("JOB SUCCEEDED")
+        ready = server.get("/readyz/")
+        deadline = time.monotonic() + 10
+        while ready.status_code != 200 and time.monotonic() < deadline:
+            ready = server.get("/readyz/")
+        assert server.stop() == 0
+    assert len(polls) >= 3 and [p.status_code for p in polls] == [503] * len(polls)
+    job = next(s for s in polls[-1].json()["services"] if s["name"] == "import-feed")
+    assert (job["status"], job["critical"], job["last_error"]) == ("restarting", True, "TimeoutError")
+    assert ready.status_code == 200, ready.text
+    job = next(s for s in ready.json()["services"] if s["name"] == "import-feed")
+    assert job["status"] == "running" and job["restarts"] >= 3
+
+
+def test_a_crash_loop_waits_what_the_docs_say_measured_from_the_targets_own_timestamps(
+    tmp_path: Path,
+) -> None:
+    low, high = 0.05, 0.4  # tests/services_truth_settings.py's crash-loop
+    with truth_server(tmp_path / "recover") as server:
+        server.wait_for(r"CRASH at", count=12, timeout=60)
+        assert server.stop() == 0
+    crashes = [float(t) for t in re.findall(r"^CRASH at (\S+)$", server.output, flags=re.MULTILINE)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(crashes)]
+    # docs/services.md: the n-th failure in a row waits between max(low, c / 2) and c, where
+    # c = min(high, low * 2 ** (n - 1)); so, once c is high, at most one attempt every high / 2.
+    for failures, gap in enumerate(gaps, start=1):
+        ceiling = min(high, low * 2 ** (failures - 1))
+        # A timer may fire up to the clock's resolution early; lateness is the machine's load.
+        assert gap >= max(low, ceiling / 2) - 0.002, (failures, gaps)
+        assert gap <= ceiling + 1.0, (failures, gaps)
+    assert min(gaps[4:]) >= high / 2 - 0.002, gaps
