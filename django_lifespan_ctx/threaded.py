@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import atexit
 import logging
-import os
 import threading
 from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast, overload
 
 from . import current
-from ._engine.hosts import StoppedWhileStarting, ThreadHost
+from ._engine.at_fork import reset_in_child
+from ._engine.hosts import LifespanStoppedError, StoppedWhileStarting, ThreadHost
 from ._engine.observers import log
 from .exceptions import LifespanShutdownError, raise_for_shutdown
 from .httprequest import StateT
@@ -25,7 +25,13 @@ Asked = TypeVar("Asked")
 _running: LifespanThread[Any] | None = None
 _running_lock = threading.Lock()
 
-__all__ = ["LifespanThread", "StoppedWhileStarting", "running_lifespan", "start_in_thread"]
+__all__ = [
+    "LifespanStoppedError",
+    "LifespanThread",
+    "StoppedWhileStarting",
+    "running_lifespan",
+    "start_in_thread",
+]
 
 
 class LifespanThread(Generic[StateT]):
@@ -114,7 +120,9 @@ class LifespanThread(Generic[StateT]):
         """
         if self._stopped:
             coroutine.close()
-            raise RuntimeError("The lifespan is not running: start() it before run(), not after stop().")
+            raise LifespanStoppedError(
+                "The lifespan is not running: it was stopped. Call run() before stop()."
+            )
         return self._host.run(coroutine, timeout)
 
     async def arun(self, coroutine: Coroutine[Any, Any, Result]) -> Result:
@@ -126,7 +134,9 @@ class LifespanThread(Generic[StateT]):
         """
         if self._stopped:
             coroutine.close()
-            raise RuntimeError("The lifespan is not running: start() it before arun(), not after stop().")
+            raise LifespanStoppedError(
+                "The lifespan is not running: it was stopped. Call arun() before stop()."
+            )
         return await self._host.arun(coroutine)
 
     def stop(self) -> None:
@@ -238,6 +248,7 @@ def _exit_with_interpreter() -> None:
         atexit.register(_stop_at_exit)
 
 
+@reset_in_child
 def _forget_after_fork() -> None:
     # A forked child has no copy of the parent's loop thread: the lifespan
     # running there is not this process's, and must not be reachable here.
@@ -245,7 +256,3 @@ def _forget_after_fork() -> None:
     _running = None
     _running_lock = threading.Lock()
     current.set_threaded_state(None)
-
-
-if hasattr(os, "register_at_fork"):  # pragma: no branch - Windows cannot fork
-    os.register_at_fork(after_in_child=_forget_after_fork)

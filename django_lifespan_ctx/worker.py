@@ -31,6 +31,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 from django.db import close_old_connections
 
+from ._engine.at_fork import reset_in_child
 from .state import State
 from .statetype import check_asked_type
 from .threaded import LifespanThread, running_lifespan, start_in_thread
@@ -147,11 +148,8 @@ def warn_if_lifespan_runs_before_fork(integration: str) -> None:
     )
 
 
+@reset_in_child
 def _forget_after_fork() -> None:
     # A forked child has no lifespan of its parent's (threaded.py forgets it): no users either.
     global _users, _owned, _lock
     _users, _owned, _lock = 0, False, threading.Lock()
-
-
-if hasattr(os, "register_at_fork"):  # pragma: no branch - Windows cannot fork
-    os.register_at_fork(after_in_child=_forget_after_fork)

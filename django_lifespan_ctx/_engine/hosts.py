@@ -14,6 +14,7 @@ itself. Every host drives the same Runner, so the guarantees are the same.
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 from collections.abc import AsyncGenerator, Coroutine, Sequence
 from concurrent.futures import Future
@@ -22,9 +23,13 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 
+from ..conf import conf
 from ..current import enter_hosted, leave_hosted
 from ..exceptions import Failure, raise_for_shutdown
 from ..state import State
+from . import at_fork  # noqa: F401  # pyright: ignore[reportUnusedImport] - the one at-fork hook
+from .deadlines import Deadline, Waker, current_hurry
+from .observers import log
 from .owner import post, uncancel_current_task
 from .runner import Runner
 from .threads import ThreadStartError, start_thread
@@ -127,15 +132,29 @@ async def lifespan(*, contexts: Sequence[Any] | None = None) -> AsyncGenerator[S
     raise_for_shutdown(failures)
 
 
+# How long the warm-up may take: it runs after the startup, outside
+# LIFESPAN_STARTUP_TIMEOUT, so it must never hold start() for long.
+WARM_UP_BOUND = 2.0
+
+
 async def _warm_thread_pools() -> None:
     """Give the pools an exit may use a thread each, now, while threads can still start.
 
     From Python 3.12 no thread can start once the interpreter begins to exit, so
     an exit run then (start_in_thread's exit hook) could use ``asyncio.to_thread``
-    and ``sync_to_async`` only through threads that already exist.
+    and ``sync_to_async`` only through threads that already exist. A pool whose
+    thread is busy (other code in the process) has its thread: not waited for.
     """
-    await asyncio.to_thread(_nothing)
-    await sync_to_async(_nothing)()
+    await _for_at_most(asyncio.to_thread(_nothing), WARM_UP_BOUND)
+    await _for_at_most(sync_to_async(_nothing)(), WARM_UP_BOUND)
+
+
+async def _for_at_most(awaitable: Coroutine[Any, Any, Any], seconds: float) -> None:
+    """Await, but only for so long: then cancel it and leave it, without waiting for the cancellation."""
+    task = asyncio.ensure_future(awaitable)
+    await asyncio.wait({task}, timeout=seconds)
+    if not task.done():
+        task.cancel()
 
 
 def _nothing() -> None:
@@ -144,6 +163,19 @@ def _nothing() -> None:
 
 class StoppedWhileStarting(RuntimeError):
     """stop() was called while start() was still entering; everything entered was exited."""
+
+
+class LifespanStoppedError(RuntimeError):
+    """The lifespan stopped (or was stopping) before a coroutine given to run() or arun() finished.
+
+    A coroutine still running when stop() was called is cancelled before any
+    context exits; then its caller gets this error.
+    """
+
+
+# How long a coroutine in flight at stop gets to end once cancelled, when
+# LIFESPAN_SHUTDOWN_TIMEOUT is unset: the same as a background service gets.
+UNBOUNDED_CANCEL_GRACE = 30.0
 
 
 class ThreadHost:
@@ -175,6 +207,10 @@ class ThreadHost:
         self._thread: threading.Thread | None = None
         self._shutdown_reported = False
         self._in_main = threading.Event()
+        # Every future submit() handed out and not yet settled, with its task once
+        # it has one: at stop, each is cancelled and settled before the contexts exit.
+        self._in_flight: dict[Future[Any], asyncio.Task[Any] | None] = {}
+        self._closed = False  # Set, under the lock, once stop has begun: submit() refuses.
         self.state: State | None = None
 
     @property
@@ -235,7 +271,9 @@ class ThreadHost:
             self._loop.run_until_complete(self._host())
         finally:
             try:
-                self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+                # Bounded: an async generator left behind (an abandoned exit) may
+                # swallow its aclose(); the loop closes without waiting for it.
+                self._loop.run_until_complete(_for_at_most(self._loop.shutdown_asyncgens(), 1.0))
             finally:
                 self._loop.close()
                 # Whatever happened, nobody waiting on this thread waits forever.
@@ -259,7 +297,74 @@ class ThreadHost:
         self._started.set_result(self.state)
         if not self._stop_requested.is_set():
             await self._wake_stop.wait()
+        await self._settle_in_flight()
         self._finished.set_result(await host.stop())
+
+    async def _settle_in_flight(self) -> None:
+        """Cancel every coroutine still running here, wait for them (bounded), and tell their callers."""
+        with self._lock:
+            self._closed = True
+            in_flight = dict(self._in_flight)
+        tasks = {task for task in in_flight.values() if task is not None}
+        for task in tasks:
+            task.cancel()
+        grace = conf.LIFESPAN_SHUTDOWN_TIMEOUT
+        grace = UNBOUNDED_CANCEL_GRACE if grace is None else grace
+        deadline, waker = Deadline(grace, current_hurry()), Waker()
+        for task in tasks:
+            task.add_done_callback(lambda _: waker.wake())
+        while any(not task.done() for task in tasks) and not deadline.passed():
+            await waker.sleep(deadline)
+        for left in tasks:
+            if not left.done():
+                left.cancel()  # Once more: code that swallowed one cancellation may heed another.
+                log(
+                    logging.ERROR,
+                    "%s did not end within %g s of its cancellation at the lifespan's stop (it swallows "
+                    "asyncio.CancelledError); abandoned, still running, while the contexts exit.",
+                    left.get_coro(),
+                    grace,
+                )
+        for future, its_task in in_flight.items():
+            self._settle(future, its_task)
+
+    def _settle(self, future: Future[Any], task: asyncio.Task[Any] | None) -> None:
+        """Tell the caller how its coroutine ended; always on the loop, and only once."""
+        with self._lock:
+            self._in_flight.pop(future, None)
+        if future.done():
+            return  # Settled already, or given up by its caller.
+        if task is not None and task.cancelled() and not self._closed:
+            future.cancel()  # Cancelled on the loop by someone else: the caller sees it so.
+            return
+        if not future.set_running_or_notify_cancel():
+            return  # Given up by its caller just now.
+        if task is None or not task.done() or task.cancelled():
+            future.set_exception(self._stopped_error())
+        elif task.exception() is not None:
+            future.set_exception(task.exception())
+        else:
+            future.set_result(task.result())
+
+    def _stopped_error(self) -> LifespanStoppedError:
+        return LifespanStoppedError(
+            "The lifespan stopped while this coroutine was running on its loop: it was cancelled "
+            "before the contexts exited, and its result is lost. Stop the lifespan only after "
+            "the work that uses it has finished (a worker: once its tasks are done)."
+        )
+
+    def _begin(self, coroutine: Coroutine[Any, Any, Any], future: Future[Any]) -> None:
+        if future.done():  # Given up by its caller, or settled at stop, before it began.
+            coroutine.close()
+            with self._lock:
+                self._in_flight.pop(future, None)
+            return
+        assert self._loop is not None
+        task = self._loop.create_task(coroutine)
+        with self._lock:
+            if future in self._in_flight:
+                self._in_flight[future] = task
+        task.add_done_callback(lambda _: self._settle(future, task))
 
     def _request_stop(self) -> None:
         self._stop_requested.set()
@@ -294,7 +399,11 @@ class ThreadHost:
         return failures
 
     def run(self, coroutine: Coroutine[Any, Any, Result], timeout: float | None = None) -> Result:
-        """Run a coroutine on the lifespan's loop; block until it returns or raises."""
+        """Run a coroutine on the lifespan's loop; block until it returns or raises.
+
+        Raises LifespanStoppedError if the lifespan stops first (the coroutine
+        is cancelled before the contexts exit).
+        """
         if threading.current_thread() is self._thread:
             coroutine.close()
             raise RuntimeError(
@@ -316,7 +425,34 @@ class ThreadHost:
         return await asyncio.wrap_future(self.submit(coroutine))
 
     def submit(self, coroutine: Coroutine[Any, Any, Result]) -> Future[Result]:
-        if self.state is None or self._stop_requested.is_set() or self._loop is None:
-            coroutine.close()
-            raise RuntimeError("The lifespan is not running: start() it before run(), not after stop().")
-        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+        """Start a coroutine on the lifespan's loop; its future is settled, whatever happens.
+
+        It gets the coroutine's outcome, or LifespanStoppedError if the lifespan
+        stops first. Cancelling the future cancels the coroutine.
+        """
+        future: Future[Result] = Future()
+        with self._lock:
+            if self.state is None or self._loop is None:
+                coroutine.close()
+                raise RuntimeError("The lifespan is not running: start() it before run(), not after stop().")
+            if self._closed or self._stop_requested.is_set():
+                coroutine.close()
+                raise LifespanStoppedError(
+                    "The lifespan is not running: it was stopped, or is stopping. Call run() or "
+                    "arun() only while it runs (start() it before run(), not after stop())."
+                )
+            self._in_flight[future] = None
+            # Posted under the lock: it reaches the loop before the stop request does.
+            post(self._loop, self._begin, coroutine, future)
+        future.add_done_callback(self._cancel_if_given_up)
+        return future
+
+    def _cancel_if_given_up(self, future: Future[Any]) -> None:
+        if future.cancelled() and self._loop is not None:
+            post(self._loop, self._cancel_task_of, future)
+
+    def _cancel_task_of(self, future: Future[Any]) -> None:
+        with self._lock:
+            task = self._in_flight.get(future)
+        if task is not None:
+            task.cancel()
