@@ -8,12 +8,14 @@ import multiprocessing
 import signal
 import sys
 import threading
-from collections.abc import AsyncIterator, Iterator
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from django.test import override_settings
 
 from django_lifespan_ctx import (
@@ -26,7 +28,9 @@ from django_lifespan_ctx import (
     start_in_thread,
 )
 from django_lifespan_ctx import threaded as threaded_module
-from django_lifespan_ctx.threaded import running_lifespan
+from django_lifespan_ctx._engine.hosts import WARM_UP_BOUND
+from django_lifespan_ctx.threaded import LifespanStoppedError, running_lifespan
+from django_lifespan_ctx.worker import enter_worker, leave_worker, on_lifespan_loop, worker_lifespan
 from tests import contexts
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
@@ -277,3 +281,145 @@ def test_ctrl_c_during_start_lets_startup_finish_then_exits_what_it_entered() ->
     ]
     with pytest.raises(LookupError):
         current_state()
+
+
+# -- work in flight when the lifespan stops --------------------------------------
+
+
+def until_cancelled(started: threading.Event) -> Coroutine[Any, Any, None]:
+    async def forever() -> None:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            contexts.record("coroutine cancelled")
+            raise
+
+    return forever()
+
+
+def in_a_thread(call: Callable[[], Any]) -> tuple[threading.Thread, list[BaseException | object]]:
+    """Run call() in a thread of its own; its outcome lands in the list."""
+    outcome: list[BaseException | object] = []
+
+    def target() -> None:
+        try:
+            outcome.append(call())
+        except BaseException as exc:
+            outcome.append(exc)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def assert_stopped_error(thread: threading.Thread, outcome: list[BaseException | object]) -> None:
+    thread.join(10)
+    assert not thread.is_alive(), "the caller still waits after stop()"
+    (error,) = outcome
+    assert isinstance(error, LifespanStoppedError), error
+    assert "The lifespan stopped while this coroutine was running" in str(error)
+
+
+def test_a_run_in_flight_at_stop_is_cancelled_before_the_exits_and_raises_that_the_lifespan_stopped() -> None:
+    handle = start_in_thread(contexts=[contexts.alpha])
+    started = threading.Event()
+    thread, outcome = in_a_thread(lambda: handle.run(until_cancelled(started)))
+    assert started.wait(10)
+    handle.stop()
+    assert_stopped_error(thread, outcome)
+    assert contexts.EVENTS == ["enter alpha", "coroutine cancelled", "exit alpha"]
+
+
+def test_an_arun_from_another_loop_in_flight_at_stop_raises_that_the_lifespan_stopped() -> None:
+    handle = start_in_thread(contexts=[contexts.alpha])
+    started = threading.Event()
+    thread, outcome = in_a_thread(lambda: asyncio.run(handle.arun(until_cancelled(started))))
+    assert started.wait(10)
+    handle.stop()
+    assert_stopped_error(thread, outcome)
+    assert contexts.EVENTS == ["enter alpha", "coroutine cancelled", "exit alpha"]
+
+
+def test_worker_run_and_on_lifespan_loop_in_flight_when_the_worker_leaves_raise_that_it_stopped() -> None:
+    enter_worker("test", contexts=[contexts.alpha])
+    sync_started, async_started = threading.Event(), threading.Event()
+
+    @on_lifespan_loop
+    async def async_task() -> None:
+        await until_cancelled(async_started)
+
+    sync_call = in_a_thread(lambda: worker_lifespan().run(until_cancelled(sync_started)))
+    async_call = in_a_thread(lambda: asyncio.run(async_task()))
+    assert sync_started.wait(10) and async_started.wait(10)
+    leave_worker()
+    assert_stopped_error(*sync_call)
+    assert_stopped_error(*async_call)
+    assert contexts.EVENTS == ["enter alpha", "coroutine cancelled", "coroutine cancelled", "exit alpha"]
+
+
+def test_runs_racing_stop_each_get_a_result_or_the_stopped_error_and_none_hangs() -> None:
+    for _ in range(20):
+        handle = start_in_thread(contexts=[contexts.alpha])
+        go = threading.Barrier(5)
+
+        def call(handle: LifespanThread = handle, go: threading.Barrier = go) -> object:
+            go.wait()
+            return handle.run(asyncio.sleep(0.001, result="done"))
+
+        callers = [in_a_thread(call) for _ in range(4)]
+        go.wait()
+        handle.stop()
+        for thread, outcome in callers:
+            thread.join(10)
+            assert not thread.is_alive(), "a run() racing stop() never returned"
+            (result,) = outcome
+            assert result == "done" or isinstance(result, LifespanStoppedError), result
+
+
+@override_settings(LIFESPAN_SHUTDOWN_TIMEOUT=0.5)
+def test_a_coroutine_that_swallows_its_cancellation_is_abandoned_and_neither_the_caller_nor_stop_hang(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handle = start_in_thread(contexts=[contexts.alpha])
+    started, release = threading.Event(), asyncio.Event()
+
+    async def stubborn() -> None:
+        started.set()
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                contexts.record("cancellation swallowed")
+
+    thread, outcome = in_a_thread(lambda: handle.run(stubborn()))
+    assert started.wait(10)
+    handle.stop()
+    assert_stopped_error(thread, outcome)
+    assert contexts.EVENTS[:2] == ["enter alpha", "cancellation swallowed"]
+    assert contexts.EVENTS[-1] == "exit alpha"
+    assert "did not end within 0.5 s of its cancellation" in caplog.text
+    assert not handle._host.loop_thread.is_alive()  # type: ignore[union-attr]
+
+
+def test_the_thread_pool_warm_up_never_holds_start_when_asgirefs_thread_is_busy() -> None:
+    # Other code in the process holds asgiref's single thread for as long as it likes.
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        holding.set()
+        release.wait()
+
+    busy = in_a_thread(lambda: asyncio.run(sync_to_async(hold)()))
+    assert holding.wait(10)
+    try:
+        started = time.monotonic()
+        handle = start_in_thread(contexts=[contexts.alpha])
+        took = time.monotonic() - started
+        handle.stop()
+    finally:
+        release.set()
+        busy[0].join(10)
+    # It waited for the busy thread only as long as the bound, then carried on.
+    assert WARM_UP_BOUND * 0.9 < took < WARM_UP_BOUND + 10, took
+    assert contexts.EVENTS == ["enter alpha", "exit alpha"]
