@@ -107,12 +107,18 @@ class Drain:
                 "through a multiprocessing event, which this worker cannot hold back. Run it as one "
                 "process, with --workers 0, to drain"
             )
+        elif reason is not None:
+            reason += (
+                ". Serve it as a row of the Draining page's table shows (uvicorn, granian, "
+                "hypercorn --workers 0, under asyncio or uvloop), or sleep for the window in a "
+                "Kubernetes preStop hook instead"
+            )
         if reason is not None:
             log(
                 logging.WARNING,
                 "LIFESPAN_DRAIN_SECONDS is %s, but %s cannot drain: %s. It stops on the first "
                 "stop signal as if the setting were 0; readyz/ still goes 503 once the lifespan "
-                "shuts down. See the Servers page of the docs.",
+                "shuts down. See the Draining page of the docs.",
                 self.seconds,
                 self.server,
                 reason,

@@ -26,8 +26,10 @@ pytestmark = pytest.mark.integration
 WINDOW = 2.0
 APP = "tests.drain_asgi:application"
 BIND = ["--host", "127.0.0.1", "--port", "{port}"]
+# Each row names its event loop: uvicorn's and granian's "auto" pick uvloop when it is installed.
 SERVERS = {
-    "uvicorn": ["uvicorn", APP, *BIND],
+    "uvicorn --loop asyncio": ["uvicorn", APP, "--loop", "asyncio", *BIND],
+    "uvicorn --loop uvloop": ["uvicorn", APP, "--loop", "uvloop", *BIND],
     "uvicorn --workers 2": ["uvicorn", APP, "--workers", "2", *BIND],
     "gunicorn -k uvicorn_worker": [
         "gunicorn",
@@ -38,7 +40,18 @@ SERVERS = {
         "127.0.0.1:{port}",
     ],
     "hypercorn --workers 0": ["hypercorn", APP, "--workers", "0", "--bind", "127.0.0.1:{port}"],
+    "hypercorn --workers 0 -k uvloop": [
+        "hypercorn",
+        APP,
+        "--workers",
+        "0",
+        "-k",
+        "uvloop",
+        "--bind",
+        "127.0.0.1:{port}",
+    ],
     "granian": ["granian", "--interface", "asgi", APP, *BIND],
+    "granian --loop asyncio": ["granian", "--interface", "asgi", "--loop", "asyncio", APP, *BIND],
     "daphne": ["daphne", "-b", "127.0.0.1", "-p", "{port}", APP],
     "runserver": ["django", "runserver", "--noreload", "127.0.0.1:{port}"],
 }
@@ -46,6 +59,7 @@ READY_LINE = {
     "daphne": r"Listening on TCP address",
     "runserver": r"Quit the server with",
     "granian": r"Started worker-\d+",
+    "granian --loop asyncio": r"Started worker-\d+",
 }
 # How soon readyz/ must answer 503 after the signal. uvicorn's supervisor looks at the
 # signals it caught twice a second before it passes SIGTERM on to its workers.

@@ -11,7 +11,7 @@ import asyncio
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import pytest
@@ -59,8 +59,20 @@ def loop_server(loop: asyncio.AbstractEventLoop) -> tuple[list[int], asyncio.Eve
     return got, stopped
 
 
-@pytest.mark.parametrize("server", [python_server, loop_server])
-async def test_the_first_signal_drains_then_reaches_the_server(server: Any) -> None:
+def run_on(loop_kind: str, main: Coroutine[Any, Any, None]) -> None:
+    """Run main on asyncio's own loop or on uvloop's, as a server would."""
+    factory = asyncio.new_event_loop
+    if loop_kind == "uvloop":
+        uvloop = pytest.importorskip("uvloop")
+        factory = uvloop.new_event_loop
+    loop = factory()
+    try:
+        loop.run_until_complete(main)
+    finally:
+        loop.close()
+
+
+async def drained_then_stopped(server: Any) -> None:
     loop = asyncio.get_running_loop()
     got, stopped = server(loop)
     drain = Drain(loop, 0.3)
@@ -78,6 +90,78 @@ async def test_the_first_signal_drains_then_reaches_the_server(server: Any) -> N
         drain.disarm()
         for number in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(number)
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+@pytest.mark.parametrize("server", [python_server, loop_server])
+def test_the_first_signal_drains_then_reaches_the_server(server: Any, loop_kind: str) -> None:
+    run_on(loop_kind, drained_then_stopped(server))
+
+
+async def other_signals_still_reach_the_loop() -> None:
+    loop = asyncio.get_running_loop()
+    got, stopped = loop_server(loop)
+    hups: list[int] = []
+    hup = asyncio.Event()
+
+    def on_hup() -> None:
+        hups.append(signal.SIGHUP)
+        hup.set()
+
+    loop.add_signal_handler(signal.SIGHUP, on_hup)
+    drain = Drain(loop, 60)
+    drain.arm()
+    try:
+        os.kill(os.getpid(), signal.SIGHUP)  # Not a stop signal: the loop's handler runs, now.
+        await asyncio.wait_for(hup.wait(), 5)
+        assert hups == [signal.SIGHUP] and not is_draining() and got == []
+        drain.disarm()
+        os.kill(os.getpid(), signal.SIGTERM)  # Released: straight to the server, no drain.
+        await asyncio.wait_for(stopped.wait(), 5)
+        assert got == [signal.SIGTERM] and not is_draining()
+    finally:
+        drain.disarm()
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            loop.remove_signal_handler(number)
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_other_signals_reach_the_loop_while_held_and_release_gives_back_the_stop_signals(
+    loop_kind: str,
+) -> None:
+    run_on(loop_kind, other_signals_still_reach_the_loop())
+
+
+@pytest.mark.parametrize("loop_kind", ["asyncio", "uvloop"])
+def test_held_across_a_loop_that_runs_again(loop_kind: str) -> None:
+    # granian's worker: handlers on the loop, one run for the startup, another to serve.
+    # uvloop points the wakeup fd at a new socket of its own each time it runs.
+    factory = asyncio.new_event_loop
+    if loop_kind == "uvloop":
+        factory = pytest.importorskip("uvloop").new_event_loop
+    loop = factory()
+    try:
+        got, stopped = loop_server(loop)
+        drain = Drain(loop, 0.3)
+
+        async def startup() -> None:
+            drain.arm()
+
+        async def serve() -> None:
+            await asyncio.sleep(0.1)  # The server's own start; the hold is taken back meanwhile.
+            os.kill(os.getpid(), signal.SIGTERM)
+            await asyncio.wait_for(wait_for_drain(), 5)
+            assert got == []
+            await asyncio.wait_for(stopped.wait(), 5)
+            assert got == [signal.SIGTERM]
+
+        loop.run_until_complete(startup())
+        loop.run_until_complete(serve())
+        drain.disarm()
+    finally:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+        loop.close()
 
 
 async def test_a_second_signal_ends_the_window_at_once() -> None:
@@ -114,6 +198,7 @@ async def test_a_server_that_ignores_the_signal_gets_a_warning_not_a_drain(
     drain.arm()
     assert not drain.armed and not draining.counting
     assert "LIFESPAN_DRAIN_SECONDS is 5, but granian cannot drain: the server ignores SIGTERM" in caplog.text
+    assert "hypercorn --workers 0, under asyncio or uvloop" in caplog.text  # The fix, named.
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
 
 

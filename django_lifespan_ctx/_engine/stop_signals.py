@@ -15,9 +15,11 @@ keypress twice, and does not hurry on a second signal.
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import socket
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar, cast
 
 from .deadlines import Hurry, current_hurry, set_process_hurry
@@ -26,6 +28,8 @@ Result = TypeVar("Result")
 
 # Ctrl+C in a terminal, and what systemd, Kubernetes and `kill` send.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# When a held stop signal's wakeup fd is checked again: soon after the hold begins, then each second.
+CHECK_AFTER = (0.01, 0.05, 0.1, 0.25, 0.5)
 
 
 class StopSignals:
@@ -114,9 +118,20 @@ class HeldStopSignals:
     server stops exactly as if it had just arrived: it closes its listener,
     finishes what is in flight and runs the lifespan shutdown.
 
-    Servers catch signals in one of two ways, and both are held: a Python
-    handler (signal.signal: uvicorn, gunicorn's workers, Twisted under daphne),
-    or the event loop's (loop.add_signal_handler: hypercorn).
+    Servers catch signals in one of two ways, and both are held by public means
+    only: a Python handler (signal.signal: uvicorn, gunicorn's workers, Twisted
+    under daphne) is replaced by ours; the event loop's (loop.add_signal_handler:
+    hypercorn, granian's workers) is a Python no-op handler plus the process's
+    wakeup fd, through which asyncio's and uvloop's loops alike learn which
+    signal came and look it up in their own table. While holding, the wakeup fd
+    is a socket of ours, so the loop never hears of a stop signal; any other
+    signal's byte is handed on to the loop's fd as it arrives.
+
+    A loop may point the wakeup fd back at its own: uvloop does each time it
+    starts running again (granian runs its loop once for the startup, then
+    again to serve), and asyncio's does on any later add_signal_handler(). So
+    the hold is checked, and taken back, soon after it begins and then once a
+    second; a loop that starts again runs the overdue check first.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, on_first: Callable[[int], None]) -> None:
@@ -124,8 +139,11 @@ class HeldStopSignals:
         self.on_first = on_first
         self.caught: list[int] = []
         self._python_handlers: dict[int, Any] = {}
-        self._loop_handlers: dict[int, asyncio.Handle] = {}
+        self._wakeup: socket.socket | None = None
+        self._wakeup_reader: socket.socket | None = None
+        self._previous_wakeup_fd = -1
         self._passed_on = False
+        self._check: asyncio.TimerHandle | None = None
 
     def hold(self) -> str | None:
         """Hold the server's handlers; or say, without holding any, why they cannot be held."""
@@ -133,23 +151,63 @@ class HeldStopSignals:
             return "the lifespan does not run in the main thread, the only one that can catch signals"
         for number in map(int, STOP_SIGNALS):
             current = signal.getsignal(number)
-            if number not in _loop_signal_handlers(self.loop) and (
-                current is None or current == signal.SIG_IGN
-            ):
+            if current is None or current == signal.SIG_IGN:
                 name = signal.Signals(number).name
                 return (
                     f"the server ignores {name}, or catches it outside Python"
                     if current == signal.SIG_IGN
                     else f"the server catches {name} outside Python"
                 )
+        reason = self._redirect_wakeup_fd()
+        if reason is not None:
+            return reason
         for number in map(int, STOP_SIGNALS):
-            handle = _loop_signal_handlers(self.loop).get(number)
-            if handle is not None:
-                self._loop_handlers[number] = handle
-                self.loop.add_signal_handler(number, self._caught, number)
-            else:
-                self._python_handlers[number] = signal.signal(number, self._caught_in_python)
+            self._python_handlers[number] = signal.signal(number, self._caught_in_python)
+        self._keep_holding(iter(CHECK_AFTER))
         return None
+
+    def _keep_holding(self, delays: Iterator[float]) -> None:
+        assert self._wakeup is not None
+        current = signal.set_wakeup_fd(self._wakeup.fileno(), warn_on_full_buffer=False)
+        if current != self._wakeup.fileno():
+            self._previous_wakeup_fd = current  # The loop's new one: theirs once we let go.
+        for number in list(self._python_handlers):
+            if signal.getsignal(number) != self._caught_in_python:  # The server's again, newer.
+                self._python_handlers[number] = signal.signal(number, self._caught_in_python)
+        self._check = self.loop.call_later(next(delays, 1.0), self._keep_holding, delays)
+
+    def _redirect_wakeup_fd(self) -> str | None:
+        reader, writer = socket.socketpair()
+        reader.setblocking(False)
+        writer.setblocking(False)
+        try:
+            self.loop.add_reader(reader.fileno(), self._read_wakeup)
+        except NotImplementedError:  # pragma: no cover - Windows' proactor loop
+            reader.close()
+            writer.close()
+            return f"its event loop ({type(self.loop).__name__}) cannot watch a socket for signals"
+        self._previous_wakeup_fd = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+        self._wakeup, self._wakeup_reader = writer, reader
+        return None
+
+    def _read_wakeup(self) -> None:
+        # The stop signals are acted on by our Python handler, which the interpreter
+        # runs around this callback; every other signal is the loop's business.
+        assert self._wakeup_reader is not None
+        others = bytearray()
+        while True:
+            try:
+                data = self._wakeup_reader.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                break
+            if not data:
+                break
+            others += bytes(n for n in data if n not in STOP_SIGNALS)
+        if others and self._previous_wakeup_fd != -1:
+            try:
+                os.write(self._previous_wakeup_fd, others)
+            except OSError:  # Full or closed: the loop has as much as it would have had.
+                pass
 
     def _caught_in_python(self, number: int, frame: Any) -> None:
         # Runs in the main thread between two bytecodes, perhaps inside the loop's
@@ -173,17 +231,18 @@ class HeldStopSignals:
 
     def release(self) -> None:
         """Put the server's handlers back, delivering nothing."""
-        for number, handle in self._loop_handlers.items():
-            # A Handle keeps its callback privately; asyncio offers no other way to re-add it.
-            callback, args = getattr(handle, "_callback"), getattr(handle, "_args")  # noqa: B009
-            self.loop.add_signal_handler(number, callback, *args)
         for number, previous in self._python_handlers.items():
             signal.signal(number, previous)
-        self._loop_handlers.clear()
         self._python_handlers.clear()
-
-
-def _loop_signal_handlers(loop: asyncio.AbstractEventLoop) -> dict[int, asyncio.Handle]:
-    # asyncio's Unix loops keep what add_signal_handler() installed here; there is
-    # no public way to read it, and no other way to hold such a handler back.
-    return cast("dict[int, asyncio.Handle]", getattr(loop, "_signal_handlers", {}))
+        if self._check is not None:
+            self._check.cancel()
+        if self._wakeup is None or self._wakeup_reader is None:
+            return
+        self._read_wakeup()  # Hand on what is pending for the loop.
+        current = signal.set_wakeup_fd(-1)
+        # Someone pointed it at their own since (a loop started again): theirs stays.
+        signal.set_wakeup_fd(self._previous_wakeup_fd if current == self._wakeup.fileno() else current)
+        self.loop.remove_reader(self._wakeup_reader.fileno())
+        self._wakeup.close()
+        self._wakeup_reader.close()
+        self._wakeup = self._wakeup_reader = None
