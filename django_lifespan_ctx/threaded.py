@@ -59,11 +59,14 @@ class LifespanThread(Generic[StateT]):
         )
         self._state: State | None = None
         self._stopped = False
+        # Set, under _running_lock, as stop() begins: from then on nobody is
+        # handed this lifespan (running_lifespan()), though its exits still run.
+        self._stopping = False
 
     @property
     def started(self) -> bool:
         """Whether start() has entered the contexts and stop() has not been called."""
-        return self._state is not None and not self._stopped
+        return self._state is not None and not self._stopped and not self._stopping
 
     @property
     def state(self) -> StateT:
@@ -79,6 +82,11 @@ class LifespanThread(Generic[StateT]):
         with _running_lock:
             if self._host.loop_thread is not None:
                 raise RuntimeError("This lifespan was started already; a LifespanThread runs once.")
+            if _running is not None and _running._stopping:
+                raise RuntimeError(
+                    "start_in_thread(): the last lifespan of this process is still stopping (its "
+                    "exits run now); start another once its stop() has returned."
+                )
             if _running is not None:
                 raise RuntimeError(
                     "start_in_thread() is already running the lifespan in this process; its "
@@ -145,6 +153,8 @@ class LifespanThread(Generic[StateT]):
         Thread-safe and idempotent: call it from any thread, at any moment,
         start() included; every call returns once the exits have run.
         """
+        with _running_lock:
+            self._stopping = True
         failures = self._host.stop()
         self._forget()
         raise_for_shutdown(failures)

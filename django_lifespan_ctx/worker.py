@@ -69,7 +69,11 @@ def enter_worker(queue: str, *, contexts: Sequence[Any] | None = None) -> Lifesp
 
 
 def leave_worker() -> None:
-    """One user less; the last one out exits the contexts (LifespanShutdownError if an exit failed)."""
+    """One user less; the last one out exits the contexts (LifespanShutdownError if an exit failed).
+
+    The exits run under the lock: a user entering meanwhile waits for them,
+    then starts a fresh lifespan, and is never handed one that is stopping.
+    """
     global _users, _owned
     with _lock:
         if _users == 0:
@@ -82,7 +86,7 @@ def leave_worker() -> None:
             running = running_lifespan()
         except LookupError:
             return  # Stopped by someone else already.
-    running.stop()
+        running.stop()
 
 
 @overload

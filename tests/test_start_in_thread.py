@@ -423,3 +423,54 @@ def test_the_thread_pool_warm_up_never_holds_start_when_asgirefs_thread_is_busy(
     # It waited for the busy thread only as long as the bound, then carried on.
     assert WARM_UP_BOUND * 0.9 < took < WARM_UP_BOUND + 10, took
     assert contexts.EVENTS == ["enter alpha", "exit alpha"]
+
+
+# -- hand-overs: a user entering while the last one leaves -----------------------
+
+EXIT_BEGAN = threading.Event()
+
+
+@asynccontextmanager
+async def slow_to_close() -> AsyncIterator[dict[str, str]]:
+    contexts.record("enter slow_to_close")
+    yield {"slow": "value of slow_to_close"}
+    contexts.record("exit slow_to_close begins")
+    EXIT_BEGAN.set()
+    await asyncio.sleep(1.0)
+    contexts.record("exit slow_to_close done")
+
+
+async def _read_slow() -> str:
+    return str(current_state()["slow"])
+
+
+def test_a_worker_entering_while_the_last_user_leaves_gets_a_fresh_running_lifespan() -> None:
+    EXIT_BEGAN.clear()
+    enter_worker("test", contexts=[slow_to_close])
+    leaving = in_a_thread(leave_worker)
+    assert EXIT_BEGAN.wait(10)
+    # The old lifespan is stopping now: nobody is handed it.
+    with pytest.raises(LookupError):
+        running_lifespan()
+
+    def enter_and_use() -> tuple[str, str]:
+        running = enter_worker("test", contexts=[slow_to_close])
+        try:
+            return running.run(_read_slow()), current_state()["slow"]
+        finally:
+            leave_worker()
+
+    entering = in_a_thread(enter_and_use)
+    for thread, _ in (leaving, entering):
+        thread.join(20)
+        assert not thread.is_alive()
+    assert leaving[1] == [None]
+    assert entering[1] == [("value of slow_to_close", "value of slow_to_close")]
+    assert contexts.EVENTS == [
+        "enter slow_to_close",
+        "exit slow_to_close begins",
+        "exit slow_to_close done",
+        "enter slow_to_close",
+        "exit slow_to_close begins",
+        "exit slow_to_close done",
+    ]
