@@ -99,6 +99,18 @@ class Settings:
         # A dotted path, or None; statetype.load_state_type() says what is wrong with it.
         return self.raw("LIFESPAN_STATE_TYPE", None)
 
+    @property
+    def LIFESPAN_PROBE_DETAILS(self) -> Any:
+        # Networks; probe_details.details_problem() says what is wrong with another value.
+        from .probe_details import PRIVATE_NETWORKS
+
+        return self.raw("LIFESPAN_PROBE_DETAILS", PRIVATE_NETWORKS)
+
+    @property
+    def LIFESPAN_PROBE_TOKEN(self) -> Any:
+        # None or a secret; probe_details.token_problem() says what is wrong with another value.
+        return self.raw("LIFESPAN_PROBE_TOKEN", None)
+
     def _positive(self, name: str, default: float) -> float:
         value = self.raw(name, default)
         problem = positive_problem(name, value)

@@ -1,4 +1,4 @@
-"""System checks for the operations settings: health checks, telemetry, run-once."""
+"""System checks for the operations settings: health checks, telemetry, run-once, probes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.core.checks import CheckMessage, Error
 
 from .conf import boolean_problem, conf, positive_problem
 from .health import check_problems
+from .probe_details import DETAILS_SETTING, TOKEN_SETTING, details_problem, token_problem
 
 PREFIX = "django_lifespan_ctx"
 HEALTH_CHECKS_ID = "E040"
@@ -15,6 +16,8 @@ HEALTH_TIMEOUT_ID = "E041"
 OPENTELEMETRY_ID = "E042"
 OPENTELEMETRY_MISSING_ID = "E043"
 RUN_ONCE_INTERVAL_ID = "E044"
+PROBE_DETAILS_ID = "E045"
+PROBE_TOKEN_ID = "E046"
 
 
 def check_operations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -41,6 +44,22 @@ def check_operations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 id=f"{PREFIX}.{OPENTELEMETRY_MISSING_ID}",
             )
         )
+    return errors + probe_problems()
+
+
+def probe_problems() -> list[CheckMessage]:
+    errors: list[CheckMessage] = []
+    problem = details_problem(conf.LIFESPAN_PROBE_DETAILS)
+    if problem:
+        hint = (
+            f'Write {DETAILS_SETTING} = ["10.0.0.0/8"] for the callers that may read readyz/\'s details, '
+            "or [] for none. Until then, every caller gets the status alone."
+        )
+        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{PROBE_DETAILS_ID}"))
+    problem = token_problem(conf.LIFESPAN_PROBE_TOKEN)
+    if problem:
+        hint = f'Read it from the environment: {TOKEN_SETTING} = os.environ.get("PROBE_TOKEN").'
+        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{PROBE_TOKEN_ID}"))
     return errors
 
 

@@ -1,46 +1,144 @@
-"""The livez/ and readyz/ views: is this process serving, and is it ready."""
+"""The livez/ and readyz/ views: is this process serving, and is it ready.
+
+The handler serves them ahead of the middleware (``answer``), so that a kubelet's
+``Host: <pod IP>`` gets an answer without ALLOWED_HOSTS being widened for any other
+URL. Only callers that LIFESPAN_PROBE_DETAILS or LIFESPAN_PROBE_TOKEN allow get the
+details; everyone else gets the status alone.
+"""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler
+from django.core.signals import setting_changed
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
 from django.views.decorators.cache import never_cache
 
 from . import draining
 from ._engine.plan import Entry, inspect_plan
 from .health import CheckResult, run_checks
+from .probe_details import details_allowed
 from .readiness import ContextStatus, ServiceStatus, tracker
 from .run_once import holders
 from .run_once_locks import this_process
 from .state import State
 
+logger = logging.getLogger("django_lifespan_ctx")
+
+ProbeView = Callable[[HttpRequest], Coroutine[Any, Any, HttpResponseBase]]
+
 
 def probe(view: Any) -> Any:
-    # Marked so that the handler can answer probes without waiting for a lazy startup.
+    # Marked so that the handler answers probes ahead of the middleware, and without
+    # waiting for a lazy startup.
     view.lifespan_probe = True
     return view
+
+
+# Path (as the server reports it, without root_path) -> view, for ROOT_URLCONF.
+_probe_paths: dict[str, ProbeView] | None = None
+
+
+def probe_paths() -> dict[str, ProbeView]:
+    """The probe views by the exact path they are mounted at, read once from ROOT_URLCONF.
+
+    Only what path() mounts without converters, under include()s that have none
+    either: a probe under i18n_patterns() or a regex is served through the middleware.
+    """
+    global _probe_paths
+    if _probe_paths is None:
+        try:
+            patterns = get_resolver().url_patterns
+        except Exception:
+            # Not kept: Django's handling reports a broken URLconf; the next request retries.
+            return {}
+        _probe_paths = dict(_walk(patterns, "/"))
+    return _probe_paths
+
+
+def _walk(patterns: Any, prefix: str) -> Any:
+    for pattern in patterns:
+        route = pattern.pattern
+        if not isinstance(route, RoutePattern) or route.converters:
+            continue
+        if isinstance(pattern, URLResolver):
+            yield from _walk(pattern.url_patterns, prefix + str(route))
+        elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "lifespan_probe", False):
+            yield prefix + str(route), pattern.callback
+
+
+def _forget_paths(*, setting: str, **kwargs: Any) -> None:
+    global _probe_paths
+    if setting == "ROOT_URLCONF":
+        _probe_paths = None
+
+
+setting_changed.connect(_forget_paths)
+
+
+def probe_view(scope: Any) -> ProbeView | None:
+    """The probe view this HTTP request is for, or None: one dict lookup per request."""
+    path: str = scope["path"]
+    root = scope.get("root_path")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return probe_paths().get(path)
+
+
+async def answer(handler: ASGIHandler, view: ProbeView, scope: Any, receive: Any, send: Any) -> None:
+    """Serve a probe without the middleware: none of it can refuse its Host, redirect it
+    (SECURE_SSL_REDIRECT, a login), or see it. A kubelet counts a redirect as success,
+    so a probe that went through them could report ready when it is not."""
+    try:
+        body = await handler.read_body(receive)
+    except RequestAborted:
+        return
+    try:
+        request, response = handler.create_request(scope, body)
+        if request is not None:
+            try:
+                response = await view(request)
+            except Exception:
+                logger.exception("The probe %s failed", scope["path"])
+                response = JsonResponse({"status": "error"}, status=500)
+        assert response is not None
+        # Not closed: close() sends request_finished, whose receivers (closing database
+        # connections) are for requests; a probe sends no request_started either.
+        await handler.send_response(response, send)
+    finally:
+        body.close()
 
 
 @probe
 @never_cache
 async def livez(request: HttpRequest) -> JsonResponse:
+    if not details_allowed(request.META):
+        return JsonResponse({"status": "alive"})
     return JsonResponse({"status": "alive", "process": this_process()})
 
 
 @probe
 @never_cache
 async def readyz(request: HttpRequest) -> JsonResponse:
+    details = details_allowed(request.META)
     if draining.is_draining():
         # At once, without running the checks: the load balancer must see it now.
-        return JsonResponse(_draining(), status=503)
+        return JsonResponse(_draining() if details else {"status": "draining"}, status=503)
     if tracker.ready:
         results = await run_checks(State(dict(getattr(request, "state", {}))))
     else:
         results = []  # Nothing to check against until startup completes.
     # A critical service that is not running makes the process not ready, as a failing check does.
     ready = tracker.ready and all(result.passed for result in results) and not tracker.critical_services_down
+    if not details:
+        return JsonResponse({"status": "ready" if ready else "not ready"}, status=200 if ready else 503)
     verbose = settings.DEBUG and "verbose" in request.GET
     body = {
         "status": "ready" if ready else "not ready",
