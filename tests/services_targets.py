@@ -86,3 +86,7 @@ async def crash_at_once(state: Any) -> None:
     # Its own timestamp, on the clock the supervisor's loop uses: what the backoff test measures.
     print(f"CRASH at {time.monotonic():.6f}", flush=True)
     raise ConnectionError("refused")
+
+
+async def idle(state: Any) -> None:
+    await asyncio.Event().wait()

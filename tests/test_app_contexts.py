@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core import checks
 from django.core.management import call_command
-from django.core.management.base import CommandError
+from django.core.management.base import CommandError, SystemCheckError
 from django.test import override_settings
 
 from django_lifespan_ctx import LifespanStartupError, lifespan, register_context
@@ -179,3 +179,50 @@ def test_register_context_is_deprecated_in_favour_of_the_attribute() -> None:
         warnings.simplefilter("error")
         with override_settings(LIFESPAN_CONTEXTS=[]):
             assert names(build_plan()) == ["tests.contexts.gamma"]  # It still works.
+
+
+FORGETFUL = "tests.shipping_apps.forgetful"
+FUSSY = "tests.shipping_apps.fussy"
+UNREADABLE = {
+    FORGETFUL: "AttributeError: 'Settings' object has no attribute 'FORGETFUL_CLIENTS'",
+    FUSSY: "ImproperlyConfigured: FUSSY_URL must be an https:// URL",
+}
+
+
+# Until checks.excluded_apps_problems finds the shipping apps with plan.ships_contexts(config)
+# instead of hasattr(), which reads the property: the check crashes on any exception but an
+# AttributeError, and takes an app whose property raises AttributeError for one that ships nothing.
+NEEDS_CHECKS_FIX = pytest.mark.xfail(
+    strict=True, reason="checks.excluded_apps_problems reads lifespan_contexts with hasattr()"
+)
+
+
+@pytest.mark.parametrize("app", [FORGETFUL, pytest.param(FUSSY, marks=NEEDS_CHECKS_FIX)])
+async def test_an_app_whose_lifespan_contexts_raises_is_a_check_and_startup_error_naming_it(app: str) -> None:
+    label, error = app.rsplit(".", 1)[1], UNREADABLE[app]
+    expected = (
+        f"App {label!r}: reading its AppConfig.lifespan_contexts raised {error}, so none of its "
+        "contexts can be entered."
+    )
+    with installing(PAYMENTS, app, LIFESPAN_CONTEXTS=["tests.contexts.alpha"]):
+        (problem,) = check_settings()
+        with pytest.raises(SystemCheckError, match="django_lifespan_ctx.E023"):
+            call_command("check", stdout=StringIO(), stderr=StringIO())
+        with pytest.raises(LifespanStartupError) as refused:
+            async with lifespan():
+                pass  # pragma: no cover
+    assert (problem.id, problem.msg) == ("django_lifespan_ctx.E023", expected)
+    assert problem.hint == (
+        "Fix the app's lifespan_contexts (a setting it reads may be missing), or leave its "
+        f'contexts out with LIFESPAN_EXCLUDE_APPS = ["{label}"].'
+    )
+    assert f"django_lifespan_ctx.E023: {expected}" in str(refused.value)
+    assert contexts.EVENTS == []  # Nothing entered: not the other apps', not the project's.
+
+
+@NEEDS_CHECKS_FIX
+async def test_the_project_can_leave_an_unreadable_apps_contexts_out() -> None:
+    with installing(FORGETFUL, LIFESPAN_EXCLUDE_APPS=["forgetful"], LIFESPAN_CONTEXTS=[contexts.alpha]):
+        assert check_settings() == []
+        async with lifespan() as state:
+            assert set(state) == {"alpha"}

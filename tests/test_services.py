@@ -15,14 +15,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
-from django.test import override_settings
+from django.core.management.base import SystemCheckError
+from django.test import AsyncClient, override_settings
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import StatusCode
 
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, lifespan, start_in_thread
+from django_lifespan_ctx.checks import check_settings
 from django_lifespan_ctx.contexts import background, every, run_once
 from django_lifespan_ctx.contrib.otel import ServiceTracer
 from django_lifespan_ctx.management import LifespanCommand
@@ -522,3 +525,81 @@ def test_a_crash_loop_waits_what_the_docs_say_measured_from_the_targets_own_time
         assert gap >= max(low, ceiling / 2) - 0.002, (failures, gaps)
         assert gap <= ceiling + 1.0, (failures, gaps)
     assert min(gaps[4:]) >= high / 2 - 0.002, gaps
+
+
+QUEUES = "tests.shipping_apps.queues"
+
+
+def clash_problems() -> tuple[str, str]:
+    """The check error, and the startup error, for two services named 'consumer'."""
+    (error,) = check_settings()
+    assert error.id == "django_lifespan_ctx.E019", error
+
+    async def start() -> None:
+        async with lifespan():
+            pass  # pragma: no cover
+
+    with pytest.raises(LifespanStartupError) as raised:
+        asyncio.run(start())
+    return f"{error.msg} HINT: {error.hint}", str(raised.value)
+
+
+def test_two_services_of_one_name_from_an_app_and_the_project_are_refused_by_check_and_startup() -> None:
+    healthy = background("tests.services_targets.idle", name="consumer")
+    installed = [*settings.INSTALLED_APPS, QUEUES]
+    with override_settings(INSTALLED_APPS=installed, LIFESPAN_CONTEXTS=[healthy]):
+        checked, refused = clash_problems()
+        with pytest.raises(SystemCheckError) as reported:
+            call_command("check", stdout=StringIO(), stderr=StringIO())
+    assert checked == (
+        "Two services are named 'consumer': background('consumer') at LIFESPAN_CONTEXTS[0], and "
+        "background('consumer') at app 'queues' lifespan_contexts[0]. HINT: readyz/, the logs and "
+        "telemetry tell services apart by name, so one would hide the other: give one of the two a "
+        'name of its own, with name="..." in its background() or every().'
+    )
+    assert f"django_lifespan_ctx.E019: {checked}" in refused
+    assert "django_lifespan_ctx.E019" in str(reported.value) and "app 'queues'" in str(reported.value)
+
+
+def test_the_same_target_listed_twice_is_refused_naming_both_places() -> None:
+    contexts = [
+        background("tests.services_targets.broken_consumer", critical=True),
+        "tests.services_targets.queue",
+        every(5, "tests.services_targets.broken_consumer"),
+    ]
+    with override_settings(LIFESPAN_CONTEXTS=contexts):
+        checked, refused = clash_problems()
+    assert checked.startswith(
+        "Two services are named 'tests.services_targets.broken_consumer': "
+        "background('tests.services_targets.broken_consumer') at LIFESPAN_CONTEXTS[0], and "
+        "every(5, 'tests.services_targets.broken_consumer') at LIFESPAN_CONTEXTS[2]."
+    )
+    assert checked in refused
+
+
+async def test_replacement_contexts_are_held_to_unique_names_too() -> None:
+    clash = [background(services_targets.idle, name="x"), every(1, "a.b", name="x")]
+    with pytest.raises(LifespanStartupError, match=r"E019: Two services are named 'x': .* at contexts\[1\]"):
+        async with lifespan(contexts=clash):
+            pass  # pragma: no cover
+
+
+async def test_a_failed_critical_service_is_never_hidden_by_another_lifespans_service_of_its_name() -> None:
+    failed = threading.Event()
+
+    async def broken(state: Any) -> None:
+        failed.set()
+        raise ConnectionError("the broker refused us")
+
+    critical = background(broken, name="consumer", restart="never", critical=True)
+    handle = start_in_thread(contexts=[critical])
+    try:
+        assert await asyncio.to_thread(failed.wait, 10)
+        async with lifespan(contexts=[background(services_targets.idle, name="consumer")]):
+            with override_settings(ROOT_URLCONF="tests.ops_urls"):
+                response = await AsyncClient().get("/readyz/")
+    finally:
+        handle.stop()
+    assert response.status_code == 503
+    listed = [(s["name"], s["status"], s["critical"]) for s in response.json()["services"]]
+    assert sorted(listed) == [("consumer", "failed", True), ("consumer", "running", False)]

@@ -71,14 +71,36 @@ registered_contexts: list[Any] = []
 
 @dataclass(frozen=True)
 class AppContexts:
-    """The lifespan_contexts an installed app's AppConfig ships."""
+    """The lifespan_contexts an installed app's AppConfig ships, or what reading them raised."""
 
     label: str
     contexts: Any
+    error: Exception | None = None
 
     @property
     def origin(self) -> str:
         return f"app {self.label!r} {APP_ATTRIBUTE}"
+
+
+_NOT_SHIPPED = object()
+
+
+def ships_contexts(config: Any) -> bool:
+    """Whether an AppConfig defines lifespan_contexts, without reading it.
+
+    Not hasattr(): that reads a property, and takes an AttributeError raised
+    inside it (a setting the project forgot) for "no contexts", dropping the
+    app's contexts in silence.
+    """
+    return inspect.getattr_static(config, APP_ATTRIBUTE, _NOT_SHIPPED) is not _NOT_SHIPPED
+
+
+def read_app_contexts(config: Any) -> AppContexts:
+    try:
+        return AppContexts(config.label, getattr(config, APP_ATTRIBUTE))
+    except Exception as exc:
+        # Any exception, AttributeError included: it is the app's problem, reported as such.
+        return AppContexts(config.label, None, exc)
 
 
 def shipped_by_apps() -> list[AppContexts]:
@@ -89,9 +111,9 @@ def shipped_by_apps() -> list[AppContexts]:
     # A wrong value is the checks' to report (checks.excluded_apps_problems).
     excluded: set[str] = {label for label in raw if isinstance(label, str)} if is_group(raw) else set()
     return [
-        AppContexts(config.label, config.lifespan_contexts)  # type: ignore[attr-defined]
+        read_app_contexts(config)
         for config in apps.get_app_configs()
-        if hasattr(config, APP_ATTRIBUTE) and config.label not in excluded
+        if ships_contexts(config) and config.label not in excluded
     ]
 
 
@@ -145,6 +167,12 @@ def maker_of(context_manager: Any) -> str:
     return describe(func if callable(func) else type(context_manager))
 
 
+def service_name_of(factory: Any) -> str | None:
+    """The name a background service is tracked by (readyz/, logs), if the factory is one."""
+    name = getattr(factory, "lifespan_service_name", None)
+    return name if isinstance(name, str) else None
+
+
 def describe(obj: Any) -> str:
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None)
@@ -158,6 +186,7 @@ class _PlanBuilder:
         self.label = label
         self.problems: list[Problem] = []
         self.seen: dict[int, str] = {}
+        self.service_names: dict[str, str] = {}  # Each service's name, and where it was listed.
 
     def problem(self, id: str, message: str, hint: str) -> None:
         self.problems.append(Problem(id, message, hint))
@@ -168,9 +197,22 @@ class _PlanBuilder:
         project = self.steps(contexts, self.label)
         from_apps: list[Step] = []
         for app in shipped:
+            if app.error is not None:
+                self.unreadable(app)
+                continue
             from_apps += self.steps(app.contexts, app.origin, app=app.label, skip_listed=True)
         registrations = self.steps(list(registered), REGISTERED, numbered=False, skip_listed=True)
         return (*from_apps, *project, *registrations)
+
+    def unreadable(self, app: AppContexts) -> None:
+        assert app.error is not None
+        self.problem(
+            "E023",
+            f"App {app.label!r}: reading its AppConfig.{APP_ATTRIBUTE} raised "
+            f"{describe_error(app.error)}, so none of its contexts can be entered.",
+            f"Fix the app's {APP_ATTRIBUTE} (a setting it reads may be missing), or leave its "
+            f'contexts out with {EXCLUDE_SETTING} = ["{app.label}"].',
+        )
 
     def steps(
         self,
@@ -277,10 +319,29 @@ class _PlanBuilder:
             )
             return None
         self.seen[id(factory)] = origin
+        if not self.service_name_is_free(factory, name, origin):
+            return None
         takes_state = self.takes_state(factory, name, origin)
         if takes_state is None:
             return None
         return Entry(name, factory, origin, takes_state, app)
+
+    def service_name_is_free(self, factory: Any, name: str, origin: str) -> bool:
+        """Services are told apart by name (readyz/, logs, telemetry): two of one name would hide one."""
+        service = service_name_of(factory)
+        if service is None:
+            return True
+        first = self.service_names.setdefault(service, f"{name} at {origin}")
+        if first == f"{name} at {origin}":
+            return True
+        self.problem(
+            "E019",
+            f"Two services are named {service!r}: {first}, and {name} at {origin}.",
+            "readyz/, the logs and telemetry tell services apart by name, so one would hide the "
+            'other: give one of the two a name of its own, with name="..." in its background() '
+            "or every().",
+        )
+        return False
 
     def is_factory(self, factory: Any, name: str, origin: str) -> bool:
         """Catch what is often listed instead of a factory: each has its own id and fix."""

@@ -1,0 +1,1 @@
+"""A reusable app whose lifespan_contexts reads a setting the project forgot: AttributeError inside."""
