@@ -371,7 +371,11 @@ class Supervisor:
         return restart == "always" or (restart == "on-failure" and error is not None)
 
     def _delay(self, error: BaseException | None, ran: float) -> float:
-        """Exponential backoff with jitter, between the bounds; reset by a run that lasted."""
+        """Exponential backoff, reset by a run that lasted; jittered between half the ceiling and the ceiling.
+
+        Half the ceiling is the floor, so a long crash loop makes at most one attempt every
+        backoff[1] / 2 seconds: docs/services.md states this exact rule.
+        """
         low, high = self.service.backoff
         if ran >= high:
             self._failures_in_a_row = 0

@@ -33,7 +33,7 @@ from django_lifespan_ctx.readiness import ServiceStatus, tracker
 from django_lifespan_ctx.services import ServiceError
 from django_lifespan_ctx.telemetry import service_telemetry
 from tests import services_targets
-from tests.servers import ServerProcess
+from tests.servers import REPO, ServerProcess
 
 
 @pytest.fixture(autouse=True)
@@ -525,6 +525,9 @@ def test_a_crash_loop_waits_what_the_docs_say_measured_from_the_targets_own_time
         assert gap >= max(low, ceiling / 2) - 0.002, (failures, gaps)
         assert gap <= ceiling + 1.0, (failures, gaps)
     assert min(gaps[4:]) >= high / 2 - 0.002, gaps
+    promise = " ".join((REPO / "docs" / "services.md").read_text().split())
+    assert "the wait is drawn uniformly between `max(backoff[0], c / 2)` and `c`" in promise
+    assert "a crash loop therefore makes at most one attempt every `backoff[1] / 2` seconds" in promise
 
 
 QUEUES = "tests.shipping_apps.queues"
