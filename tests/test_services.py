@@ -606,3 +606,24 @@ async def test_a_failed_critical_service_is_never_hidden_by_another_lifespans_se
     assert response.status_code == 503
     listed = [(s["name"], s["status"], s["critical"]) for s in response.json()["services"]]
     assert sorted(listed) == [("consumer", "failed", True), ("consumer", "running", False)]
+
+
+async def test_a_critical_service_waiting_out_its_backoff_is_down_until_it_has_started_again() -> None:
+    runs: list[str] = []
+    first, second = asyncio.Event(), asyncio.Event()
+
+    async def flaky(state: Any) -> None:
+        runs.append("run")
+        if len(runs) == 1:
+            first.set()
+            raise ConnectionError("refused")
+        second.set()
+        await asyncio.Event().wait()
+
+    async with lifespan(contexts=[background(flaky, name="flaky", backoff=(0.2, 0.2), critical=True)]):
+        await first.wait()
+        # Failed: restarting, and so down, for the whole backoff.
+        assert [s.name for s in tracker.critical_services_down] == ["flaky"]
+        assert status("flaky").state == "restarting"
+        await second.wait()
+        assert tracker.critical_services_down == [] and status("flaky").state == "running"
