@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from celery import signals
 
-from django_lifespan_ctx import LifespanStartupError, current_state
+from django_lifespan_ctx import LifespanStartupError, current_state, start_in_thread
 from django_lifespan_ctx.contrib import celery as lifespan_celery
 from django_lifespan_ctx.threaded import running_lifespan
 from tests import contexts
@@ -160,9 +160,25 @@ def test_only_the_threads_pool_starts_on_celeryd_after_setup() -> None:
     class Worker:
         pool_cls = "prefork"
 
-    lifespan_celery._start_for_threads_pool(instance=Worker())
+    lifespan_celery._in_main_process(instance=Worker())
     with pytest.raises(LookupError):
         running_lifespan()
     Worker.pool_cls = "threads"
-    lifespan_celery._start_for_threads_pool(instance=Worker())
+    lifespan_celery._in_main_process(instance=Worker())
     assert running_lifespan().state.alpha == "value of alpha"
+
+
+@pytest.mark.usefixtures("connected")
+def test_a_prefork_main_process_that_already_runs_a_lifespan_warns() -> None:
+    class Worker:
+        pool_cls = "prefork"
+
+    lifespan_celery._in_main_process(instance=Worker())  # Nothing runs yet: no warning.
+    running = start_in_thread(contexts=[contexts.beta])
+    try:
+        with pytest.warns(RuntimeWarning, match="contrib.celery: the lifespan is already running in process"):
+            lifespan_celery._in_main_process(instance=Worker())
+        Worker.pool_cls = "solo"  # Runs its tasks itself, forks nothing: no warning.
+        lifespan_celery._in_main_process(instance=Worker())
+    finally:
+        running.stop()

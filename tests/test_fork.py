@@ -9,13 +9,18 @@ that hangs fails the test instead of hanging it.
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from tests.celery_app import make_app
 from tests.lifecycle_contexts import LOG_ENV, read_log
 from tests.servers import REPO, ServerProcess
+from tests.test_celery_worker import worker as celery_worker
+
+LIFECYCLE = ["enter logged", "enter http_client", "exit http_client", "exit logged"]
 
 
 def run_fork_program(case: str, log: Path) -> subprocess.CompletedProcess[str]:
@@ -48,3 +53,28 @@ def test_a_child_forked_after_start_in_thread_enters_runs_a_task_and_stops_its_o
         "imported": [f"child {child} exited 0"],
     }
     assert log[parent] == expected[case], done.stderr
+
+
+def test_celery_prefork_children_of_a_main_process_that_runs_a_lifespan_enter_their_own_and_warn(
+    tmp_path: Path,
+) -> None:
+    stand_in = "http://127.0.0.1:9"  # Never reached: the test sends no fetch.
+    client = make_app(tmp_path)
+    process = celery_worker(tmp_path, stand_in, "prefork", 2)
+    process.argv[process.argv.index("tests.celery_app")] = "tests.fork_celery_app"
+    with process:
+        process.wait_for(r"LIFECYCLE \d+ enter http_client", count=3, timeout=90)
+        process.wait_for(r"celery@\S+ ready\.", timeout=90)
+        results = [client.send_task("tests.pid").get(timeout=60, interval=0.05) for _ in range(4)]
+        code = process.stop(signal.SIGTERM, timeout=60)
+    output = process.output
+    assert process.process is not None
+    main = process.process.pid
+    log = read_log(tmp_path / "lifecycle.log")
+    # The main process ran its own lifespan, and exited it when it stopped.
+    assert log.pop(main) == LIFECYCLE, output
+    # Two children, each through a lifecycle of its own; they ran the tasks.
+    assert len(log) == 2 and all(events == LIFECYCLE for events in log.values()), output
+    assert set(results) <= set(log), (results, output)
+    assert "django_lifespan_ctx.contrib.celery: the lifespan is already running in process" in output
+    assert code == 0, output

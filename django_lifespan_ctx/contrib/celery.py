@@ -5,7 +5,9 @@ runs tasks then enters the contexts once, on a loop in a thread of its own
 (start_in_thread), and exits them when it stops:
 
 - prefork pool: in each child, on ``worker_process_init`` and
-  ``worker_process_shutdown`` (the parent runs no tasks and enters nothing);
+  ``worker_process_shutdown`` (the parent runs no tasks and enters nothing;
+  if it already runs a lifespan, a RuntimeWarning says so: the children
+  enter their own, and the parent's clients go unused);
 - solo pool: in the worker process, on ``worker_process_init`` and ``worker_shutdown``;
 - threads pool: in the worker process, on ``celeryd_after_setup`` and ``worker_shutdown``.
 
@@ -27,12 +29,13 @@ try:
     signals: Any = import_module("celery.signals")
     concurrency: Any = import_module("celery.concurrency")
     ThreadsPool: Any = import_module("celery.concurrency.thread").TaskPool
+    PreforkPool: Any = import_module("celery.concurrency.prefork").TaskPool
 except ImportError as exc:  # pragma: no cover - exercised in a process without Celery
     raise missing_extra("celery", "celery", "django_lifespan_ctx.contrib.celery") from exc
 
 from .._engine.observers import log
 from ..exceptions import LifespanShutdownError, LifespanStartupError
-from ..worker import enter_worker, leave_worker, worker_lifespan
+from ..worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fork, worker_lifespan
 
 __all__ = ["connect", "disconnect", "worker_lifespan"]
 
@@ -45,7 +48,7 @@ def connect(*, contexts: Sequence[Any] | None = None) -> None:
     global _contexts
     _contexts = contexts
     signals.worker_process_init.connect(_start, weak=False, dispatch_uid=UID)
-    signals.celeryd_after_setup.connect(_start_for_threads_pool, weak=False, dispatch_uid=UID)
+    signals.celeryd_after_setup.connect(_in_main_process, weak=False, dispatch_uid=UID)
     signals.worker_process_shutdown.connect(_stop, weak=False, dispatch_uid=UID)
     signals.worker_shutdown.connect(_stop, weak=False, dispatch_uid=UID)
 
@@ -70,11 +73,15 @@ def _start(**kwargs: Any) -> None:
         raise
 
 
-def _start_for_threads_pool(instance: Any = None, **kwargs: Any) -> None:
-    # Sent in every `celery worker` main process once its pool is chosen; only
-    # the threads pool runs tasks there without sending worker_process_init.
-    if concurrency.get_implementation(getattr(instance, "pool_cls", None)) is ThreadsPool:
+def _in_main_process(instance: Any = None, **kwargs: Any) -> None:
+    # Sent in every `celery worker` main process once its pool is chosen: only
+    # the threads pool runs tasks there without sending worker_process_init,
+    # and only the prefork pool forks children from it.
+    pool = concurrency.get_implementation(getattr(instance, "pool_cls", None))
+    if pool is ThreadsPool:
         _start()
+    elif pool is PreforkPool:
+        warn_if_lifespan_runs_before_fork("django_lifespan_ctx.contrib.celery")
 
 
 def _stop(**kwargs: Any) -> None:
