@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 import django
 
@@ -16,8 +17,10 @@ django.setup()
 
 from django_lifespan_ctx import current_state, start_in_thread  # noqa: E402
 from django_lifespan_ctx.contrib.celery import worker_lifespan  # noqa: E402
-from tests.celery_app import app  # noqa: E402
+from tests.celery_app import app as celery_app  # noqa: E402
 
+# Celery ships no type information.
+app: Any = celery_app
 start_in_thread()
 
 

@@ -11,14 +11,21 @@ from __future__ import annotations
 
 import signal
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests.celery_app import make_app
 from tests.lifecycle_contexts import LOG_ENV, read_log
 from tests.servers import REPO, ServerProcess
+from tests.stand_in import stand_in_api
 from tests.test_celery_worker import worker as celery_worker
+from tests.test_huey_worker import FETCHES as HUEY_FETCHES
+from tests.test_huey_worker import POLLING as HUEY_POLLING
+from tests.test_huey_worker import Project as HueyProject
+from tests.test_huey_worker import assert_one_lifespan_around_tasks
 
 LIFECYCLE = ["enter logged", "enter http_client", "exit http_client", "exit logged"]
 
@@ -59,7 +66,7 @@ def test_celery_prefork_children_of_a_main_process_that_runs_a_lifespan_enter_th
     tmp_path: Path,
 ) -> None:
     stand_in = "http://127.0.0.1:9"  # Never reached: the test sends no fetch.
-    client = make_app(tmp_path)
+    client: Any = make_app(tmp_path)  # Celery ships no type information.
     process = celery_worker(tmp_path, stand_in, "prefork", 2)
     process.argv[process.argv.index("tests.celery_app")] = "tests.fork_celery_app"
     with process:
@@ -77,4 +84,34 @@ def test_celery_prefork_children_of_a_main_process_that_runs_a_lifespan_enter_th
     assert len(log) == 2 and all(events == LIFECYCLE for events in log.values()), output
     assert set(results) <= set(log), (results, output)
     assert "django_lifespan_ctx.contrib.celery: the lifespan is already running in process" in output
+    assert code == 0, output
+
+
+@pytest.fixture
+def huey_project(tmp_path: Path) -> Iterator[HueyProject]:
+    with stand_in_api() as url:
+        yield HueyProject(tmp_path, url)
+
+
+def test_huey_process_workers_of_a_consumer_whose_module_ran_a_lifespan_enter_their_own_and_run_tasks(
+    huey_project: HueyProject,
+) -> None:
+    huey_project.enqueue(*HUEY_FETCHES)
+    consumer = huey_project.process(
+        ["huey.bin.huey_consumer", "tests.fork_huey_tasks.huey", *HUEY_POLLING, "-k", "process", "-w", "2"]
+    )
+    with consumer:
+        consumer.wait_for(r"LIFECYCLE \d+ task ", count=len(HUEY_FETCHES), timeout=90)
+        code = consumer.stop(signal.SIGTERM, timeout=60)
+    output = consumer.output
+    assert consumer.process is not None
+    log = read_log(huey_project.log)
+    # The consumer's own lifespan, from the module's import: entered, and exited as it stopped.
+    assert log.pop(consumer.process.pid) == LIFECYCLE, output
+    # Each worker process entered its own lifespan and ran tasks on it.
+    ran = [event for events in log.values() for event in assert_one_lifespan_around_tasks(events)]
+    assert sorted(event.split()[1:4] for event in ran) == sorted(
+        [kind, f"/{kind}/{n}", "200"] for n in range(3) for kind in ("sync", "async")
+    ), output
+    assert "contrib.huey: the lifespan is already running in process" in output
     assert code == 0, output
