@@ -63,7 +63,10 @@ def settings_errors(contexts: Any = None) -> list[CheckMessage]:
         errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{LAZY_STARTUP_ID}"))
     problem = drain_problem(conf.raw("LIFESPAN_DRAIN_SECONDS", 0))
     if problem:
-        hint = "Set LIFESPAN_DRAIN_SECONDS = 5, say: a little longer than your load balancer takes to notice."
+        hint = (
+            "Set LIFESPAN_DRAIN_SECONDS = 5, say: a little longer than your load balancer takes to "
+            "notice, and within the orchestrator's grace period (at most an hour; not inf or nan)."
+        )
         errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{DRAIN_ID}"))
     if contexts is None:  # Replacement contexts leave apps' contexts out, and so the exclusions.
         errors += excluded_apps_problems()

@@ -20,11 +20,25 @@ def positive_problem(name: str, value: Any) -> str | None:
     return f"{name} is {value!r}; it must be a positive number of seconds."
 
 
+# An hour: far beyond any orchestrator's grace period (Kubernetes' default is 30 s).
+MAX_DRAIN_SECONDS = 3600
+
+
 def drain_problem(value: Any) -> str | None:
-    """Why LIFESPAN_DRAIN_SECONDS is invalid: it must be a number of seconds, 0 or more."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+    """Why LIFESPAN_DRAIN_SECONDS is invalid: it must be a finite number of seconds, 0 to an hour."""
+    # Compared as it is, never through float(): 10**400 would overflow, and NaN compares false.
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= MAX_DRAIN_SECONDS:
         return None
-    return f"LIFESPAN_DRAIN_SECONDS is {value!r}; it must be a number of seconds, 0 (no draining) or more."
+    # A huge int's repr is unreadable, and past 4300 digits Python refuses to write it.
+    shown = (
+        "an integer of more than 15 digits"
+        if isinstance(value, int) and abs(value) >= 10**15
+        else repr(value)
+    )
+    return (
+        f"LIFESPAN_DRAIN_SECONDS is {shown}; it must be a finite number of seconds, from 0 "
+        f"(no draining) to {MAX_DRAIN_SECONDS} (an hour)."
+    )
 
 
 def boolean_problem(name: str, value: Any) -> str | None:

@@ -16,7 +16,7 @@ from asgiref.typing import (
 )
 from django.core.handlers.asgi import ASGIHandler
 
-from . import draining
+from . import draining, probes
 from ._engine.observers import log
 from ._engine.runner import Runner
 from .conf import conf
@@ -69,6 +69,12 @@ class LifespanASGIHandler(ASGIHandler):
                 scope["state"] = self.lifespan_state.copy()
             else:
                 state.update(self.lifespan_state)
+        view = probes.probe_view(scope)
+        if view is not None:
+            # Ahead of the middleware: a kubelet's Host (the pod's IP) is not refused, nor the
+            # probe redirected; and a probe is not a request in flight that a drain waits for.
+            await probes.answer(self, view, scope, receive, send)
+            return
         # Django's ASGIHandler.__call__, inlined: awaiting it through super() would
         # put one more coroutine on every request's path. Its ThreadSensitiveContext
         # is ours, and carries the scope for current_state() (request_context.py).
@@ -140,8 +146,18 @@ class LifespanASGIHandler(ASGIHandler):
             # Like Starlette: tell the server, then raise, so drivers that wait
             # for the app (asgi-lifespan, TestClient) see the context's own error.
             raise _own_error(exc) from None
+        try:
+            drain = draining.arm_drain()
+        except BaseException as exc:
+            # The contexts are entered: whatever fails from here goes through the failure
+            # path, so they are exited and the server stops instead of waiting for ever.
+            text = f"Lifespan startup failed after the contexts were entered: {exc}"
+            failures = await runner.shutdown()
+            if failures:
+                text += "; then the shutdown failed: " + "; ".join(map(str, failures))
+            await _report_failure(send, _startup_failed(text), exc)
+            raise
         self._set_state(runner.state)
-        drain = draining.arm_drain()
         await send(LifespanStartupCompleteEvent(type="lifespan.startup.complete"))
 
         try:

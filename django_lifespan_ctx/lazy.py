@@ -54,9 +54,16 @@ class LazyLifespan:
         except BaseException as exc:
             # Raised out of this task, it would stop the event loop itself.
             raise _Interrupted(exc) from None
+        try:
+            drain = arm_drain()
+        except BaseException as exc:
+            # The contexts are entered: exit them before the request sees the error.
+            await host.stop()
+            if isinstance(exc, (Exception, asyncio.CancelledError)):
+                raise
+            raise _Interrupted(exc) from None
         self.host = host
         self.state = host.runner.state
-        drain = arm_drain()
         # Under Twisted (daphne) the exits run when the reactor shuts down.
         # Elsewhere they run when the event loop cancels its leftover tasks
         # as it ends, as asyncio.run() does: see HostedRunner.

@@ -195,3 +195,47 @@ def test_hypercorn_with_worker_processes_says_it_cannot_drain_and_stops_on_the_s
         code = process.stop(signal.SIGTERM)
     assert [events[-1] for events in read_log(tmp_path / "lifecycle.log").values()] == ["exit logged"]
     assert code == 0, process.output
+
+
+@pytest.mark.parametrize("value", ["huge", "inf", "nan"])
+def test_a_drain_window_out_of_range_is_refused_before_any_context_is_entered(
+    tmp_path: Path, value: str
+) -> None:
+    # 10**400 once passed the check and overflowed float() after the contexts were entered.
+    process = ServerProcess(["uvicorn", APP, *BIND], settings="tests.drain_bad_settings")
+    process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "BAD_DRAIN": value})
+    with process:
+        code = process.wait_for_exit(60)
+    output = process.output
+    assert code != 0 and "Application startup failed. Exiting." in output, output
+    assert "django_lifespan_ctx.E018: LIFESPAN_DRAIN_SECONDS is " in output, output
+    assert "it must be a finite number of seconds, from 0 (no draining) to 3600" in output, output
+    assert read_log(tmp_path / "lifecycle.log") == {}, output
+
+
+@pytest.mark.parametrize("lazy", [False, True], ids=["lifespan events", "lazy startup"])
+def test_a_drain_that_fails_to_arm_fails_the_startup_and_the_contexts_are_exited(
+    tmp_path: Path, lazy: bool
+) -> None:
+    process = ServerProcess(
+        ["uvicorn", "tests.drain_fault_asgi:application", *BIND, *(["--lifespan", "off"] if lazy else [])],
+        settings="tests.drain_settings",
+    )
+    process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "DRAIN_SECONDS": str(WINDOW)})
+    if lazy:
+        process.env["LAZY_STARTUP"] = "1"
+    with process:
+        if lazy:
+            process.wait_for(r"Application startup complete|Uvicorn running")
+            assert process.get("/work/").status_code == 500  # The first request starts, and fails.
+            process.wait_for(r"exit logged")
+            code = process.stop(signal.SIGTERM)
+        else:
+            code = process.wait_for_exit(60)
+    output = process.output
+    assert "the drain could not be armed" in output, output
+    (events,) = read_log(tmp_path / "lifecycle.log").values()
+    assert events == ["enter logged", "exit logged"], output
+    if not lazy:
+        assert code != 0 and "Application startup failed. Exiting." in output, output
+        assert "Lifespan startup failed after the contexts were entered" in output, output

@@ -221,9 +221,16 @@ async def test_off_by_default_and_nothing_is_held() -> None:
     assert signal.getsignal(signal.SIGTERM) is before
 
 
-@pytest.mark.parametrize("value", [-1, "5", True, None])
+@pytest.mark.parametrize("value", [-1, "5", True, None, 10**400, float("inf"), float("nan"), 3600.5])
 def test_the_setting_is_checked(value: Any) -> None:
     with override_settings(LIFESPAN_DRAIN_SECONDS=value):
         (error,) = check_settings()
     assert error.id == "django_lifespan_ctx.E018"
-    assert "LIFESPAN_DRAIN_SECONDS" in error.msg and error.hint
+    assert "it must be a finite number of seconds, from 0 (no draining) to 3600 (an hour)" in error.msg
+    assert error.hint and "at most an hour; not inf or nan" in error.hint
+
+
+@pytest.mark.parametrize("value", [0, 0.5, 3600])
+def test_finite_windows_up_to_an_hour_pass(value: float) -> None:
+    with override_settings(LIFESPAN_DRAIN_SECONDS=value):
+        assert check_settings() == []
