@@ -115,3 +115,29 @@ def test_huey_process_workers_of_a_consumer_whose_module_ran_a_lifespan_enter_th
     ), output
     assert "contrib.huey: the lifespan is already running in process" in output
     assert code == 0, output
+
+
+PRELOAD_LIFECYCLE = ["enter logged", "enter uses_asgiref", "exit uses_asgiref", "exit logged"]
+
+
+def test_gunicorn_preload_workers_forked_after_the_master_ran_a_lifespan_run_their_own(
+    tmp_path: Path,
+) -> None:
+    log = tmp_path / "lifecycle.log"
+    argv = ["gunicorn", "tests.fork_preload_asgi:application", "--preload"]
+    argv += ["-k", "uvicorn_worker.UvicornWorker", "-w", "2", "-b", "127.0.0.1:{port}"]
+    server = ServerProcess(argv, settings="tests.fork_contexts")
+    server.env[LOG_ENV] = str(log)
+    with server:
+        # The master's lifespan, then one in each worker, whose contexts use asgiref's thread.
+        server.wait_for(r"LIFECYCLE \d+ enter uses_asgiref", count=3, timeout=90)
+        server.wait_for(r"Application startup complete", count=2, timeout=90)
+        assert server.get("/state/").status_code == 200, server.output
+        code = server.stop(signal.SIGTERM, timeout=60)
+    output = server.output
+    assert server.process is not None
+    lifecycles = read_log(log)
+    assert lifecycles.pop(server.process.pid) == PRELOAD_LIFECYCLE, output
+    assert len(lifecycles) == 2, output
+    assert all(events == PRELOAD_LIFECYCLE for events in lifecycles.values()), output
+    assert code == 0, output
