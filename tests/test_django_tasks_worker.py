@@ -5,11 +5,13 @@ On Django 6 the worker runs django.tasks; on Django 5.2, the django-tasks backpo
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -98,16 +100,38 @@ def test_sigterm_exits_the_contexts_in_the_worker_process(project: Project) -> N
     assert code == 0, worker.output
 
 
-def test_a_startup_failure_stops_the_worker_with_the_contexts_error_and_runs_no_task(tmp_path: Path) -> None:
+def test_a_startup_failure_exits_with_status_1_and_the_contexts_error_and_its_tasks_stay_queued(
+    tmp_path: Path,
+) -> None:
     with stand_in_api() as url:
         project = Project(tmp_path, url, WORKER_FAIL="1")
         project.enqueue("fetch_sync.enqueue('/never')", "fetch_sync.enqueue('/never/again')")
         with project.worker() as worker:
-            worker.wait_for_exit(60)
-    assert worker.process is not None
-    assert read_log(project.log) == {worker.process.pid: [*LIFECYCLE, "enter refuses_to_start", *EXITS]}
-    assert "ConnectionError: the search index is unreachable" in worker.output
-    assert "Stopping this worker: its tasks would find no lifespan state" in worker.output
+            code = worker.wait_for_exit(60)
+        # A process manager reads 0 as success: systemd's Restart=on-failure would not restart it.
+        assert code == 1, worker.output
+        assert worker.process is not None
+        assert read_log(project.log) == {worker.process.pid: [*LIFECYCLE, "enter refuses_to_start", *EXITS]}
+        assert "ConnectionError: the search index is unreachable" in worker.output
+        assert "Stopping this db_worker with status 1" in worker.output
+        # Both tasks wait, ready, for a worker that can run them: the one it claimed was put back.
+        assert queued(project) == [["READY", None, None, ""], ["READY", None, None, ""]], worker.output
+        # ... and a worker whose lifespan starts runs them.
+        project.env.pop("WORKER_FAIL")
+        with project.worker("--batch") as healthy:
+            assert healthy.wait_for_exit(60) == 0, healthy.output
+        assert [row[0] for row in queued(project)] == ["SUCCESSFUL", "SUCCESSFUL"], healthy.output
+
+
+def queued(project: Project) -> list[list[Any]]:
+    """Each task's status, start, finish and error class, as django-tasks-db stores them."""
+    code = (
+        "import json; from django_tasks_db.models import DBTaskResult; print(json.dumps([[r.status, "
+        "r.started_at and str(r.started_at), r.finished_at and str(r.finished_at), r.exception_class_path] "
+        "for r in DBTaskResult.objects.order_by('enqueued_at')]))"
+    )
+    result: list[list[Any]] = json.loads(project.django("shell", "-c", code).splitlines()[-1])
+    return result
 
 
 def test_a_process_that_only_enqueues_enters_nothing(project: Project) -> None:

@@ -162,14 +162,16 @@ def test_when_the_last_worker_thread_is_recycled_the_lifespan_exits_and_its_succ
 
 
 @pytest.mark.parametrize("kind", ["process", "thread"])
-def test_a_startup_failure_stops_the_consumer_with_the_contexts_error_and_runs_no_task(
+def test_a_startup_failure_stops_the_consumer_with_status_1_and_the_contexts_error_and_runs_no_task(
     tmp_path: Path, kind: str
 ) -> None:
     with stand_in_api() as url:
         project = Project(tmp_path, url, HUEY_FAIL="1")
         project.enqueue("fetch_sync('/never')", "fetch_async('/never/again')")
         with project.consumer("-k", kind, "-w", "2") as consumer:
-            consumer.wait_for_exit(60)
+            code = consumer.wait_for_exit(60)
+        # Not 0, which systemd's Restart=on-failure, supervisord and a Kubernetes Job read as success.
+        assert code == 1, consumer.output
         assert consumer.process is not None
         log = read_log(project.log)
         # Each process tries once: thread workers share their process's one attempt.
@@ -177,6 +179,7 @@ def test_a_startup_failure_stops_the_consumer_with_the_contexts_error_and_runs_n
         assert (consumer.process.pid in log) == (kind == "thread"), consumer.output
         assert "ConnectionError: the search index is unreachable" in consumer.output
         assert "Stopping the Huey consumer: its tasks would find no lifespan state" in consumer.output
+        assert "The Huey consumer stops with status 1" in consumer.output
         # The tasks wait in the queue for a worker that can run them.
         assert project.python("import tests.huey_tasks as t; print(t.huey.pending_count())").strip() == "2"
 
@@ -209,6 +212,30 @@ def test_run_huey_through_djhuey_enters_in_each_worker_process(project: Project)
     assert len(log) == 2 and consumer.process is not None and consumer.process.pid not in log, consumer.output
     assert list(log.values()) == [[*LIFECYCLE, *EXITS]] * 2, consumer.output
     assert code == 0, consumer.output
+
+
+def test_a_startup_failure_under_run_huey_exits_with_status_1_and_leaves_the_tasks_queued(
+    tmp_path: Path,
+) -> None:
+    set_up = "import django; django.setup(); "
+    pending = set_up + "from huey.contrib.djhuey import HUEY; print(HUEY.pending_count())"
+    with stand_in_api() as url:
+        project = Project(tmp_path, url, HUEY_FAIL="1")
+        project.python(
+            set_up + "from catalog import tasks; tasks.book_title('7'); tasks.book_price('7')",
+            DJHUEY_SETTINGS,
+        )
+        assert project.python(pending, DJHUEY_SETTINGS).strip() == "2"
+        with project.process(["django", "run_huey", *POLLING], DJHUEY_SETTINGS) as consumer:
+            code = consumer.wait_for_exit(60)
+        assert code == 1, consumer.output
+        assert consumer.process is not None
+        log = read_log(project.log)
+        # settings.HUEY's two worker processes each tried once; run_huey's own process entered nothing.
+        assert list(log.values()) == [FAILED] * 2 and consumer.process.pid not in log, consumer.output
+        assert "ConnectionError: the search index is unreachable" in consumer.output
+        assert "The Huey consumer stops with status 1" in consumer.output
+        assert project.python(pending, DJHUEY_SETTINGS).strip() == "2"
 
 
 @pytest.fixture

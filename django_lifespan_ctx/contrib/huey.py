@@ -20,13 +20,17 @@ task functions: they reach the state's async clients on the lifespan's loop
 through ``worker_lifespan().run(coroutine)``, or ``@run_on_lifespan_loop``.
 
 If the startup fails, the worker takes no task: it logs the context's error
-and asks the consumer to stop, as Ctrl+C does.
+and asks the consumer to stop, as Ctrl+C does. The tasks stay queued, and the
+consumer exits with status 1 once its workers have stopped (``huey_consumer``
+and ``run_huey`` both call the consumer's ``run()``, which returns normally
+after any stop: ``connect()`` wraps it, in the one consumer Huey lets us see).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import mmap
 import multiprocessing
 import os
 import signal
@@ -53,6 +57,8 @@ from ..worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fo
 __all__ = ["connect", "disconnect", "run_on_lifespan_loop", "worker_lifespan"]
 
 HOOK = "django_lifespan_ctx"
+# A consumer whose workers could not start the lifespan exits with this: process managers read 0 as success.
+STARTUP_FAILED = 1
 Params = ParamSpec("Params")
 Result = TypeVar("Result")
 
@@ -76,6 +82,9 @@ class _Connection:
         self.huey = huey
         self.contexts = contexts
         self.holds = threading.local()
+        # Set by a worker whose startup failed, read by the consumer once it stops: one
+        # byte of memory shared with the worker processes it forks (and its own threads).
+        self.startup_failed: mmap.mmap | None = None
 
     def start_worker(self) -> None:
         global _startup_failure
@@ -86,6 +95,8 @@ class _Connection:
                 enter_worker("Huey", contexts=self.contexts)
             except Exception as exc:
                 _startup_failure = exc
+                if self.startup_failed is not None:
+                    self.startup_failed[0] = 1
                 log(
                     logging.CRITICAL,
                     "%s. Stopping the Huey consumer: its tasks would find no lifespan state.",
@@ -139,7 +150,25 @@ def connect(huey: Any, *, contexts: Sequence[Any] | None = None) -> None:
     def create_consumer(**options: Any) -> Any:
         if options.get("worker_type") == "process":
             warn_if_lifespan_runs_before_fork("django_lifespan_ctx.contrib.huey")
-        return make_consumer(**options)
+        # Anonymous and MAP_SHARED: the worker processes forked later write to this very byte.
+        failed = connection.startup_failed = mmap.mmap(-1, 1)
+        consumer = make_consumer(**options)
+        run = consumer.run
+
+        @functools.wraps(run)
+        def run_then_exit_if_the_lifespan_failed() -> None:
+            run()
+            if failed[0]:
+                log(
+                    logging.CRITICAL,
+                    "The Huey consumer stops with status %d: the lifespan failed to start in its "
+                    "worker (the error is above). Its tasks stay queued.",
+                    STARTUP_FAILED,
+                )
+                raise SystemExit(STARTUP_FAILED)
+
+        consumer.run = run_then_exit_if_the_lifespan_failed
+        return consumer
 
     huey.create_consumer = create_consumer
 
