@@ -133,8 +133,13 @@ class Drain:
             _began_at, _window = time.monotonic(), self.seconds
             waiters = list(_waiters)
             _waiters.clear()
+        # The end of the window first: nothing a waiter's loop does may keep the server from its signal.
+        self._timer = self.loop.call_later(self.seconds, self.held.pass_on)
         for loop, future in waiters:
-            loop.call_soon_threadsafe(_wake, future)
+            try:
+                loop.call_soon_threadsafe(_wake, future)
+            except RuntimeError:  # Its loop was closed without cancelling it: no one waits there now.
+                pass
         log(
             logging.WARNING,
             "Draining after %s: readyz/ answers 503, requests are served for %s s more, then the "
@@ -142,7 +147,6 @@ class Drain:
             _signal_name(number),
             self.seconds,
         )
-        self._timer = self.loop.call_later(self.seconds, self.held.pass_on)
 
     def disarm(self) -> None:
         """The lifespan is shutting down: give the server its signal handlers back."""

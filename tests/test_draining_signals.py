@@ -164,6 +164,34 @@ def test_held_across_a_loop_that_runs_again(loop_kind: str) -> None:
         loop.close()
 
 
+async def test_a_waiter_whose_loop_was_closed_does_not_stop_the_drain_from_ending() -> None:
+    registered = threading.Event()
+
+    def wait_on_a_loop_closed_under_it() -> None:
+        other = asyncio.new_event_loop()
+        waiting = other.create_task(wait_for_drain())
+        other.call_soon(registered.set)
+        other.run_until_complete(asyncio.sleep(0.01))
+        other.close()  # Without cancelling the waiter: it stays in the list.
+        assert not waiting.done()
+
+    thread = threading.Thread(target=wait_on_a_loop_closed_under_it)
+    thread.start()
+    thread.join(10)
+    assert registered.is_set() and len(draining._waiters) == 1  # pyright: ignore[reportPrivateUsage]
+    loop = asyncio.get_running_loop()
+    got, stopped = python_server(loop)
+    drain = Drain(loop, 0.2)
+    drain.arm()
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.wait_for(wait_for_drain(), 5)
+        await asyncio.wait_for(stopped.wait(), 5)  # The window ended, and the server got its signal.
+        assert got == [signal.SIGTERM] and draining._waiters == []  # pyright: ignore[reportPrivateUsage]
+    finally:
+        drain.disarm()
+
+
 async def test_a_second_signal_ends_the_window_at_once() -> None:
     loop = asyncio.get_running_loop()
     got, stopped = python_server(loop)
