@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+from importlib.util import find_spec
 from typing import Any
 
 from django.apps import apps
 from django.core.checks import CheckMessage, Error, Warning
 
-from ._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, inspect_plan, is_group
+from ._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, inspect_plan, is_group, ships_contexts
 from .conf import boolean_problem, conf, drain_problem, timeout_problem
 
 PREFIX = "django_lifespan_ctx"
@@ -14,10 +15,40 @@ LAZY_STARTUP_ID = "E011"
 EXCLUDE_TYPE_ID = "E016"
 EXCLUDE_UNKNOWN_ID = "W017"
 DRAIN_ID = "E018"
+RUNSERVER_WITHOUT_EXTRA_ID = "W030"
+RUNSERVER_AFTER_STATICFILES_ID = "W031"
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return settings_errors()
+
+
+def check_runserver(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Which runserver `manage.py runserver` is, and whether it can run the lifespan."""
+    from django.core.management import get_commands
+
+    app = get_commands().get("runserver")
+    if app == PREFIX and find_spec("uvicorn") is None:
+        return [
+            Warning(
+                "manage.py runserver will serve with Django's own development server, without the "
+                "lifespan: it needs uvicorn, which is not installed.",
+                hint="pip install 'django-lifespan-ctx[runserver]'.",
+                id=f"{PREFIX}.{RUNSERVER_WITHOUT_EXTRA_ID}",
+            )
+        ]
+    if app == "django.contrib.staticfiles" and find_spec("uvicorn") is not None:
+        return [
+            Warning(
+                "manage.py runserver is django.contrib.staticfiles' (Django's own server), which "
+                "runs no lifespan, because 'django_lifespan_ctx' comes after "
+                "'django.contrib.staticfiles' in INSTALLED_APPS.",
+                hint="List 'django_lifespan_ctx' before 'django.contrib.staticfiles' in "
+                "INSTALLED_APPS (the first app's runserver wins); static files are still served.",
+                id=f"{PREFIX}.{RUNSERVER_AFTER_STATICFILES_ID}",
+            )
+        ]
+    return []
 
 
 def excluded_apps_problems() -> list[CheckMessage]:
@@ -32,7 +63,7 @@ def excluded_apps_problems() -> list[CheckMessage]:
                 id=f"{PREFIX}.{EXCLUDE_TYPE_ID}",
             )
         ]
-    shipping = sorted(config.label for config in apps.get_app_configs() if hasattr(config, APP_ATTRIBUTE))
+    shipping = sorted(config.label for config in apps.get_app_configs() if ships_contexts(config))
     return [
         Warning(
             f"{EXCLUDE_SETTING} names {label!r}, which is not the label of an installed app "

@@ -55,11 +55,12 @@ def probe_paths() -> dict[str, ProbeView]:
     global _probe_paths
     if _probe_paths is None:
         try:
-            patterns = get_resolver().url_patterns
+            # Walking imports every include()d URLconf: any of them may be broken.
+            found = dict(_walk(get_resolver().url_patterns, "/"))
         except Exception:
             # Not kept: Django's handling reports a broken URLconf; the next request retries.
             return {}
-        _probe_paths = dict(_walk(patterns, "/"))
+        _probe_paths = found
     return _probe_paths
 
 

@@ -56,6 +56,11 @@ class RunOnce:
     def name(self) -> str:
         return self.entry if isinstance(self.entry, str) else self._resolve().name
 
+    @property
+    def lifespan_service_name(self) -> str | None:
+        # A background() service wrapped in run_once() keeps its name, so a clash is still E019.
+        return getattr(self.entry, "lifespan_service_name", None)
+
     def __repr__(self) -> str:
         shown = self.entry if isinstance(self.entry, str) else getattr(self.entry, "__qualname__", self.entry)
         return f"run_once({shown!r}, key={self.key!r})"

@@ -189,15 +189,7 @@ UNREADABLE = {
 }
 
 
-# Until checks.excluded_apps_problems finds the shipping apps with plan.ships_contexts(config)
-# instead of hasattr(), which reads the property: the check crashes on any exception but an
-# AttributeError, and takes an app whose property raises AttributeError for one that ships nothing.
-NEEDS_CHECKS_FIX = pytest.mark.xfail(
-    strict=True, reason="checks.excluded_apps_problems reads lifespan_contexts with hasattr()"
-)
-
-
-@pytest.mark.parametrize("app", [FORGETFUL, pytest.param(FUSSY, marks=NEEDS_CHECKS_FIX)])
+@pytest.mark.parametrize("app", [FORGETFUL, FUSSY])
 async def test_an_app_whose_lifespan_contexts_raises_is_a_check_and_startup_error_naming_it(app: str) -> None:
     label, error = app.rsplit(".", 1)[1], UNREADABLE[app]
     expected = (
@@ -220,7 +212,6 @@ async def test_an_app_whose_lifespan_contexts_raises_is_a_check_and_startup_erro
     assert contexts.EVENTS == []  # Nothing entered: not the other apps', not the project's.
 
 
-@NEEDS_CHECKS_FIX
 async def test_the_project_can_leave_an_unreadable_apps_contexts_out() -> None:
     with installing(FORGETFUL, LIFESPAN_EXCLUDE_APPS=["forgetful"], LIFESPAN_CONTEXTS=[contexts.alpha]):
         assert check_settings() == []

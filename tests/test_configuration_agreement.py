@@ -17,6 +17,7 @@ from django.core.management.base import CommandError, SystemCheckError
 from django.test import override_settings
 
 from django_lifespan_ctx.asgi import get_asgi_application
+from django_lifespan_ctx.contexts import background, every
 from tests import contexts
 from tests.asgi_driver import LifespanConversation
 
@@ -57,6 +58,14 @@ PROBLEMS: dict[str, tuple[dict[str, Any], str]] = {
         "E003",
     ),
     "bad LIFESPAN_EXCLUDE_APPS": ({"LIFESPAN_EXCLUDE_APPS": "payments"}, "E016"),
+    "two services of one name": (
+        {"LIFESPAN_CONTEXTS": [background("a.b", name="x"), every(1, "a.c", name="x")]},
+        "E019",
+    ),
+    "an app's lifespan_contexts raises AttributeError": (
+        {"INSTALLED_APPS": [*INSTALLED, "tests.shipping_apps.forgetful.apps.ForgetfulConfig"]},
+        "E023",
+    ),
 }
 
 

@@ -37,7 +37,7 @@ def test_the_page_includes_what_this_file_runs() -> None:
 def test_the_spec_works_with_a_strict_allowed_hosts_and_the_details_follow_the_settings(
     tmp_path: Path,
 ) -> None:
-    argv = ["uvicorn", "tests.ops_probe_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
     server = ServerProcess(argv, settings="opsdemo.probe_settings", extra_path=[EXAMPLE])
     server.env.update(TMPDIR=str(tmp_path), PROBE_TOKEN=TOKEN)
 

@@ -14,10 +14,10 @@ from django.core.management import call_command
 from django.test import override_settings
 
 from django_lifespan_ctx import probes, readiness
+from django_lifespan_ctx.handler import LifespanASGIHandler
 from django_lifespan_ctx.operations_checks import check_operations
 from tests import ops_contexts
 from tests.asgi_driver import LifespanConversation, http_scope
-from tests.ops_probe_asgi import ProbesFirst
 from tests.servers import ServerProcess
 
 POD = "10.1.2.3:8000"  # What a kubelet's httpGet probe sends as Host.
@@ -94,7 +94,7 @@ async def test_probe_paths_are_read_from_the_urlconf_and_follow_it() -> None:
 
 async def test_a_pod_ip_host_reaches_the_probes_and_nothing_else() -> None:
     with override_settings(**STRICT):
-        app = ProbesFirst()  # Inside: the handler loads MIDDLEWARE when it is made.
+        app = LifespanASGIHandler()  # Inside: the handler loads MIDDLEWARE when it is made.
         conversation = LifespanConversation(app, state={})
         assert (await conversation.startup())["type"] == "lifespan.startup.complete"
         live = await get(app, "/livez/")
@@ -124,7 +124,7 @@ def send(server: ServerProcess, path: str, host: str = POD, **headers: str) -> h
 
 
 def test_uvicorn_answers_a_kubelet_host_on_the_probes_only(tmp_path: Path) -> None:
-    with uvicorn("tests.ops_probe_asgi:application", tmp_path) as server:
+    with uvicorn("tests.server_asgi:application", tmp_path) as server:
         server.wait_for("Uvicorn running on")
         live = send(server, "/livez/")
         ready = send(server, "/readyz/")
@@ -143,9 +143,10 @@ def test_uvicorn_answers_a_kubelet_host_on_the_probes_only(tmp_path: Path) -> No
     assert code == 0, server.output
 
 
-def test_without_the_hook_the_same_probe_is_refused(tmp_path: Path) -> None:
-    # The bug, as a kubelet met it: readyz/ through CommonMiddleware answers 400.
-    with uvicorn("tests.server_asgi:application", tmp_path) as server:
+def test_through_the_middleware_the_same_probe_is_refused(tmp_path: Path) -> None:
+    # The bug, as a kubelet met it: readyz/ through CommonMiddleware answers 400 (here
+    # under Django's own handler, which serves every path through the middleware).
+    with uvicorn("tests.django_own_asgi:application", tmp_path) as server:
         server.wait_for("Uvicorn running on")
         ready = send(server, "/readyz/")
         server.stop()
@@ -178,7 +179,7 @@ async def test_the_default_networks_are_loopback_and_private(
     client: tuple[str, int] | None, details: bool
 ) -> None:
     with override_settings(**STRICT):
-        app = ProbesFirst()
+        app = LifespanASGIHandler()
         conversation = LifespanConversation(app, state={})
         await conversation.startup()
         ready = await get(app, "/readyz/", client=client)
@@ -207,7 +208,7 @@ async def test_the_default_networks_are_loopback_and_private(
 async def test_a_token_gives_the_details_from_anywhere(headers: dict[str, str], details: bool) -> None:
     settings = {**STRICT, "LIFESPAN_PROBE_TOKEN": TOKEN}
     with override_settings(**settings):
-        app = ProbesFirst()
+        app = LifespanASGIHandler()
         conversation = LifespanConversation(app, state={})
         await conversation.startup()
         status, body, _ = await get(app, "/readyz/", client=("8.8.8.8", 1), **headers)
@@ -220,7 +221,7 @@ async def test_a_token_gives_the_details_from_anywhere(headers: dict[str, str], 
 @pytest.mark.parametrize("header", ["X-Forwarded-For", "Forwarded", "X-Real-IP"])
 async def test_a_request_through_a_proxy_is_a_strangers_whatever_its_address(header: str) -> None:
     with override_settings(**STRICT):
-        app = ProbesFirst()
+        app = LifespanASGIHandler()
         conversation = LifespanConversation(app, state={})
         await conversation.startup()
         status, body, _ = await get(app, "/readyz/", client=("10.0.0.5", 1), **{header: "10.0.0.9"})
@@ -235,7 +236,7 @@ async def test_strangers_get_the_same_http_status_before_startup_and_while_a_che
     monkeypatch.setenv("LIFESPAN_TEST_UNHEALTHY", str(flag))
     settings = {**STRICT, "LIFESPAN_HEALTH_CHECKS": {"flag": "tests.ops_contexts.no_unhealthy_flag"}}
     with override_settings(**settings):
-        app = ProbesFirst()
+        app = LifespanASGIHandler()
         before = await get(app, "/readyz/", client=("8.8.8.8", 1))
         conversation = LifespanConversation(app, state={})
         await conversation.startup()
@@ -251,7 +252,7 @@ async def test_strangers_get_the_same_http_status_before_startup_and_while_a_che
 
 @override_settings(**STRICT, LIFESPAN_PROBE_DETAILS=["0.0.0.0/0", "::/0"])
 async def test_the_old_behaviour_is_one_setting_away() -> None:
-    app = ProbesFirst()
+    app = LifespanASGIHandler()
     conversation = LifespanConversation(app, state={})
     await conversation.startup()
     status, body, _ = await get(app, "/readyz/", client=("8.8.8.8", 1))
@@ -261,7 +262,7 @@ async def test_the_old_behaviour_is_one_setting_away() -> None:
 
 @override_settings(**STRICT, LIFESPAN_PROBE_DETAILS="10.0.0.0/8")
 async def test_an_invalid_setting_closes_the_details() -> None:
-    app = ProbesFirst()
+    app = LifespanASGIHandler()
     conversation = LifespanConversation(app, state={})
     await conversation.startup()
     status, body, _ = await get(app, "/readyz/", client=("10.0.0.1", 1))
@@ -273,7 +274,7 @@ def test_uvicorn_gives_a_stranger_the_status_and_a_token_holder_the_details(tmp_
     # uvicorn trusts X-Forwarded-For from 127.0.0.1 (--forwarded-allow-ips' default) and
     # reports the client it names: 10.9.9.9, a private address. The header still marks
     # the request as proxied, so it gets the status alone.
-    with uvicorn("tests.ops_probe_asgi:application", tmp_path, "tests.ops_strangers_settings") as server:
+    with uvicorn("tests.server_asgi:application", tmp_path, "tests.ops_strangers_settings") as server:
         server.wait_for("Uvicorn running on")
         loopback = send(server, "/readyz/")
         proxied = send(server, "/readyz/", **{"X-Forwarded-For": "10.9.9.9"})

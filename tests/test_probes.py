@@ -317,10 +317,13 @@ def test_daphne_lazy_startup_ready_after_the_first_request(tmp_path: Path) -> No
 def test_daphne_lazy_startup_readyz_is_503_while_starting_and_after_a_failed_start(tmp_path: Path) -> None:
     with daphne(tmp_path, LIFESPAN_TEST_START_SECONDS="1") as server:
         server.wait_for("Listening on TCP address")
-        starting = server.get("/readyz/")  # Starts the lifespan, does not wait for it.
+        first = server.get("/readyz/")  # Starts the lifespan, does not wait for it.
+        starting = server.get("/readyz/")  # The startup takes a second.
         server.wait_for("Lifespan startup complete")
         ready = server.get("/readyz/")
         server.stop(signal.SIGINT)
+    # Answered at once: the startup it began has not yet taken its first step.
+    assert (first.status_code, first.json()["lifespan"]) == (503, "not started"), first.text
     assert (starting.status_code, starting.json()["lifespan"]) == (503, "starting"), starting.text
     assert ready.status_code == 200, ready.text
 

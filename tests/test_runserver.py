@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import os
 import re
 import signal
 import socket
@@ -13,7 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
+from django.core.management.commands.runserver import Command as DjangoRunserver
 from django.test import override_settings
 from django.utils import autoreload
 
@@ -29,7 +32,7 @@ from tests.runserver_helpers import (
     log_lines,
     manage_runserver,
 )
-from tests.servers import free_port
+from tests.servers import REPO, free_port
 
 # The in-process runs check migrations, as runserver does, against the test database.
 pytestmark = pytest.mark.django_db
@@ -288,12 +291,91 @@ def test_in_process_a_port_in_use_is_reported_and_exits(capsys: pytest.CaptureFi
     assert contexts.EVENTS == []
 
 
-def test_without_uvicorn_the_command_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_uvicorn_the_command_serves_with_djangos_server_and_warns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setitem(sys.modules, "uvicorn", None)
     monkeypatch.delitem(sys.modules, "django_lifespan_ctx.contrib.runserver", raising=False)
     monkeypatch.delattr(django_lifespan_ctx.contrib, "runserver", raising=False)
-    with pytest.raises(CommandError, match=re.escape("pip install 'django-lifespan-ctx[runserver]'")):
-        call_command("runserver", "--noreload")
+    served: list[dict[str, object]] = []
+    monkeypatch.setattr(DjangoRunserver, "inner_run", lambda self, *args, **options: served.append(options))
+    stderr = io.StringIO()
+    call_command("runserver", "--noreload", stderr=stderr)
+    assert len(served) == 1  # Django's own server ran.
+    assert stderr.getvalue().count("pip install 'django-lifespan-ctx[runserver]'") == 1
+
+
+def _without_uvicorn(tmp_path: Path) -> Path:
+    """A directory that, first on the path, hides uvicorn as if it were not installed."""
+    shadow = tmp_path / "no_uvicorn"
+    shadow.mkdir()
+    # Python imports sitecustomize at startup: find_spec() then finds no uvicorn, and importing it fails.
+    (shadow / "sitecustomize.py").write_text("import sys\n\nsys.modules['uvicorn'] = None\n")
+    return shadow
+
+
+def test_without_the_extra_a_real_runserver_serves_static_files_and_warns_once(tmp_path: Path) -> None:
+    site, log = copy_site(tmp_path), tmp_path / "lifespan.log"
+    server = manage_runserver(site, "127.0.0.1:{port}", log=log)
+    server.env["PYTHONPATH"] = f"{_without_uvicorn(tmp_path)}{os.pathsep}{server.env['PYTHONPATH']}"
+    with server:
+        server.wait_for("Starting (WSGI )?development server at")  # Django 6.1 names the protocol.
+        css = server.get("/static/site.css")
+        page = server.get("/state/")
+        server.stop(signal.SIGINT)
+    assert css.status_code == 200 and css.text == "body { color: teal; }\n"
+    assert page.status_code == 500 and "served by Django&#x27;s WSGI handler" in page.text
+    # Once, from the serving process, not from the reloader's parent too.
+    assert server.output.count("WARNING: manage.py runserver is serving with Django's own") == 1, (
+        server.output
+    )
+    assert "django_lifespan_ctx.W030" in server.output  # The system checks runserver runs say it too.
+    assert log_lines(log) == []
+
+
+def _check(site: Path, *, uvicorn: bool, tmp_path: Path) -> str:
+    path = [str(site), str(REPO)]
+    if not uvicorn:
+        path.insert(0, str(_without_uvicorn(tmp_path)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "DJANGO_SETTINGS_MODULE": "site_settings"}
+    done = subprocess.run(
+        [sys.executable, "-m", "manage", "check"],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    return done.stdout + done.stderr
+
+
+def _staticfiles_first(site: Path) -> None:
+    settings = site / "site_settings.py"
+    settings.write_text(
+        settings.read_text().replace(
+            '["django_lifespan_ctx", "django.contrib.staticfiles"]',
+            '["django.contrib.staticfiles", "django_lifespan_ctx"]',
+        )
+    )
+
+
+def test_check_warns_when_staticfiles_comes_first_and_the_extra_is_installed(tmp_path: Path) -> None:
+    site = copy_site(tmp_path)
+    assert "W031" not in _check(site, uvicorn=True, tmp_path=tmp_path)
+    _staticfiles_first(site)
+    output = _check(site, uvicorn=True, tmp_path=tmp_path)
+    assert "django_lifespan_ctx.W031" in output
+    assert "List 'django_lifespan_ctx' before 'django.contrib.staticfiles'" in output
+    # Without the extra, staticfiles' runserver is the one that serves anyway: nothing to fix.
+    assert "W031" not in _check(site, uvicorn=False, tmp_path=tmp_path)
+
+
+def test_check_warns_when_our_runserver_lacks_the_extra(tmp_path: Path) -> None:
+    site = copy_site(tmp_path)
+    assert "W030" not in _check(site, uvicorn=True, tmp_path=tmp_path)
+    output = _check(site, uvicorn=False, tmp_path=tmp_path)
+    assert "django_lifespan_ctx.W030" in output
+    assert "pip install 'django-lifespan-ctx[runserver]'" in output
 
 
 def test_the_parent_restarts_on_3_and_returns_any_other_code(

@@ -2,6 +2,8 @@
 
 It wins over Django's when ``django_lifespan_ctx`` is listed in INSTALLED_APPS
 before ``django.contrib.staticfiles`` (the first app's command wins, as with daphne).
+Without the runserver extra (uvicorn) it still serves: Django's own development
+server, static files included, with one warning that the lifespan needs the extra.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 from django.apps import apps
 from django.conf import settings
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import CommandParser
 from django.core.management.commands.runserver import Command as DjangoRunserver
 from django.db import connections
 from django.utils import autoreload
@@ -30,13 +32,21 @@ PORT_ERRORS = {
 }
 
 
+WITHOUT_THE_EXTRA = (
+    "manage.py runserver is serving with Django's own development server, without the "
+    "lifespan: its contexts are not entered and request.state is missing. It needs uvicorn: "
+    "pip install 'django-lifespan-ctx[runserver]'."
+)
+
+
 def load_engine() -> Any:
+    """contrib.runserver, or None when uvicorn (the runserver extra) is not installed."""
     try:
         from ...contrib import runserver as engine
     except ImportError as exc:
         if exc.name != "uvicorn":
             raise
-        raise CommandError(str(exc)) from exc
+        return None
     return engine
 
 
@@ -80,6 +90,12 @@ class Command(DjangoRunserver):
 
     def run(self, **options: Any) -> None:
         self.engine = load_engine()
+        if self.engine is None:
+            # Once, from the process that serves: not from the reloader's parent too.
+            if not options["use_reloader"] or os.environ.get(autoreload.DJANGO_AUTORELOAD_ENV) == "true":
+                self.stderr.write(self.style.WARNING(f"WARNING: {WITHOUT_THE_EXTRA}"))
+            super().run(**options)
+            return
         serving = _Serving(self, options)
         code = reloading.run(serving, use_reloader=options["use_reloader"])
         if code:
@@ -96,6 +112,19 @@ class Command(DjangoRunserver):
 
             return ASGIStaticFilesHandler(application)
         return application
+
+    def get_handler(self, *args: Any, **options: Any) -> Any:
+        """Django's own server, without the extra: static files served as staticfiles' runserver does."""
+        handler = super().get_handler(*args, **options)
+        if (
+            apps.is_installed("django.contrib.staticfiles")
+            and options["use_static_handler"]
+            and (settings.DEBUG or options["insecure_serving"])
+        ):
+            from django.contrib.staticfiles.handlers import StaticFilesHandler
+
+            return StaticFilesHandler(handler)
+        return handler
 
     def prepare(self, options: dict[str, Any]) -> tuple[Any, socket.socket]:
         """What Django's inner_run does before it serves: checks, the app, the socket."""
