@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests import redis_server as real_redis
 from tests.celery_app import make_app
 from tests.lifecycle_contexts import LOG_ENV, read_log
 from tests.servers import REPO, ServerProcess
@@ -26,6 +27,7 @@ from tests.test_huey_worker import FETCHES as HUEY_FETCHES
 from tests.test_huey_worker import POLLING as HUEY_POLLING
 from tests.test_huey_worker import Project as HueyProject
 from tests.test_huey_worker import assert_one_lifespan_around_tasks
+from tests.test_rq_worker import Project as RqProject
 
 LIFECYCLE = ["enter logged", "enter http_client", "exit http_client", "exit logged"]
 
@@ -140,4 +142,35 @@ def test_gunicorn_preload_workers_forked_after_the_master_ran_a_lifespan_run_the
     assert lifecycles.pop(server.process.pid) == PRELOAD_LIFECYCLE, output
     assert len(lifecycles) == 2, output
     assert all(events == PRELOAD_LIFECYCLE for events in lifecycles.values()), output
+    assert code == 0, output
+
+
+redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
+
+
+@pytest.fixture
+def rq_project(tmp_path: Path, redis_url: str) -> Iterator[RqProject]:
+    with stand_in_api() as url:
+        yield RqProject(tmp_path, redis_url, url)
+
+
+@pytest.mark.integration  # A real Redis, and rq's own pace: about a minute on a loaded machine.
+def test_rq_work_horses_forked_from_a_worker_that_runs_a_lifespan_enter_their_own_for_each_job(
+    rq_project: RqProject,
+) -> None:
+    for function in ("fetch_sync", "fetch_async"):
+        rq_project.enqueue(function, f"/{function}")
+    with rq_project.rq_worker("tests.fork_rq_worker.RanALifespan", "--max-jobs", "2") as worker:
+        code = worker.wait_for_exit(90)
+    output = worker.output
+    assert worker.process is not None
+    log = read_log(rq_project.log)
+    # The worker process's own lifespan, exited as it ended after its two jobs.
+    assert log.pop(worker.process.pid) == LIFECYCLE, output
+    # Two horses, one per job, each through a lifespan of its own around its job.
+    assert len(log) == 2, output
+    for events in log.values():
+        assert events[:2] == LIFECYCLE[:2] and events[-2:] == LIFECYCLE[2:] and len(events) == 5, output
+        assert events[2].startswith("task ") and events[2].split()[3] == "200", output
+    assert "contrib.rq.LifespanWorker: the lifespan is already running in process" in output
     assert code == 0, output
