@@ -150,13 +150,14 @@ def test_sigterm_waits_for_the_horse_which_exits_its_contexts_after_its_job(
     assert list(log.values()) == [[*ENTERS, "task waiting", "task released", *EXITS]], worker.output
 
 
-def test_a_startup_failure_in_the_horse_fails_its_job_with_the_error_and_stops_the_worker(
+def test_a_startup_failure_in_the_horse_stops_the_worker_with_status_1_and_its_job_goes_back_first(
     tmp_path: Path, redis_url: str
 ) -> None:
     with stand_in_api() as url:
         project = Project(tmp_path, redis_url, url, WORKER_FAIL="1")
         project.enqueue("fetch_sync", "/never")
         project.enqueue("fetch_sync", "/never/again")
+        first, second = project.queue.get_job_ids()
         with project.rq_worker(FORKING) as worker:
             code = worker.wait_for_exit(60)
     assert code == 1, worker.output
@@ -165,10 +166,14 @@ def test_a_startup_failure_in_the_horse_fails_its_job_with_the_error_and_stops_t
     assert worker.process is not None and worker.process.pid not in log
     assert "ConnectionError: the search index is unreachable" in worker.output
     assert "stopped: the lifespan failed to start in its work horse" in worker.output
-    (failed,) = project.queue.failed_job_registry.get_job_ids()
-    result = project.queue.fetch_job(failed).latest_result()
+    # The job the horse refused is queued again, in its place: nothing was consumed.
+    assert project.queue.failed_job_registry.get_job_ids() == [], worker.output
+    assert project.queue.get_job_ids() == [first, second], worker.output
+    job = project.queue.fetch_job(first)
+    assert job is not None and job.get_status() == "queued"
+    # Its one attempt is on record, with the context's error.
+    result = job.latest_result()
     assert result is not None and "the search index is unreachable" in (result.exc_string or "")
-    assert project.queue.count == 1  # The second job waits for a worker that can run it.
 
 
 def test_a_startup_failure_stops_the_simple_worker_before_it_takes_a_job(
@@ -198,6 +203,23 @@ def test_django_rqs_rqworker_takes_the_same_worker_class(project: Project) -> No
     assert (
         events[:2] == ENTERS and events[2].startswith("task async /from/rqworker 200") and events[3:] == EXITS
     )
+
+
+@pytest.mark.parametrize("worker_class", [FORKING, SIMPLE], ids=["forking", "simple"])
+def test_a_startup_failure_under_django_rqs_rqworker_exits_with_status_1_and_leaves_the_jobs_queued(
+    tmp_path: Path, redis_url: str, worker_class: str
+) -> None:
+    with stand_in_api() as url:
+        project = Project(tmp_path, redis_url, url, WORKER_FAIL="1")
+        project.enqueue("fetch_sync", "/never")
+        project.enqueue("fetch_async", "/never/again")
+        queued = project.queue.get_job_ids()
+        with project.process(["django", "rqworker", "--worker-class", worker_class, "default"]) as worker:
+            code = worker.wait_for_exit(60)
+    assert code == 1, worker.output
+    assert list(read_log(project.log).values()) == [REFUSED], worker.output
+    assert "ConnectionError: the search index is unreachable" in worker.output
+    assert project.queue.get_job_ids() == queued and project.queue.failed_job_registry.count == 0
 
 
 def test_the_forking_worker_warns_when_its_process_already_runs_a_lifespan(redis_url: str) -> None:

@@ -20,10 +20,11 @@ only supervises:
   and exits them when it stops: ``--max-jobs``, ``--burst``, ``--max-idle-time``,
   or SIGTERM / SIGINT (rq's warm shutdown).
 
-If the startup fails, no job runs with missing state: the simple worker stops
-before it takes a job; the forking worker's horse fails its job with the
-startup's error (rq's retries apply), and the worker stops. Either raises out
-of ``work()``, so ``rq worker`` exits with status 1.
+If the startup fails, no job runs with missing state, and ``rq worker`` (or
+``rqworker``) exits with status 1, the error raised out of ``work()``. The simple
+worker stops before it takes a job. The forking worker's horse fails its job with
+the startup's error (that is the only way rq lets a horse refuse a job); the
+worker process then puts the job back at the front of its queue and stops.
 
 Async jobs run under ``asyncio.run()``, on a new loop each time: put
 ``@on_lifespan_loop`` on them to run them on the lifespan's loop, where the
@@ -39,6 +40,7 @@ worker sets Django up itself, from ``DJANGO_SETTINGS_MODULE``.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import os
 from collections.abc import Sequence
@@ -65,7 +67,7 @@ try:
     from rq.executions import Execution
     from rq.job import Job
     from rq.queue import Queue
-    from rq.worker import SimpleWorker, Worker
+    from rq.worker import BaseWorker, SimpleWorker, Worker
 except ImportError as exc:  # pragma: no cover - exercised in a process without rq
     raise missing_extra("rq", "rq", "django_lifespan_ctx.contrib.rq") from exc
 
@@ -76,7 +78,26 @@ __all__ = ["LifespanWorker", "SimpleLifespanWorker", "on_lifespan_loop", "worker
 HORSE_STARTUP_FAILED = 78
 
 
-class LifespanWorker(Worker):
+class _StopsPromptly(BaseWorker):
+    """rq's worker, but its pubsub thread does not hold up the worker's stop."""
+
+    def unsubscribe(self) -> None:
+        thread = self.pubsub_thread
+        if thread is None or "timeout" not in inspect.signature(thread.stop).parameters:
+            super().unsubscribe()  # type: ignore[no-untyped-call]
+            return
+        # redis-py 8's stop() waits for the thread's get_message(), which after the
+        # unsubscribe waits out rq's 60 s sleep_time: a stopped worker would take a
+        # minute to exit, past Kubernetes' 30 s grace, and its contexts' exits with it.
+        # The thread is a daemon; what follows is rq's own unsubscribe, whose join is bounded.
+        self.log.info("Worker %s: unsubscribing from channel %s", self.name, self.pubsub_channel_name)
+        pubsub: Any = self.pubsub
+        pubsub.unsubscribe()
+        thread.stop(timeout=1)
+        pubsub.close()
+
+
+class LifespanWorker(_StopsPromptly, Worker):
     """rq's forking ``Worker``; each work horse enters the contexts for its job and exits them after.
 
     ``lifespan_contexts`` (on a subclass) replaces LIFESPAN_CONTEXTS for the
@@ -95,8 +116,8 @@ class LifespanWorker(Worker):
         worked: bool = super().work(*args, **kwargs)
         if self._horse_startup_failed:
             raise RuntimeError(
-                f"RQ worker {self.name} stopped: the lifespan failed to start in its work horse, and "
-                f"the job failed with that error instead of running without state. {self._refusal}"
+                f"RQ worker {self.name} stopped: the lifespan failed to start in its work horse. Its job "
+                f"did not run without state and is back in the queue. {self._refusal}"
             )
         return worked
 
@@ -138,13 +159,17 @@ class LifespanWorker(Worker):
         super().execute_job(job, queue)
         if self._horse_startup_failed:
             self._refusal = _last_line(job.latest_result())
+            # The job never ran: back to the front of its queue, for a worker that can run it.
+            # (With rq's retries it is queued or scheduled again already.)
+            if job.id in queue.failed_job_registry:
+                queue.failed_job_registry.requeue(job, at_front=True)
             self.log.critical(
                 "Worker %s: the lifespan failed to start in the work horse: stopping.", self.name
             )
             raise StopRequested()  # Ends the work loop; rq then deregisters the worker.
 
 
-class SimpleLifespanWorker(SimpleWorker):
+class SimpleLifespanWorker(_StopsPromptly, SimpleWorker):
     """rq's ``SimpleWorker``: enters the contexts once when it starts working, exits them when it stops.
 
     ``lifespan_contexts`` (on a subclass) replaces LIFESPAN_CONTEXTS, as for LifespanWorker.
