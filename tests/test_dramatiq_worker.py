@@ -95,20 +95,25 @@ def test_each_worker_process_enters_once_runs_sync_and_async_actors_and_exits_on
     assert {task[3] for task in ran} == {"200"}
 
 
-def test_a_startup_failure_stops_the_worker_with_the_contexts_error_and_runs_no_message(
+def test_a_startup_failure_exits_with_status_1_and_the_contexts_error_and_leaves_the_messages_queued(
     tmp_path: Path, redis_url: str
 ) -> None:
     with stand_in_api() as url:
         project = Project(tmp_path, redis_url, url, WORKER_FAIL="1")
         project.send("fetch_sync", "/never")
+        project.send("fetch_async", "/never/again")
         with project.dramatiq("--processes", "1", "--threads", "2") as command:
             code = command.wait_for_exit(60)
+        # Both messages wait in the Redis queue (ids in its list, bodies in its hash); none was taken.
+        client = project.broker.client
+        queued = (client.llen("dramatiq:default"), client.hlen("dramatiq:default.msgs"))
         project.broker.close()
     assert code == 1, command.output  # The command stops when a worker process dies at boot.
     (events,) = read_log(project.log).values()
     assert events == [*ENTERS, "enter refuses_to_start", *EXITS], command.output
     assert "ConnectionError: the search index is unreachable" in command.output
     assert "Stopping this worker process before it takes a message" in command.output
+    assert queued == (2, 2), command.output
 
 
 def test_adding_the_middleware_twice_stops_the_worker_at_boot() -> None:
