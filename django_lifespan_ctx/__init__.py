@@ -5,7 +5,7 @@ from __future__ import annotations
 from ._engine.hosts import lifespan
 from .current import CurrentStateMiddleware, current_state
 from .draining import is_draining, wait_for_drain
-from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
+from .exceptions import Failure, LifespanShutdownError, LifespanStartupError, LifespanStoppedError
 from .hints import install_state_hint
 from .httprequest import LifespanHttpRequest, StateMapping
 from .registry import register_context
@@ -22,6 +22,7 @@ __all__ = [
     "LifespanHttpRequest",
     "LifespanShutdownError",
     "LifespanStartupError",
+    "LifespanStoppedError",
     "LifespanThread",
     "State",
     "StateMapping",

@@ -16,6 +16,14 @@ class Failure:
         return f"{self.where}: {kind}: {detail}" if detail else f"{self.where}: {kind}"
 
 
+class LifespanStoppedError(RuntimeError):
+    """The lifespan stopped (or was stopping) before a coroutine given to run() or arun() finished.
+
+    A coroutine still running when stop() was called is cancelled before any
+    context exits; then its caller gets this error.
+    """
+
+
 class LifespanStartupError(Exception):
     """Startup failed; everything already entered has been exited."""
 

@@ -13,6 +13,7 @@ from typing import Any, cast
 from asgiref.sync import iscoroutinefunction
 from django.utils.module_loading import import_string
 
+from ._engine.at_fork import reset_in_child
 from ._engine.owner import close_thread_connections
 from ._engine.threads import ThreadStartError, start_owned_thread
 from .conf import conf
@@ -101,6 +102,13 @@ class CheckCall:
 # The call of each check still running, by name: one that hangs is not started again.
 _running: dict[str, CheckCall] = {}
 _running_lock = threading.Lock()
+
+
+@reset_in_child
+def _forget_calls_after_fork() -> None:
+    # A check hung in the parent has no thread in the child: the child may call it again.
+    global _running, _running_lock
+    _running, _running_lock = {}, threading.Lock()
 
 
 def _start(name: str, check: Callable[[State], Any], state: State) -> CheckCall | None:

@@ -11,9 +11,9 @@ from typing import Any, Generic, TypeVar, cast, overload
 
 from . import current
 from ._engine.at_fork import reset_in_child
-from ._engine.hosts import LifespanStoppedError, StoppedWhileStarting, ThreadHost
+from ._engine.hosts import StoppedWhileStarting, ThreadHost
 from ._engine.observers import log
-from .exceptions import LifespanShutdownError, raise_for_shutdown
+from .exceptions import LifespanShutdownError, LifespanStoppedError, raise_for_shutdown
 from .httprequest import StateT
 from .state import State
 from .statetype import check_asked_type
@@ -26,7 +26,6 @@ _running: LifespanThread[Any] | None = None
 _running_lock = threading.Lock()
 
 __all__ = [
-    "LifespanStoppedError",
     "LifespanThread",
     "StoppedWhileStarting",
     "running_lifespan",

@@ -21,6 +21,7 @@ from django.test import override_settings
 from django_lifespan_ctx import (
     LifespanShutdownError,
     LifespanStartupError,
+    LifespanStoppedError,
     LifespanThread,
     State,
     current_state,
@@ -29,7 +30,7 @@ from django_lifespan_ctx import (
 )
 from django_lifespan_ctx import threaded as threaded_module
 from django_lifespan_ctx._engine.hosts import WARM_UP_BOUND
-from django_lifespan_ctx.threaded import LifespanStoppedError, running_lifespan
+from django_lifespan_ctx.threaded import running_lifespan
 from django_lifespan_ctx.worker import enter_worker, leave_worker, on_lifespan_loop, worker_lifespan
 from tests import contexts
 

@@ -25,7 +25,7 @@ from asgiref.sync import sync_to_async
 
 from ..conf import conf
 from ..current import enter_hosted, leave_hosted
-from ..exceptions import Failure, raise_for_shutdown
+from ..exceptions import Failure, LifespanStoppedError, raise_for_shutdown
 from ..state import State
 from . import at_fork  # noqa: F401  # pyright: ignore[reportUnusedImport] - the one at-fork hook
 from .deadlines import Deadline, Waker, current_hurry
@@ -163,14 +163,6 @@ def _nothing() -> None:
 
 class StoppedWhileStarting(RuntimeError):
     """stop() was called while start() was still entering; everything entered was exited."""
-
-
-class LifespanStoppedError(RuntimeError):
-    """The lifespan stopped (or was stopping) before a coroutine given to run() or arun() finished.
-
-    A coroutine still running when stop() was called is cancelled before any
-    context exits; then its caller gets this error.
-    """
 
 
 # How long a coroutine in flight at stop gets to end once cancelled, when
