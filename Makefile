@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_PORT ?= 8000
 DOCS_PORT ?= 8008
 
-.PHONY: demo test lint docs docs-serve matrix bench clean fuzz
+.PHONY: demo test lint docs docs-serve matrix bench clean fuzz rolling-restart
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,11 @@ lint: $(VENV)/.dev-installed
 FUZZ_EXAMPLES ?= 10000
 fuzz: $(VENV)/.dev-installed
 	FAULT_MODEL_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -p no:cacheprovider -q tests/test_fault_model.py
+
+# A rolling restart under load on every server and loop of the Draining table: 30 keep-alive
+# clients through SIGTERM, every refused, reset or 5xx answer a failure (about 10 s a server).
+rolling-restart: $(VENV)/.dev-installed
+	$(BIN)/python -m tests.rolling_restart
 
 # Python 3.10-3.13 x Django 5.2, 6.0, 6.1 (6.x from 3.12), interpreters from pyenv.
 matrix: $(VENV)/.dev-installed
