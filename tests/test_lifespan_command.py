@@ -4,6 +4,7 @@ import re
 import subprocess
 import sys
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,8 @@ from django.test import override_settings
 from django_lifespan_ctx import register_context
 from django_lifespan_ctx.signals import asgi_startup
 from tests import contexts
-from tests.servers import REPO
+from tests.lifecycle_contexts import LOG_ENV, read_log
+from tests.servers import REPO, ServerProcess
 
 
 def run(*args: str) -> str:
@@ -102,3 +104,25 @@ def test_from_the_shell_it_is_a_deploy_smoke_test() -> None:
         "CommandError: Lifespan startup failed while entering 'tests.contexts.fails_on_enter'"
         in result.stderr
     )
+
+
+class ManagePy(ServerProcess):
+    def command(self) -> list[str]:
+        return [sys.executable, *self.argv]  # A script, as users run it.
+
+
+def test_a_real_manage_py_lifespan_ends_though_a_service_swallows_its_cancellation(tmp_path: Path) -> None:
+    # asyncio.run()'s close used to wait for the abandoned service for ever.
+    command = ManagePy([str(REPO / "tests" / "command_app" / "manage.py"), "lifespan"], settings=None)
+    command.env.update(
+        {"DJANGO_SETTINGS_MODULE": "tests.stubborn_service_settings", LOG_ENV: str(tmp_path / "log")}
+    )
+    with command:
+        code = command.wait_for_exit(60)
+    output = command.output
+    assert code == 1, output
+    assert "CommandError: Lifespan shutdown failed: exiting \"background('stubborn')\"" in output, output
+    assert "Closing the event loop without waiting any longer for the task left over" in output, output
+    [events] = read_log(tmp_path / "log").values()
+    contexts_only = [event for event in events if "service" not in event]
+    assert contexts_only == ["enter logged", "enter http_client", "exit http_client", "exit logged"], output

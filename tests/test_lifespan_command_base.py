@@ -17,7 +17,7 @@ from django.core.management.base import CommandError
 from django.test import SimpleTestCase, override_settings
 
 from django_lifespan_ctx import current_state
-from django_lifespan_ctx._engine.stop_signals import run_until_signalled
+from django_lifespan_ctx._engine.stop_signals import run_bounded, run_until_signalled
 from django_lifespan_ctx.management import LifespanCommand
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from django_lifespan_ctx.testing import with_lifespan
@@ -221,3 +221,62 @@ def test_a_real_manage_py_finds_the_command_by_name(tmp_path: Path) -> None:
         code = command.wait_for_exit()
     assert code == 0, command.output
     assert "keys: http_client, logged; current_state() is self.state: True" in command.output
+
+
+def stubborn(tmp_path: Path, *argv: str) -> ManagePy:
+    process = manage_py(tmp_path, *argv)
+    process.env["DJANGO_SETTINGS_MODULE"] = "tests.stubborn_service_settings"
+    return process
+
+
+ABANDONED = (
+    r"Closing the event loop without waiting any longer for the task left over after the lifespan "
+    r"ended, which did not finish within 1.0 s of being cancelled: .*background\('stubborn'\)"
+)
+
+
+def test_sigterm_ends_the_process_though_a_service_swallows_its_cancellation(tmp_path: Path) -> None:
+    with stubborn(tmp_path, "lifespan_wait") as command:
+        command.wait_for(r"LIFECYCLE \d+ ahandle sees")
+        command.wait_for(r"LIFECYCLE \d+ service started")
+        code = command.stop(signal.SIGTERM, timeout=60)  # asyncio.run() would wait for ever here.
+    assert code == 128 + signal.SIGTERM, command.output
+    assert "background('stubborn') did not stop within 1 s" in command.output
+    command.wait_for(ABANDONED, timeout=0.1)
+    [events] = read_log(tmp_path / "lifecycle.log").values()
+    contexts_only = [event for event in events if "service" not in event and "ahandle" not in event]
+    assert contexts_only == ["enter logged", "enter http_client", "exit http_client", "exit logged"], events
+
+
+def test_run_bounded_abandons_a_task_that_swallows_its_cancellation_with_a_report(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cancellations: list[str] = []
+
+    async def stubborn_task() -> None:
+        while True:
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                cancellations.append("swallowed")
+
+    async def polite_task() -> None:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            cancellations.append("polite")
+            raise
+
+    async def main() -> int:
+        left_over.append(asyncio.create_task(stubborn_task(), name="stubborn"))
+        left_over.append(asyncio.create_task(polite_task(), name="polite"))
+        await asyncio.sleep(0)
+        return 7
+
+    left_over: list[asyncio.Task[None]] = []
+
+    assert run_bounded(main(), leftovers_within=0.2) == 7
+    assert sorted(cancellations) == ["polite", "swallowed"]
+    assert not left_over[0].done() and left_over[1].cancelled()  # Abandoned; finished.
+    assert "Closing the event loop without waiting any longer for the task left over" in caplog.text
+    assert "within 0.2 s of being cancelled: stubborn (" in caplog.text and "polite" not in caplog.text

@@ -6,7 +6,8 @@ is abandoned with a report, and the rest carry on (see deadlines.Hurry). The
 signal is passed on once everything has unwound: KeyboardInterrupt for
 SIGINT, SystemExit(128 + n) for the others.
 
-``run_until_signalled`` runs a LifespanCommand's loop under them. runserver's
+``run_until_signalled`` runs a LifespanCommand's loop under them, and closes it
+without waiting for ever on a task that swallows its cancellation (``run_bounded``). runserver's
 serving process takes only STOP_SIGNALS from here: a Ctrl+C in a terminal
 reaches both it and its reloader, which passes signals on, so it would count one
 keypress twice, and does not hurry on a second signal.
@@ -15,6 +16,7 @@ keypress twice, and does not hurry on a second signal.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
@@ -23,11 +25,16 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar, cast
 
 from .deadlines import Hurry, current_hurry, set_process_hurry
+from .observers import log
 
 Result = TypeVar("Result")
 
 # Ctrl+C in a terminal, and what systemd, Kubernetes and `kill` send.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# How long a closing loop waits for the tasks left over once it has cancelled them.
+LEFTOVERS_WITHIN = 1.0
+# Tasks left on a closed loop because they swallowed their cancellation (never collected).
+_abandoned: list[asyncio.Task[Any]] = []
 # When a held stop signal's wakeup fd is checked again: soon after the hold begins, then each second.
 CHECK_AFTER = (0.01, 0.05, 0.1, 0.25, 0.5)
 
@@ -66,10 +73,71 @@ def run_until_signalled(main: Coroutine[Any, Any, Result]) -> Result:
     Here both versions cancel, and the signal is raised once main has unwound.
     """
     signals: list[StopSignals] = []
-    outcome = asyncio.run(_cancelled_by_signals(main, signals))
+    outcome = run_bounded(_cancelled_by_signals(main, signals))
     if signals:
         signals[0].raise_caught()
     return cast("Result", outcome)  # None only when a signal was caught.
+
+
+def run_bounded(main: Coroutine[Any, Any, Result], leftovers_within: float | None = None) -> Result:
+    """asyncio.run(main), whose close waits for leftover tasks only within a bound.
+
+    asyncio.run() ends by cancelling every task left and waiting for all of them,
+    for ever: one that swallows its cancellation (a service the shutdown already
+    reported and abandoned) would hold the process. Here each leftover task is
+    cancelled and given ``leftovers_within`` seconds; those still running are
+    reported, kept from the garbage collector, and left on the closed loop.
+    asyncio.Runner (3.11) closes the same unbounded way, so the loop is run by hand.
+    """
+    loop = asyncio.new_event_loop()
+    try:
+        asyncio.set_event_loop(loop)
+        return loop.run_until_complete(main)
+    finally:
+        try:
+            _cancel_leftovers(loop, LEFTOVERS_WITHIN if leftovers_within is None else leftovers_within)
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            # Its threads cannot be interrupted: one stuck in a blocking call is left behind.
+            executor = loop.create_task(loop.shutdown_default_executor())
+            _abandoned.extend(loop.run_until_complete(asyncio.wait([executor], timeout=1))[1])
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+
+def _cancel_leftovers(loop: asyncio.AbstractEventLoop, within: float) -> None:
+    leftovers = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    if not leftovers:
+        return
+    for task in leftovers:
+        task.cancel()
+    done, pending = loop.run_until_complete(asyncio.wait(leftovers, timeout=within))
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            loop.call_exception_handler(
+                {
+                    "message": "unhandled exception in a task left over when the loop closed",
+                    "exception": task.exception(),
+                    "task": task,
+                }
+            )
+    if pending:
+        _abandoned.extend(pending)  # Collected, a pending task would be reported again, as destroyed.
+        log(
+            logging.WARNING,
+            "Closing the event loop without waiting any longer for %s left over after the "
+            "lifespan ended, which did not finish within %s s of being cancelled: %s. Code that "
+            "swallows its cancellation is abandoned, so that the process can exit.",
+            "the task" if len(pending) == 1 else f"the {len(pending)} tasks",
+            within,
+            ", ".join(sorted(_describe(task) for task in pending)),
+        )
+
+
+def _describe(task: asyncio.Task[Any]) -> str:
+    coroutine = task.get_coro()
+    name = getattr(coroutine, "__qualname__", None) or repr(coroutine)
+    return f"{task.get_name()} ({name})"
 
 
 async def _cancelled_by_signals(main: Coroutine[Any, Any, Result], found: list[StopSignals]) -> Result | None:

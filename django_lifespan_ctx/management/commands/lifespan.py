@@ -3,13 +3,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from asgiref.sync import async_to_sync
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ..._engine.hosts import lifespan_scope
 from ..._engine.owner import ContextReport
 from ..._engine.plan import Group, Plan, build_plan
 from ..._engine.runner import Runner
+from ..._engine.stop_signals import run_until_signalled
 from ...configuration import LifespanConfigurationError, ensure_configured
 from ...exceptions import LifespanStartupError
 from ...handler import LifespanASGIHandler
@@ -56,7 +56,9 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             self.stdout.write(self._plan(build_plan()))
             return
-        runner, failure = async_to_sync(self._run)()
+        # Not asyncio.run(): its close would wait for ever on a task that swallows its
+        # cancellation, such as a service the shutdown reported and abandoned.
+        runner, failure = run_until_signalled(self._run())
         self.stdout.write(self._report(runner.plan, runner.reports))
         if failure:
             raise CommandError(failure)
