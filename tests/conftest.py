@@ -1,9 +1,13 @@
 from __future__ import annotations
 
 import importlib
+import os
 import pkgutil
 import signal
+import subprocess
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -70,7 +74,35 @@ INTEGRATION_MODULES = {
 }
 
 
+# Real processes (servers, workers, commands) that prove a Python x Django pair: Django 6's
+# own django.tasks under a real worker, and the core contract under a real server.
+PAIR_MODULES = {"test_django_tasks_worker.py", "test_uvicorn.py"}
+# Set by the matrix (noxfile.py): every other real process ran once already, in make test.
+REAL_PROCESSES_ONCE = os.environ.get("LIFESPAN_TESTS_REAL_PROCESSES") == "once"
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name in INTEGRATION_MODULES:
             item.add_marker(pytest.mark.integration)
+
+
+@pytest.fixture(autouse=True)
+def real_processes_once(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the matrix, a test that starts a process is skipped there, unless it proves the pair.
+
+    Decided where the process starts (every server, worker and command goes through
+    subprocess.Popen), so a test that mixes in-process checks with a real server still
+    runs up to the server, and nothing has to be listed by hand.
+    """
+    if not REAL_PROCESSES_ONCE or request.node.path.name in PAIR_MODULES:
+        return
+    popen_init = subprocess.Popen.__init__
+
+    def skip_instead(self: subprocess.Popen[Any], *args: Any, **kwargs: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            popen_init(self, *args, **kwargs)  # Not the test's own: a library's helper thread.
+            return
+        pytest.skip("a real process: make test runs it once, the matrix proves each pair in-process")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", skip_instead)
