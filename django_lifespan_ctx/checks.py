@@ -7,7 +7,7 @@ from django.apps import apps
 from django.core.checks import CheckMessage, Error, Warning
 
 from ._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, inspect_plan, is_group, ships_contexts
-from .conf import boolean_problem, conf, drain_problem, timeout_problem
+from .conf import boolean_problem, conf, drain_problem, drain_signals_problem, timeout_problem
 
 PREFIX = "django_lifespan_ctx"
 TIMEOUT_IDS = {"LIFESPAN_STARTUP_TIMEOUT": "E009", "LIFESPAN_SHUTDOWN_TIMEOUT": "E010"}
@@ -15,6 +15,7 @@ LAZY_STARTUP_ID = "E011"
 EXCLUDE_TYPE_ID = "E016"
 EXCLUDE_UNKNOWN_ID = "W017"
 DRAIN_ID = "E018"
+DRAIN_SIGNALS_ID = "E024"
 RUNSERVER_WITHOUT_EXTRA_ID = "W030"
 RUNSERVER_AFTER_STATICFILES_ID = "W031"
 
@@ -99,6 +100,13 @@ def settings_errors(contexts: Any = None) -> list[CheckMessage]:
             "notice, and within the orchestrator's grace period (at most an hour; not inf or nan)."
         )
         errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{DRAIN_ID}"))
+    problem = drain_signals_problem(conf.raw("LIFESPAN_DRAIN_SIGNALS", ["SIGTERM"]))
+    if problem:
+        hint = (
+            'Leave it out for ["SIGTERM"], what orchestrators send (Ctrl+C, SIGINT, then stops at '
+            'once); ["SIGTERM", "SIGINT"] drains on both.'
+        )
+        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{DRAIN_SIGNALS_ID}"))
     if contexts is None:  # Replacement contexts leave apps' contexts out, and so the exclusions.
         errors += excluded_apps_problems()
     return errors

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -41,6 +41,21 @@ def drain_problem(value: Any) -> str | None:
     )
 
 
+# The stop signals a drain can hold: what servers stop on.
+DRAINABLE_SIGNALS = ("SIGTERM", "SIGINT")
+
+
+def drain_signals_problem(value: Any) -> str | None:
+    """Why LIFESPAN_DRAIN_SIGNALS is invalid: it must list "SIGTERM", "SIGINT" or both."""
+    names: list[object] = list(cast("list[object]", value)) if isinstance(value, (list, tuple)) else []
+    if names and all(isinstance(name, str) and name in DRAINABLE_SIGNALS for name in names):
+        return None
+    return (
+        f"LIFESPAN_DRAIN_SIGNALS is {value!r}; it must be a list of the stop signals that drain: "
+        '"SIGTERM", "SIGINT" or both.'
+    )
+
+
 def boolean_problem(name: str, value: Any) -> str | None:
     if isinstance(value, bool):
         return None
@@ -61,6 +76,14 @@ class Settings:
         if problem:
             raise ImproperlyConfigured(problem)
         return float(value)
+
+    @property
+    def LIFESPAN_DRAIN_SIGNALS(self) -> tuple[str, ...]:
+        value = self.raw("LIFESPAN_DRAIN_SIGNALS", ["SIGTERM"])
+        problem = drain_signals_problem(value)
+        if problem:
+            raise ImproperlyConfigured(problem)
+        return tuple(value)
 
     @property
     def LIFESPAN_EXCLUDE_APPS(self) -> Any:

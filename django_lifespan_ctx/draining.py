@@ -2,8 +2,9 @@
 
 A load balancer keeps sending requests to a pod until it sees it go unready;
 a server that stops accepting on SIGTERM fails those. With
-LIFESPAN_DRAIN_SECONDS set, the server's lifespan holds its stop signals
-(stop_signals.HeldStopSignals): the first one begins the drain, readyz/
+LIFESPAN_DRAIN_SECONDS set, the server's lifespan holds the stop signals
+LIFESPAN_DRAIN_SIGNALS lists (stop_signals.HeldStopSignals; SIGTERM by default,
+what orchestrators send, so Ctrl+C still stops at once): the first begins the drain, readyz/
 answers 503 with status "draining" at once, requests are served for the
 window, and then the signal is handed to the server, which stops as usual.
 A second signal ends the window early.
@@ -20,6 +21,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Sequence
 
 from ._engine.observers import log
 from ._engine.stop_signals import HeldStopSignals
@@ -89,11 +91,17 @@ def request_ended() -> None:
 class Drain:
     """The drain of one server lifespan: armed once it has started, disarmed when it shuts down."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, seconds: float, server: str = "this server") -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        seconds: float,
+        server: str = "this server",
+        signals: Sequence[str] = ("SIGTERM",),
+    ) -> None:
         self.loop = loop
         self.seconds = seconds
         self.server = server
-        self.held = HeldStopSignals(loop, self._begin)
+        self.held = HeldStopSignals(loop, self._begin, [signal.Signals[name] for name in signals])
         self._timer: asyncio.TimerHandle | None = None
         self.armed = False
 
@@ -164,7 +172,7 @@ def arm_drain() -> Drain | None:
     seconds = conf.LIFESPAN_DRAIN_SECONDS
     if not seconds:
         return None
-    drain = Drain(asyncio.get_running_loop(), seconds, _server_name())
+    drain = Drain(asyncio.get_running_loop(), seconds, _server_name(), conf.LIFESPAN_DRAIN_SIGNALS)
     drain.arm()
     return drain
 

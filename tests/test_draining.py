@@ -239,3 +239,28 @@ def test_a_drain_that_fails_to_arm_fails_the_startup_and_the_contexts_are_exited
     if not lazy:
         assert code != 0 and "Application startup failed. Exiting." in output, output
         assert "Lifespan startup failed after the contexts were entered" in output, output
+
+
+@pytest.mark.parametrize(
+    ("settings", "drains"),
+    [("tests.drain_settings", False), ("tests.drain_signals_settings", True)],
+    ids=["default: SIGTERM alone", "SIGINT listed"],
+)
+def test_ctrl_c_stops_at_once_unless_the_setting_lists_sigint(
+    tmp_path: Path, settings: str, drains: bool
+) -> None:
+    process = ServerProcess(["uvicorn", APP, *BIND], settings=settings)
+    process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "DRAIN_SECONDS": "60"})
+    with process:
+        process.wait_for(r"Application startup complete")
+        assert process.get("/readyz/").status_code == 200
+        assert process.process is not None
+        process.process.send_signal(signal.SIGINT)
+        if drains:
+            process.wait_for(r"Draining after SIGINT")
+            assert process.get("/readyz/").status_code == 503
+            process.process.send_signal(signal.SIGINT)  # A second one ends the window.
+        code = process.wait_for_exit(30)  # Far less than the 60 s window.
+    assert ("Draining after" in process.output) is drains, process.output
+    assert [events[-1] for events in read_log(tmp_path / "lifecycle.log").values()] == ["exit logged"]
+    assert code in (0, -signal.SIGINT, 128 + signal.SIGINT), process.output

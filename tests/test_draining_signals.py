@@ -15,6 +15,8 @@ from collections.abc import Coroutine, Iterator
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from django_lifespan_ctx import draining
@@ -192,10 +194,43 @@ async def test_a_waiter_whose_loop_was_closed_does_not_stop_the_drain_from_endin
         drain.disarm()
 
 
+@pytest.mark.parametrize("server", [python_server, loop_server])
+async def test_by_default_sigint_is_not_held_and_reaches_the_server_at_once(server: Any) -> None:
+    loop = asyncio.get_running_loop()
+    got, stopped = server(loop)
+    drain = Drain(loop, 60)  # LIFESPAN_DRAIN_SIGNALS' default: SIGTERM alone.
+    drain.arm()
+    try:
+        assert drain.armed
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C in a terminal.
+        await asyncio.wait_for(stopped.wait(), 5)
+        assert got == [signal.SIGINT] and not is_draining()
+    finally:
+        drain.disarm()
+        for number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(number)
+
+
+async def test_sigint_drains_too_when_the_setting_lists_it() -> None:
+    loop = asyncio.get_running_loop()
+    got, stopped = python_server(loop)
+    with override_settings(LIFESPAN_DRAIN_SECONDS=0.2, LIFESPAN_DRAIN_SIGNALS=["SIGTERM", "SIGINT"]):
+        drain = arm_drain()
+    assert drain is not None
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        await asyncio.wait_for(wait_for_drain(), 5)
+        assert got == []  # Held, like SIGTERM.
+        await asyncio.wait_for(stopped.wait(), 5)
+        assert got == [signal.SIGINT]
+    finally:
+        drain.disarm()
+
+
 async def test_a_second_signal_ends_the_window_at_once() -> None:
     loop = asyncio.get_running_loop()
     got, stopped = python_server(loop)
-    drain = Drain(loop, 60)
+    drain = Drain(loop, 60, signals=("SIGTERM", "SIGINT"))
     drain.arm()
     try:
         os.kill(os.getpid(), signal.SIGTERM)
@@ -230,6 +265,16 @@ async def test_a_server_that_ignores_the_signal_gets_a_warning_not_a_drain(
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN
 
 
+async def test_a_signal_nothing_catches_gets_a_warning_not_a_drain(caplog: pytest.LogCaptureFixture) -> None:
+    # hypercorn's worker processes: SIGTERM left at its default, the main process stops them.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    drain = Drain(asyncio.get_running_loop(), 5, "this server")
+    drain.arm()
+    assert not drain.armed and not draining.counting
+    assert "cannot drain: nothing in this process catches SIGTERM" in caplog.text
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
 def test_outside_the_main_thread_it_says_why_it_cannot(caplog: pytest.LogCaptureFixture) -> None:
     def in_a_thread() -> None:
         async def arm() -> None:
@@ -256,6 +301,19 @@ def test_the_setting_is_checked(value: Any) -> None:
     assert error.id == "django_lifespan_ctx.E018"
     assert "it must be a finite number of seconds, from 0 (no draining) to 3600 (an hour)" in error.msg
     assert error.hint and "at most an hour; not inf or nan" in error.hint
+
+
+@pytest.mark.parametrize("value", [[], "SIGTERM", ["SIGHUP"], ["SIGTERM", 15], None])
+def test_the_drain_signals_are_checked(value: Any) -> None:
+    with override_settings(LIFESPAN_DRAIN_SECONDS=5, LIFESPAN_DRAIN_SIGNALS=value):
+        (error,) = check_settings()
+    assert error.id == "django_lifespan_ctx.E024"
+    assert '"SIGTERM", "SIGINT" or both' in error.msg and error.hint and "Ctrl+C" in error.hint
+
+
+def test_the_drain_signals_check_is_wired() -> None:
+    with override_settings(LIFESPAN_DRAIN_SIGNALS=["SIGQUIT"]), pytest.raises(SystemCheckError, match="E024"):
+        call_command("check")
 
 
 @pytest.mark.parametrize("value", [0, 0.5, 3600])

@@ -21,7 +21,7 @@ import os
 import signal
 import socket
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
 from .deadlines import Hurry, current_hurry, set_process_hurry
@@ -178,7 +178,7 @@ async def _cancelled_by_signals(main: Coroutine[Any, Any, Result], found: list[S
 
 
 class HeldStopSignals:
-    """A server's own SIGINT and SIGTERM handlers, held back while the process drains.
+    """A server's own stop-signal handlers (SIGTERM, SIGINT or both), held back while the process drains.
 
     Installed in the main thread once the lifespan has started: the first stop
     signal calls ``on_first`` instead of the server's handler. ``pass_on()``
@@ -202,9 +202,16 @@ class HeldStopSignals:
     second; a loop that starts again runs the overdue check first.
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, on_first: Callable[[int], None]) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        on_first: Callable[[int], None],
+        signals: Sequence[int] = STOP_SIGNALS,
+    ) -> None:
         self.loop = loop
         self.on_first = on_first
+        # The ones held; any other reaches the server as if nothing held it.
+        self.signals = tuple(map(int, signals))
         self.caught: list[int] = []
         self._python_handlers: dict[int, Any] = {}
         self._wakeup: socket.socket | None = None
@@ -217,19 +224,21 @@ class HeldStopSignals:
         """Hold the server's handlers; or say, without holding any, why they cannot be held."""
         if threading.current_thread() is not threading.main_thread():
             return "the lifespan does not run in the main thread, the only one that can catch signals"
-        for number in map(int, STOP_SIGNALS):
+        for number in self.signals:
             current = signal.getsignal(number)
-            if current is None or current == signal.SIG_IGN:
-                name = signal.Signals(number).name
-                return (
-                    f"the server ignores {name}, or catches it outside Python"
-                    if current == signal.SIG_IGN
-                    else f"the server catches {name} outside Python"
-                )
+            name = signal.Signals(number).name
+            if current == signal.SIG_IGN:
+                return f"the server ignores {name}, or catches it outside Python"
+            if current is None:
+                return f"the server catches {name} outside Python"
+            if current == signal.SIG_DFL:
+                # Neither a Python handler nor an event loop's (which installs one): the
+                # process is stopped some other way, or killed outright by the signal.
+                return f"nothing in this process catches {name}: the server stops it some other way"
         reason = self._redirect_wakeup_fd()
         if reason is not None:
             return reason
-        for number in map(int, STOP_SIGNALS):
+        for number in self.signals:
             self._python_handlers[number] = signal.signal(number, self._caught_in_python)
         self._keep_holding(iter(CHECK_AFTER))
         return None
@@ -259,7 +268,7 @@ class HeldStopSignals:
         return None
 
     def _read_wakeup(self) -> None:
-        # The stop signals are acted on by our Python handler, which the interpreter
+        # The held signals are acted on by our Python handler, which the interpreter
         # runs around this callback; every other signal is the loop's business.
         assert self._wakeup_reader is not None
         others = bytearray()
@@ -270,7 +279,7 @@ class HeldStopSignals:
                 break
             if not data:
                 break
-            others += bytes(n for n in data if n not in STOP_SIGNALS)
+            others += bytes(n for n in data if n not in self.signals)
         if others and self._previous_wakeup_fd != -1:
             try:
                 os.write(self._previous_wakeup_fd, others)
