@@ -22,5 +22,5 @@ async def swallows_its_cancellation(state: Any) -> None:
             note("service swallowed a cancellation")
 
 
-LIFESPAN_CONTEXTS = [*LIFESPAN_CONTEXTS, background(swallows_its_cancellation, name="stubborn")]
+LIFESPAN_CONTEXTS = [*LIFESPAN_CONTEXTS, background(swallows_its_cancellation, name="stubborn")]  # pyright: ignore[reportConstantRedefinition]
 LIFESPAN_SHUTDOWN_TIMEOUT = 1
