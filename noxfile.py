@@ -33,6 +33,8 @@ def tests(session: nox.Session, django: str) -> None:
     # The packaging test, the grid of every server x every startup failure and the
     # whole-process integration proofs run once, in the main run (make test): they
     # prove the package, the servers and the integrations, not the Python x Django pair.
+    # So does every other test where it starts a real process, unless its module proves
+    # the pair (tests/conftest.py: PAIR_MODULES).
     session.run(
         "python",
         "-m",
@@ -43,4 +45,5 @@ def tests(session: nox.Session, django: str) -> None:
         "-m",
         "not packaging and not server_grid and not integration",
         *session.posargs,
+        env={"LIFESPAN_TESTS_REAL_PROCESSES": "once"},
     )
