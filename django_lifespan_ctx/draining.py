@@ -60,7 +60,11 @@ async def wait_for_drain() -> None:
 
 
 def in_flight() -> int:
-    """Requests and WebSocket connections being served now, while a drain is armed (else 0)."""
+    """HTTP requests the handler is serving now, probes left out, while a drain is armed (else 0).
+
+    WebSocket connections are not counted: Channels serves them without our
+    handler. Long-lived connections ask is_draining() or await wait_for_drain().
+    """
     return _in_flight
 
 
