@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from celery import signals
+from celery.exceptions import WorkerShutdown
+from celery.worker import state as worker_state
 
 from django_lifespan_ctx import LifespanStartupError, current_state, start_in_thread
 from django_lifespan_ctx.contrib import celery as lifespan_celery
@@ -28,13 +30,18 @@ def stand_in() -> Iterator[str]:
         yield url
 
 
-def worker(tmp_path: Path, stand_in: str, pool: str, concurrency: int) -> ServerProcess:
+def worker(
+    tmp_path: Path, stand_in: str, pool: str, concurrency: int, *, fail: bool = False
+) -> ServerProcess:
+    """A `celery worker`; with fail=True a last context refuses to start."""
     argv = ["celery", "-A", "tests.celery_app", "worker", "--pool", pool, "--concurrency", str(concurrency)]
     argv += ["--loglevel", "INFO", "--without-mingle", "--without-gossip", "--without-heartbeat"]
     process = ServerProcess(argv, settings="tests.celery_settings")
     process.env.update(
         {FOLDER_ENV: str(tmp_path), LOG_ENV: str(tmp_path / "lifecycle.log"), STAND_IN_ENV: stand_in}
     )
+    if fail:
+        process.env["CELERY_FAIL"] = "1"
     return process
 
 
@@ -99,6 +106,47 @@ def test_solo_and_threads_pools_run_the_lifespan_in_the_worker_process(
     assert code == 0, process.output
 
 
+FAILED = ["enter logged", "enter http_client", "enter refuses_to_start", "exit http_client", "exit logged"]
+
+
+def queued(client: Any) -> int:
+    """How many messages wait in the broker's queue, read through the broker itself."""
+    with client.connection_for_write() as connection:
+        return int(connection.default_channel.queue_declare("celery", passive=True).message_count)
+
+
+@pytest.mark.parametrize("pool", ["prefork", "solo", "threads"])
+def test_a_startup_failure_exits_with_status_1_and_the_contexts_error_and_leaves_the_tasks_queued(
+    tmp_path: Path, stand_in: str, pool: str
+) -> None:
+    client = make_app(tmp_path)
+    sent = [client.send_task("tests.fetch", args=[f"/never/{n}"]) for n in range(3)]
+    assert queued(client) == 3
+    with worker(tmp_path, stand_in, pool, 2, fail=True) as process:
+        code = process.wait_for_exit(120)
+    output = process.output
+    # Not 0, which systemd's Restart=on-failure, supervisord and a Kubernetes Job read as success.
+    assert code == 1, output
+    assert process.process is not None
+    log = read_log(tmp_path / "lifecycle.log")
+    # Every process that tried failed, exited what it had entered, and ran nothing.
+    assert log and all(events == FAILED for events in log.values()), output
+    if pool == "prefork":
+        # The children tried (the pool respawns those that exit until the stop closes it);
+        # the main process runs no tasks and entered nothing.
+        assert len(log) >= 2 and process.process.pid not in log, output
+        assert "worker: Warm shutdown (MainProcess)" in output, output
+    else:
+        assert list(log) == [process.process.pid], output
+    assert "ConnectionError: the search index is unreachable" in output
+    assert "Stopping the Celery worker: its tasks would find no lifespan state" in output
+    assert "The Celery worker stops with status 1" in output
+    assert " succeeded in " not in output and "raised unexpected" not in output, output
+    # No task ran, and all three wait in the broker for a worker that can run them.
+    assert [result.state for result in sent] == ["PENDING"] * 3
+    assert queued(client) == 3, output
+
+
 # -- the receivers, in-process ------------------------------------------------
 
 
@@ -135,14 +183,42 @@ def test_connecting_twice_connects_each_receiver_once() -> None:
     assert contexts.EVENTS == ["enter alpha", "exit alpha"]
 
 
-def test_a_startup_failure_is_logged_with_what_tasks_will_lack(caplog: pytest.LogCaptureFixture) -> None:
+def test_a_startup_failure_in_the_main_process_stops_the_worker_with_status_1(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    class Worker:
+        exitcode = 0  # What a warm shutdown sets before it sends worker_shutdown.
+
     lifespan_celery.connect(contexts=[contexts.fails_on_enter])
     try:
         with pytest.raises(LifespanStartupError):
             lifespan_celery._start()
+        # The consumer reads Celery's stop flag before it takes any message.
+        assert worker_state.should_stop == 1
+        with pytest.raises(WorkerShutdown):
+            worker_state.maybe_shutdown()
+        stopped = Worker()
+        signals.worker_shutdown.send(sender=stopped)
+        assert stopped.exitcode == 1
     finally:
+        worker_state.should_stop = None
+        assert lifespan_celery._failed is not None
+        lifespan_celery._failed[0] = 0
         lifespan_celery.disconnect()
-    assert "Tasks in this worker process will find no lifespan state" in caplog.text
+    assert "Stopping the Celery worker: its tasks would find no lifespan state" in caplog.text
+    assert "The Celery worker stops with status 1" in caplog.text
+
+
+@pytest.mark.usefixtures("connected")
+def test_a_clean_stop_keeps_celerys_status() -> None:
+    class Worker:
+        exitcode = 0
+
+    signals.worker_process_init.send(sender="celery@test")
+    stopped = Worker()
+    signals.worker_shutdown.send(sender=stopped)
+    assert stopped.exitcode == 0
+    assert contexts.EVENTS == ["enter alpha", "exit alpha"]
 
 
 def test_a_shutdown_failure_is_logged_not_raised_into_celery(caplog: pytest.LogCaptureFixture) -> None:

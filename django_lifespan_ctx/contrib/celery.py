@@ -13,13 +13,27 @@ runs tasks then enters the contexts once, on a loop in a thread of its own
 
 Tasks reach loop-bound objects through ``worker_lifespan().run(coroutine)``;
 ``worker_lifespan(ProjectState).state`` is the state typed as ``ProjectState``.
+
+If the startup fails, no task runs without the state and ``celery worker``
+exits with status 1, its tasks still queued. A prefork child that cannot
+start it asks the main process for a warm shutdown (SIGTERM) and exits
+before it tells the pool it is up, so the pool never hands it a task (the
+pool respawns it, and the new child tries again, until the stop closes the
+pool; tasks prefetched by the main process go back to the broker). The
+solo and threads pools fail in the main process, before the consumer
+starts, and ask the worker to stop (Celery's own stop flag). One byte of
+memory, shared with the children forked later, tells the main process at
+``worker_shutdown`` that the stop was a failure: it sets the status.
 """
 
 from __future__ import annotations
 
 import logging
+import mmap
+import os
 from collections.abc import Sequence
 from importlib import import_module
+from signal import SIGTERM
 from typing import Any
 
 from . import missing_extra
@@ -30,6 +44,8 @@ try:
     concurrency: Any = import_module("celery.concurrency")
     ThreadsPool: Any = import_module("celery.concurrency.thread").TaskPool
     PreforkPool: Any = import_module("celery.concurrency.prefork").TaskPool
+    worker_state: Any = import_module("celery.worker.state")
+    current_process: Any = import_module("billiard.process").current_process
 except ImportError as exc:  # pragma: no cover - exercised in a process without Celery
     raise missing_extra("celery", "celery", "django_lifespan_ctx.contrib.celery") from exc
 
@@ -40,17 +56,24 @@ from ..worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fo
 __all__ = ["connect", "disconnect", "worker_lifespan"]
 
 UID = "django_lifespan_ctx.contrib.celery"
+# A worker whose lifespan could not start exits with this: process managers read 0 as success.
+STARTUP_FAILED = 1
 _contexts: Sequence[Any] | None = None
+# Set by the process whose startup failed, read by the main process at worker_shutdown:
+# anonymous and MAP_SHARED, made before the pool forks, so its children write to this very byte.
+_failed: mmap.mmap | None = None
 
 
 def connect(*, contexts: Sequence[Any] | None = None) -> None:
     """Run the lifespan in each worker process. Calling it again changes nothing but ``contexts``."""
-    global _contexts
+    global _contexts, _failed
     _contexts = contexts
+    if _failed is None:
+        _failed = mmap.mmap(-1, 1)
     signals.worker_process_init.connect(_start, weak=False, dispatch_uid=UID)
     signals.celeryd_after_setup.connect(_in_main_process, weak=False, dispatch_uid=UID)
     signals.worker_process_shutdown.connect(_stop, weak=False, dispatch_uid=UID)
-    signals.worker_shutdown.connect(_stop, weak=False, dispatch_uid=UID)
+    signals.worker_shutdown.connect(_stop_worker, weak=False, dispatch_uid=UID)
 
 
 def disconnect() -> None:
@@ -68,8 +91,20 @@ def _start(**kwargs: Any) -> None:
     try:
         enter_worker("Celery", contexts=_contexts)
     except LifespanStartupError as exc:
-        # Celery logs a receiver's error and carries on; say what tasks will lack.
-        log(logging.ERROR, "%s. Tasks in this worker process will find no lifespan state.", exc)
+        if _failed is not None:
+            _failed[0] = 1
+        log(logging.CRITICAL, "%s. Stopping the Celery worker: its tasks would find no lifespan state.", exc)
+        if current_process().name != "MainProcess":
+            # A prefork child, in the pool's initializer: Celery would log an
+            # Exception and carry on into the pool's loop, whose first act is to
+            # tell the parent it is up and may be sent tasks. SystemExit is not
+            # caught there, so the child exits before that, and takes no task.
+            os.kill(os.getppid(), SIGTERM)  # The main process's warm shutdown.
+            raise SystemExit(STARTUP_FAILED) from exc
+        # The solo or threads pool, in the main process before its signal handlers
+        # are set and before the consumer starts: the consumer reads this flag
+        # first (as after a SIGTERM) and stops the worker before it takes a message.
+        worker_state.should_stop = STARTUP_FAILED
         raise
 
 
@@ -90,3 +125,17 @@ def _stop(**kwargs: Any) -> None:
         leave_worker()
     except LifespanShutdownError as exc:
         log(logging.ERROR, "%s", exc)
+
+
+def _stop_worker(sender: Any = None, **kwargs: Any) -> None:
+    _stop()
+    # WorkController.stop() sends worker_shutdown after it has set the status
+    # that `celery worker` exits with: a warm shutdown's is 0.
+    if _failed is not None and _failed[0] and sender is not None:
+        sender.exitcode = STARTUP_FAILED
+        log(
+            logging.CRITICAL,
+            "The Celery worker stops with status %d: the lifespan failed to start in it "
+            "(the error is above). Its tasks stay queued.",
+            STARTUP_FAILED,
+        )
