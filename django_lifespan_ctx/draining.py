@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Sequence
 
+from ._engine.at_fork import reset_in_child
 from ._engine.observers import log
 from ._engine.stop_signals import HeldStopSignals
 from .conf import conf
@@ -73,6 +74,14 @@ def reset() -> None:
     global _began_at, _in_flight
     with _lock:
         _began_at, _in_flight = None, 0
+
+
+@reset_in_child
+def _forget_after_fork() -> None:
+    # gunicorn --preload and other pre-forking servers: the child starts its own
+    # lifespan, never draining, with none of the parent's waiters or its lock.
+    global _lock, _waiters, _began_at, _in_flight, counting
+    _lock, _waiters, _began_at, _in_flight, counting = threading.Lock(), [], None, 0, False
 
 
 def seconds_left() -> float:

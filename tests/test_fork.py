@@ -9,6 +9,7 @@ that hangs fails the test instead of hanging it.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 from collections.abc import Iterator
@@ -174,3 +175,25 @@ def test_rq_work_horses_forked_from_a_worker_that_runs_a_lifespan_enter_their_ow
         assert events[2].startswith("task ") and events[2].split()[3] == "200", output
     assert "contrib.rq.LifespanWorker: the lifespan is already running in process" in output
     assert code == 0, output
+
+
+def test_a_forked_child_inherits_no_drain_nor_requests_in_flight() -> None:
+    # gunicorn --preload forks after the master imported the app: whatever the parent's
+    # drain counted, the child's readyz/ must start from its own.
+    from django_lifespan_ctx import draining
+
+    draining.counting = True
+    draining.request_began()
+    try:
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child reports through its exit status
+            os._exit(
+                0
+                if (draining.in_flight(), draining.counting, draining.is_draining()) == (0, False, False)
+                else 1
+            )
+        _, status = os.waitpid(pid, 0)
+    finally:
+        draining.request_ended()
+        draining.counting = False
+    assert os.waitstatus_to_exitcode(status) == 0
