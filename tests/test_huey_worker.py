@@ -318,3 +318,20 @@ def test_an_async_task_with_no_worker_lifespan_says_where_it_runs() -> None:
         RuntimeError, match=r"nothing runs on the Huey worker lifespan's loop.*immediate mode"
     ):
         nothing()
+
+
+def test_a_worker_process_forked_while_its_parents_threads_started_or_failed_starts_its_own(
+    tmp_path: Path,
+) -> None:
+    program = ServerProcess(["tests.huey_fork_program"], settings="tests.settings")
+    program.env[LOG_ENV] = str(tmp_path / "lifecycle.log")
+    done = subprocess.run(
+        program.command(), cwd=REPO, env=program.env, capture_output=True, text=True, timeout=120
+    )
+    log = read_log(tmp_path / "lifecycle.log")
+    assert done.returncode == 0, done.stdout + done.stderr
+    parent = next(pid for pid, events in log.items() if events[0].startswith("child "))
+    (child,) = set(log) - {parent}
+    # Neither refused by the parent's failure nor blocked on the lock its starting thread held.
+    assert log[child] == ["enter logged", "task ran state='value of logged'", "exit logged"], done.stderr
+    assert log[parent] == [f"child {child} exited 0"], done.stderr

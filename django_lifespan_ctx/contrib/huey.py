@@ -50,6 +50,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a process without Huey
     raise missing_extra("huey", "huey", "django_lifespan_ctx.contrib.huey") from exc
 
+from .._engine.at_fork import reset_in_child
 from .._engine.observers import log
 from ..exceptions import LifespanShutdownError
 from ..worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fork, worker_lifespan
@@ -68,6 +69,19 @@ _connections: weakref.WeakKeyDictionary[Any, _Connection] = weakref.WeakKeyDicti
 # its other worker threads take no task either, and do not try again.
 _startup_failure: BaseException | None = None
 _startup_lock = threading.Lock()
+
+
+@reset_in_child
+def _forget_the_parents_workers() -> None:
+    # A forked child (a `-k process` worker, or a process a task forks) tries
+    # the lifespan itself: not the parent's failure, nor a lock or a hold that a
+    # thread of the parent had, since that thread does not exist here. The
+    # shared startup_failed byte is kept: it is how the child reports back.
+    global _startup_failure, _startup_lock
+    _startup_failure = None
+    _startup_lock = threading.Lock()
+    for connection in list(_connections.values()):
+        connection.holds = threading.local()
 
 
 class _NoLifespan(BaseException):
