@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._engine.hosts import lifespan
+from .contexts import LifespanEntry
 from .current import CurrentStateMiddleware, current_state
 from .draining import is_draining, wait_for_drain
 from .exceptions import Failure, LifespanShutdownError, LifespanStartupError, LifespanStoppedError
@@ -19,6 +20,7 @@ install_state_hint()
 __all__ = [
     "CurrentStateMiddleware",
     "Failure",
+    "LifespanEntry",
     "LifespanHttpRequest",
     "LifespanShutdownError",
     "LifespanStartupError",

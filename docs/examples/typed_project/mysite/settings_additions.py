@@ -1,0 +1,9 @@
+# ruff: noqa: F821  (lines added to a settings.py, which defines LIFESPAN_CONTEXTS)
+# --8<-- [start:additions]
+# mysite/settings.py: add at the end
+from django_lifespan_ctx.contexts import every
+
+LIFESPAN_CONTEXTS += [
+    every(60, "mysite.services.check_api", name="api-check"),
+]
+# --8<-- [end:additions]
