@@ -1,0 +1,77 @@
+"""docs/reference.md is in the order of daily use, and no public docstring names an internal class."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.docstrings import REFERENCE, load_module, sections
+
+REPO = Path(__file__).resolve().parent.parent
+# The engine's own classes and package: a reader of the reference can neither import nor use them.
+INTERNAL = re.compile(r"\b(ThreadHost|HostedRunner|Runner|Owner|_engine)\b")
+
+
+def listed_in_order() -> list[str]:
+    return [f"{section.module}.{name}" for section in sections(REFERENCE) for name in section.members]
+
+
+def test_the_reference_opens_with_the_names_every_project_uses() -> None:
+    listed = listed_in_order()
+    daily = [
+        "django_lifespan_ctx.asgi.get_asgi_application",
+        "django_lifespan_ctx.LifespanHttpRequest",
+        "django_lifespan_ctx.current_state",
+        "django_lifespan_ctx.contexts.background",
+        "django_lifespan_ctx.contexts.every",
+        "django_lifespan_ctx.contexts.run_once",
+        "django_lifespan_ctx.contexts.asgi_lifespan",
+        "django_lifespan_ctx.contexts.LifespanEntry",
+    ]
+
+    assert listed[: len(daily)] == daily
+    testing = listed.index("django_lifespan_ctx.testing.LifespanClient")
+    assert testing == len(daily), "the test helpers come right after the entries for LIFESPAN_CONTEXTS"
+    advanced = [listed.index(f"django_lifespan_ctx.{name}") for name in ("LifespanThread", "start_in_thread")]
+    assert min(advanced) > listed.index("django_lifespan_ctx.pytest_plugin.lifespan_state")
+
+
+def internal_mentions() -> dict[str, list[str]]:
+    """Each listed name whose docstring (or a docstring of its members) names an internal class."""
+    packages: dict[str, Any] = {}
+    found: dict[str, list[str]] = {}
+    for section in sections(REFERENCE):
+        module = load_module(section.module, REPO, packages)
+        for name in section.members:
+            obj = module.members[name]
+            target = obj.final_target if obj.is_alias else obj
+            texts = [target.docstring.value if target.docstring else ""]
+            texts += [
+                member.docstring.value
+                for member_name, member in target.members.items()
+                if not member_name.startswith("_") and not member.is_alias and member.docstring
+            ]
+            hits = sorted({hit for text in texts for hit in INTERNAL.findall(text)})
+            if hits:
+                found[f"{section.module}.{name}"] = hits
+    return found
+
+
+def test_the_check_finds_an_internal_name_in_a_docstring() -> None:
+    assert INTERNAL.findall("The loop thread owns the contexts (see ThreadHost), in _engine.") == [
+        "ThreadHost",
+        "_engine",
+    ]
+    assert INTERNAL.findall("Runners and owners, in prose, are fine.") == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="LifespanThread's docstring (django_lifespan_ctx/threaded.py) says 'see ThreadHost'; "
+    "its owner is to drop it, and then this mark",
+)
+def test_no_public_docstring_names_an_internal_class() -> None:
+    assert internal_mentions() == {}
