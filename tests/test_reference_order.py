@@ -25,11 +25,11 @@ def test_the_reference_opens_with_the_names_every_project_uses() -> None:
         "django_lifespan_ctx.asgi.get_asgi_application",
         "django_lifespan_ctx.LifespanHttpRequest",
         "django_lifespan_ctx.current_state",
+        "django_lifespan_ctx.LifespanEntry",
         "django_lifespan_ctx.contexts.background",
         "django_lifespan_ctx.contexts.every",
         "django_lifespan_ctx.contexts.run_once",
         "django_lifespan_ctx.contexts.asgi_lifespan",
-        "django_lifespan_ctx.contexts.LifespanEntry",
     ]
 
     assert listed[: len(daily)] == daily
