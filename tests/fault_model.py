@@ -23,25 +23,31 @@ import asyncio
 import itertools
 import logging
 import os
+import select
 import signal
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import traceback
+import warnings
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import uvloop
 from django.test import override_settings
 from hypothesis import strategies as st
 
-from django_lifespan_ctx import LifespanThread, draining, lifespan
+from django_lifespan_ctx import LifespanStoppedError, LifespanThread, draining, lifespan
 from django_lifespan_ctx._engine import observers
 from django_lifespan_ctx._engine.stop_signals import StopSignals, _cancelled_by_signals
 from django_lifespan_ctx.asgi import get_asgi_application
-from django_lifespan_ctx.contexts import asgi_lifespan, background, run_once
+from django_lifespan_ctx.contexts import asgi_lifespan, background, every, run_once
+from django_lifespan_ctx.readiness import tracker
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
-from tests.asgi_driver import get_raw
+from tests.asgi_driver import http_scope
 
 STARTUP_TIMEOUT = 0.3
 SHUTDOWN_TIMEOUT = 0.1
@@ -56,6 +62,20 @@ EXIT_FAULTS = ("exit-raise", "exit-hang", "exit-swallow")
 # stopped (until the scenario is over), raise SystemExit, or take a while to start.
 SERVICE_FAULTS = ("none", "crash-loop", "hang-on-cancel", "system-exit", "slow-start")
 SERVICE_BACKOFF = (0.01, 0.05)
+# A periodic job (every()): succeeds; fails slowly every time, as a call to a broker that is
+# down times out; or fails slowly a few times, then succeeds. Critical or not.
+EVERY_FAULTS = ("none", "slow-fail", "slow-recover")
+EVERY_INTERVAL = 0.03
+SLOW_FAIL = 0.02  # How long a failing run takes (a sync one: half, as a thread cannot be cancelled).
+RECOVERS_AFTER = 2  # Failed runs before a "slow-recover" job succeeds.
+PROBE_EVERY = 0.002  # How often the model asks for readiness while a critical job runs.
+# run() / arun() in flight at stop (the thread host): a coroutine that waits until
+# cancelled, one that swallows its cancellation and ends soon after, one that returns at once.
+IN_FLIGHT = ("run-wait", "run-swallow", "run-quick", "arun-wait", "arun-swallow", "arun-quick")
+# When a thread-hosted scenario forks a child, which then runs a lifespan of its own.
+FORK_MOMENTS = ("before", "during", "after")
+# Slack for "within the shutdown deadline" on a loaded machine: the deadline plus this.
+DEADLINE_SLACK = float(os.environ.get("FAULT_MODEL_DEADLINE_SLACK", "2"))
 # Faults that only a deadline (or the server) can end.
 UNBOUNDED = ("enter-hang", "enter-swallow", "enter-late", "exit-hang", "exit-swallow", "hang-on-cancel")
 EXCEPTIONS = ("Exception", "SystemExit", "KeyboardInterrupt")
@@ -69,7 +89,9 @@ class ContextSpec:
     fault: str
     exception: str
     swallow_for: float
-    wrap: str = "none"  # "run_once", "asgi_lifespan": handed to a wrapping entry; "background": a service
+    # "run_once", "asgi_lifespan": handed to a wrapping entry; "background", "every": a service.
+    wrap: str = "none"
+    critical: bool = False  # An every() job whose failures make readyz/ answer 503.
 
 
 @dataclass(frozen=True)
@@ -88,6 +110,7 @@ class ServerSpec:
     timeouts: bool
     # LIFESPAN_DRAIN_SECONDS set: the server is stopped by a real SIGTERM, held for the window.
     drain: bool = False
+    loop: str = "asyncio"  # The drained server's event loop: "asyncio" or "uvloop".
 
 
 @dataclass(frozen=True)
@@ -98,13 +121,19 @@ class Scenario:
     host: str = "handler"  # "lifespan", "thread", "command"
     observer_fault: str = "none"  # "log filter", "observer"
     refused: str | None = None  # A sync context whose owner thread cannot start.
+    in_flight: tuple[str, ...] = ()  # The thread host: run()/arun() calls in flight at stop (IN_FLIGHT).
+    fork: str | None = None  # The thread host: fork a child before, during or after the lifespan.
 
     def contexts(self) -> list[ContextSpec]:
         return [spec for step in self.plan for spec in step]
 
     def unbounded(self) -> bool:
         faults = [spec.fault for spec in self.contexts()] + [r.fault for r in self.receivers]
-        return any(fault in UNBOUNDED or fault == "hang" for fault in faults)
+        faults += [kind for kind in self.in_flight if kind.endswith("swallow")]
+        return any(fault in UNBOUNDED or fault in ("hang", "run-swallow", "arun-swallow") for fault in faults)
+
+    def critical_jobs(self) -> list[ContextSpec]:
+        return [spec for spec in self.contexts() if spec.wrap == "every" and spec.critical]
 
 
 # -- strategies --------------------------------------------------------------
@@ -116,16 +145,18 @@ def context_specs(draw: st.DrawFn, name: str) -> ContextSpec:
     faults = ["none", "none", "slow", "enter-raise", "exit-raise", "enter-hang", "exit-hang"]
     faults += ["enter-swallow", "exit-swallow"] if is_async else ["enter-late"]
     # A real mounted ASGI app is async; run_once wraps either kind; a service is either kind.
-    wraps = ["none", "none", "run_once", "background"] + (["asgi_lifespan"] if is_async else [])
+    wraps = ["none", "none", "run_once", "background", "every"] + (["asgi_lifespan"] if is_async else [])
     wrap = draw(st.sampled_from(wraps))
+    chosen = {"background": SERVICE_FAULTS, "every": EVERY_FAULTS}.get(wrap, tuple(faults))
     return ContextSpec(
         name=name,
         is_async=is_async,
         takes_state=draw(st.booleans()),
-        fault=draw(st.sampled_from(SERVICE_FAULTS if wrap == "background" else faults)),
+        fault=draw(st.sampled_from(chosen)),
         exception=draw(st.sampled_from(EXCEPTIONS)),
         swallow_for=draw(st.sampled_from([0.01, 0.05])),
         wrap=wrap,
+        critical=wrap == "every" and draw(st.booleans()),
     )
 
 
@@ -151,16 +182,25 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         timeouts=draw(st.booleans()),
     )
     sync_names = [
-        spec.name for step in plan for spec in step if not spec.is_async and spec.wrap != "background"
+        spec.name
+        for step in plan
+        for spec in step
+        if not spec.is_async and spec.wrap not in ("background", "every")
     ]
     refused = draw(st.sampled_from([None, None, None, *sync_names]))
     host = draw(st.sampled_from(["handler", "handler", "lifespan", "thread", "command", "lazy"]))
     if host == "handler" and draw(st.booleans()):
-        server = ServerSpec(server.cancel_after, server.cancel_twice, server.timeouts, drain=True)
-    if scenario_unbounded(plan, receivers) or host == "command":
+        loop = draw(st.sampled_from(["asyncio", "uvloop"]))
+        server = ServerSpec(server.cancel_after, server.cancel_twice, server.timeouts, drain=True, loop=loop)
+    in_flight: tuple[str, ...] = ()
+    fork = None
+    if host == "thread":
+        in_flight = tuple(draw(st.lists(st.sampled_from(IN_FLIGHT), max_size=2)))
+        fork = draw(st.sampled_from([None, None, *FORK_MOMENTS]))
+    if scenario_unbounded(plan, receivers, in_flight) or host == "command":
         # Without limits, a context that hangs is waited for as long as it
         # hangs: that is the promise. The model keeps such plans bounded.
-        server = ServerSpec(cancel_after, server.cancel_twice, True, server.drain)
+        server = ServerSpec(cancel_after, server.cancel_twice, True, server.drain, server.loop)
     return Scenario(
         plan,
         receivers,
@@ -168,11 +208,13 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         host=host,
         observer_fault=draw(st.sampled_from(["none", "none", "log filter", "observer"])),
         refused=refused,
+        in_flight=in_flight,
+        fork=fork,
     )
 
 
-def scenario_unbounded(plan: Any, receivers: Any) -> bool:
-    return Scenario(plan, receivers, ServerSpec(None, False, False)).unbounded()
+def scenario_unbounded(plan: Any, receivers: Any, in_flight: tuple[str, ...] = ()) -> bool:
+    return Scenario(plan, receivers, ServerSpec(None, False, False), in_flight=in_flight).unbounded()
 
 
 # -- what the contexts log -----------------------------------------------------
@@ -341,9 +383,46 @@ def service(spec: ContextSpec, log: Log, gates: Gates) -> Any:
     return background(target, backoff=SERVICE_BACKOFF)
 
 
+def job(spec: ContextSpec, log: Log) -> Any:
+    """A periodic job that logs each run's start, its outcome and its end, and does its fault."""
+    runs = itertools.count()
+
+    def outcome(run: int) -> None:
+        if spec.fault == "slow-fail" or (spec.fault == "slow-recover" and run < RECOVERS_AFTER):
+            log.write("service-failed", spec.name, owner_id())
+            raise RuntimeError(f"{spec.name} timed out")
+        log.write("service-succeeded", spec.name, owner_id())
+
+    async def run_async(state: Any) -> None:
+        run = next(runs)
+        log.write("service-run", spec.name, owner_id())
+        try:
+            if spec.fault != "none":
+                await asyncio.sleep(SLOW_FAIL)
+            outcome(run)
+        finally:
+            log.write("service-ended", spec.name, owner_id())
+
+    def run_sync(state: Any) -> None:
+        run = next(runs)
+        log.write("service-run", spec.name, owner_id())
+        try:
+            if spec.fault != "none":
+                time.sleep(SLOW_FAIL / 2)
+            outcome(run)
+        finally:
+            log.write("service-ended", spec.name, owner_id())
+
+    target: Any = run_async if spec.is_async else run_sync
+    target.__module__, target.__qualname__ = "fault", spec.name
+    return every(EVERY_INTERVAL, target, critical=spec.critical)
+
+
 def factory(spec: ContextSpec, log: Log, gates: Gates) -> Any:
     if spec.wrap == "background":
         return service(spec, log, gates)
+    if spec.wrap == "every":
+        return job(spec, log)
 
     def make() -> Any:
         return AsyncContext(spec, log) if spec.is_async else SyncContext(spec, log, gates)
@@ -431,6 +510,11 @@ class Outcome:
     server_signals: list[int] = field(default_factory=list)
     drained_first: bool = True
     handler_restored: bool = True
+    # The thread host: when stop() was first called (time.monotonic()), the run()/arun()
+    # calls in flight, and the children it forked.
+    stop_began: float | None = None
+    in_flight: list[InFlightCall] = field(default_factory=lambda: list[InFlightCall]())
+    forked: list[ForkedChild] = field(default_factory=lambda: list[ForkedChild]())
 
 
 def is_ours(thread: threading.Thread) -> bool:
@@ -459,13 +543,13 @@ def observer_fault(kind: str) -> Iterator[None]:
         logger.setLevel(logging.DEBUG)  # So the "Entered" and "Exited" lines are written too.
         logger.addFilter(broken_filter)
     elif kind == "observer":
-        observers.add_observer(broken_observer)  # type: ignore[arg-type]
+        observers.add_observer(broken_observer)
     try:
         yield
     finally:
         logger.removeFilter(broken_filter)
         logger.setLevel(level)
-        observers.remove_observer(broken_observer)  # type: ignore[arg-type]
+        observers.remove_observer(broken_observer)
         observers._reported.clear()
 
 
@@ -479,7 +563,7 @@ def refused_thread(name: str | None) -> Iterator[None]:
             raise RuntimeError("can't start new thread")
         real_start(thread)
 
-    threading.Thread.start = start  # type: ignore[method-assign]
+    threading.Thread.start = start  # type: ignore[method-assign,assignment]
     try:
         yield
     finally:
@@ -512,7 +596,13 @@ async def drive(scenario: Scenario, log: Log, gates: Gates) -> Outcome:
             refused_thread(scenario.refused),
         ):
             host = HOSTS[scenario.host]
-            outcome = await host(scenario, log)
+            prober = asyncio.create_task(probe_readiness(log)) if scenario.critical_jobs() else None
+            try:
+                outcome = await host(scenario, log)
+            finally:
+                if prober is not None:
+                    prober.cancel()
+                    await asyncio.wait({prober})
             outcome.non_daemon = [
                 t.name for t in threading.enumerate() if t.is_alive() and not t.daemon and is_ours(t)
             ]
@@ -522,6 +612,23 @@ async def drive(scenario: Scenario, log: Log, gates: Gates) -> Outcome:
             (asgi_startup if spec.signal == "startup" else asgi_shutdown).disconnect(
                 function, dispatch_uid=f"fault-{spec.name}"
             )
+
+
+def readiness_now() -> bool:
+    """What readyz/ would answer, from the readiness tracker's public view (as probes.py reads it)."""
+    return tracker.ready and not tracker.critical_services_down and not draining.is_draining()
+
+
+async def probe_readiness(log: Log) -> None:
+    """Ask for readiness every few milliseconds, logging when each probe began and what it said."""
+    for number in itertools.count():
+        log.write("probe-begin", "readyz", number)
+        try:
+            ready = readiness_now()
+        except RuntimeError:  # The thread host's loop changed the services while they were read.
+            ready = False
+        log.write("probe", "readyz", (number, ready))
+        await asyncio.sleep(PROBE_EVERY)
 
 
 async def _converse(scenario: Scenario, log: Log) -> Outcome:
@@ -649,31 +756,49 @@ async def _run_stoppable(scenario: Scenario, run: Any, raised: list[BaseExceptio
 async def _lazily(scenario: Scenario, log: Log) -> Outcome:
     """Lazy startup: the first request enters the contexts; the loop's end exits them.
 
-    A client that gives up (the scenario's stop) cancels its request, never the
-    startup; the end of the loop is played as asyncio.run() plays it, by
-    cancelling the tasks that are left.
+    A client that gives up (the scenario's stop) disconnects, and its request
+    is cancelled, never the startup. The end of the loop comes after the
+    request, whatever happened to it, and is played as asyncio.run() plays it,
+    by cancelling the tasks that are left; a stop that arrives then reaches
+    no one.
     """
     raised: list[BaseException] = []
     app = get_asgi_application()
+    body = [{"type": "http.request", "body": b"", "more_body": False}]
+    disconnected = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        if body:
+            return body.pop()
+        await disconnected.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            log.write("started", "host")
 
     async def run() -> None:
         try:
-            try:
-                await get_raw(app, "/state/")
-                log.write("started", "host")
-            finally:
-                await _end_of_the_loop(app)
+            await app(http_scope("/state/", None), receive, send)
         except BaseException as exc:
             raised.append(exc)
         finally:
-            log.write("app-finished", "app")
+            disconnected.set()  # The response is over: the server says so, as it does.
 
     def client_gives_up(task: asyncio.Task[None]) -> bool:
+        disconnected.set()
         task.cancel()
         return True
 
+    began = time.monotonic()
     with override_settings(LIFESPAN_LAZY_STARTUP=True, ROOT_URLCONF="tests.urls"):
-        return await _run_stoppable(scenario, run, raised, client_gives_up)
+        try:
+            outcome = await _run_stoppable(scenario, run, raised, client_gives_up)
+        finally:
+            await _end_of_the_loop(app)
+            log.write("app-finished", "app")
+    outcome.elapsed = time.monotonic() - began  # The loop's end included: services run until then.
+    return outcome
 
 
 async def _end_of_the_loop(app: Any) -> None:
@@ -682,8 +807,7 @@ async def _end_of_the_loop(app: Any) -> None:
     for task in left:
         task.cancel()
     if left:
-        # Shielded, as asyncio.run() waits for them whatever happens to the request.
-        await asyncio.shield(asyncio.wait(left))
+        await asyncio.wait(left)
 
 
 async def _in_command(scenario: Scenario, log: Log) -> Outcome:
@@ -717,14 +841,22 @@ async def _in_command(scenario: Scenario, log: Log) -> Outcome:
 
 
 async def _in_thread(scenario: Scenario, log: Log) -> Outcome:
-    """start_in_thread(): stop() from another thread at a random moment, sometimes twice at once."""
+    """start_in_thread(): stop() from another thread at a random moment, sometimes twice at once.
+
+    While it runs, run() and arun() calls may be in flight (from threads, and from
+    another event loop), and the process may fork a child, which runs a lifespan of its own.
+    """
     raised: list[BaseException] = []
     handle = LifespanThread()
     stoppers: list[threading.Thread] = []
     started = time.monotonic()
     stopped_at: list[float] = []
+    stop_began: list[float] = []
+    calls = [InFlightCall(kind, f"w{index}") for index, kind in enumerate(scenario.in_flight)]
+    forked: list[ForkedChild] = []
 
     def stop() -> None:
+        stop_began.append(time.monotonic())
         try:
             handle.stop()
         except BaseException as exc:
@@ -733,7 +865,11 @@ async def _in_thread(scenario: Scenario, log: Log) -> Outcome:
             log.write("stop-returned", "host")
 
     def stop_later(delay: float) -> None:
-        timer = threading.Timer(delay, lambda: (stopped_at.append(time.monotonic() - started), stop()))
+        def stop_now() -> None:
+            stopped_at.append(time.monotonic() - started)
+            stop()
+
+        timer = threading.Timer(delay, stop_now)
         timer.name = "model stopper"
         stoppers.append(timer)
         timer.start()
@@ -744,20 +880,169 @@ async def _in_thread(scenario: Scenario, log: Log) -> Outcome:
         if server.cancel_twice:
             stop_later(server.cancel_after + 0.03)
 
+    model_loop = asyncio.get_running_loop()
+
     def main() -> None:
+        if scenario.fork == "before":
+            forked.append(fork_a_lifespan())
         try:
             handle.start()
             log.write("started", "host")
         except BaseException as exc:
             raised.append(exc)
+        for call in calls:  # After a failed start too: then each is told at once.
+            call.begin(handle, log, model_loop)
+        for call in calls:
+            call.under_way.wait(HUNG_AFTER)
+        if scenario.fork == "during":
+            forked.append(fork_a_lifespan())
         stop()
+        if scenario.fork == "after":
+            forked.append(fork_a_lifespan())
         for stopper in stoppers:
             stopper.join(HUNG_AFTER)
             assert not stopper.is_alive(), "stop() from another thread hung"
+        for call in calls:
+            call.finished.wait(HUNG_AFTER)
         log.write("app-finished", "app")
 
     await asyncio.to_thread(main)
-    return Outcome([], raised[0] if raised else None, stopped_at, time.monotonic() - started)
+    outcome = Outcome([], raised[0] if raised else None, stopped_at, time.monotonic() - started)
+    outcome.stop_began = stop_began[0] if stop_began else None
+    outcome.in_flight, outcome.forked = calls, forked
+    return outcome
+
+
+@dataclass
+class InFlightCall:
+    """One run() (from a thread) or arun() (from another loop) of a coroutine; what its caller got."""
+
+    kind: str
+    name: str
+    got: object = None
+    done_at: float | None = None
+    under_way: threading.Event = field(default_factory=threading.Event)  # Begun, or already answered.
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    async def work(self, log: Log) -> str:
+        log.write("inflight-began", self.name)
+        self.under_way.set()
+        try:
+            if not self.kind.endswith("quick"):
+                await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            log.write("inflight-cancelled", self.name)
+            if not self.kind.endswith("swallow"):
+                raise
+            await asyncio.sleep(0.01)  # Swallowed once; ends soon after, well within the grace.
+        finally:
+            log.write("inflight-ended", self.name)
+        return self.name
+
+    def answered(self, got: object) -> None:
+        self.got, self.done_at = got, time.monotonic()
+        self.under_way.set()
+        self.finished.set()
+
+    def begin(self, handle: LifespanThread[Any], log: Log, model_loop: asyncio.AbstractEventLoop) -> None:
+        if self.kind.startswith("run-"):
+
+            def call() -> None:
+                try:
+                    got: object = handle.run(self.work(log))
+                except BaseException as exc:
+                    got = exc
+                self.answered(got)
+
+            threading.Thread(target=call, name=f"model caller {self.name}", daemon=True).start()
+            return
+
+        async def acall() -> None:
+            try:
+                got: object = await handle.arun(self.work(log))
+            except BaseException as exc:
+                got = exc
+            self.answered(got)
+
+        asyncio.run_coroutine_threadsafe(acall(), model_loop)
+
+
+@dataclass
+class ForkedChild:
+    """What a child forked from the model's process said, and how it ended."""
+
+    lines: list[str]
+    status: int | None  # The exit code; None if it hung and was killed.
+
+
+def fork_a_lifespan() -> ForkedChild:
+    """Fork; the child runs a lifespan of its own in a thread and reports each step through a pipe."""
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # Python 3.12+: forking with threads.
+        pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child, which never returns
+        os.close(read_end)
+        code = 1
+        try:
+            code = child_lifespan(write_end)
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + HUNG_AFTER
+    with os.fdopen(read_end, "rb") as pipe:
+        while (left := deadline - time.monotonic()) > 0 and select.select([pipe], [], [], left)[0]:
+            chunk = os.read(pipe.fileno(), 4096)
+            if not chunk:
+                break  # The child has exited.
+            chunks.append(chunk)
+    lines = b"".join(chunks).decode().splitlines()
+    if time.monotonic() >= deadline:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        return ForkedChild(lines, None)
+    return ForkedChild(lines, os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+
+
+def child_lifespan(out: int) -> int:  # pragma: no cover - runs in a forked child
+    """The forked child: its own lifespan, a coroutine run on it, and its stop; 0 if all went well."""
+
+    def say(line: str) -> None:
+        os.write(out, line.encode() + b"\n")
+
+    for number in range(3):  # The scenario's receivers (which may hang) are the parent's affair.
+        asgi_startup.disconnect(dispatch_uid=f"fault-r{number}")
+        asgi_shutdown.disconnect(dispatch_uid=f"fault-r{number}")
+
+    @contextmanager
+    def in_a_thread() -> Generator[dict[str, str]]:
+        say("enter sync")
+        yield {"sync": "child"}
+        say("exit sync")
+
+    @asynccontextmanager
+    async def on_the_loop() -> AsyncGenerator[None]:
+        say("enter async")
+        yield
+        say("exit async")
+
+    async def work() -> str:
+        return await asyncio.to_thread(lambda: "ran")
+
+    try:
+        handle = LifespanThread(contexts=[in_a_thread, on_the_loop])
+        handle.start()
+        say(handle.run(work()))
+        handle.stop()
+        say("stopped")
+        return 0
+    except BaseException as exc:
+        say(f"raised {exc!r}")
+        return 1
+
+
+CHILD_LINES = ["enter sync", "enter async", "ran", "exit async", "exit sync", "stopped"]
 
 
 async def _reply(outbox: asyncio.Queue[dict[str, Any]], task: asyncio.Task[None]) -> dict[str, Any] | None:
@@ -779,12 +1064,25 @@ async def settle_everything(gates: Gates) -> None:
         if thread.name.startswith("lifespan"):
             # Joined off the loop: the owners' runners may still need it to release them.
             await loop.run_in_executor(None, thread.join, max(0.0, deadline - time.monotonic()))
-            assert not thread.is_alive(), f"{thread.name} still running after its gate opened"
+            assert not thread.is_alive(), (
+                f"{thread.name} still running after its gate opened:\n{stack_of(thread)}"
+            )
     others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
     if others:
         _, pending = await asyncio.wait(others, timeout=HUNG_AFTER)
         assert not pending, f"owner tasks still running: {pending}"
 
+
+def stack_of(thread: threading.Thread) -> str:
+    frame = sys._current_frames().get(thread.ident or 0)  # pyright: ignore[reportPrivateUsage]
+    return "".join(traceback.format_stack(frame)) if frame is not None else "(no stack)"
+
+
+# How the model's event loop runs: asyncio's own, or uvloop's (granian's default, uvicorn --loop uvloop).
+LOOPS: dict[str, Callable[[Coroutine[Any, Any, Outcome]], Outcome]] = {
+    "asyncio": asyncio.run,
+    "uvloop": uvloop.run,
+}
 
 HOSTS = {
     "handler": _converse,
@@ -795,8 +1093,28 @@ HOSTS = {
 }
 
 
+_TRACE = os.environ.get("FAULT_MODEL_TRACE")
+_previous: list[Scenario] = []
+
+
+def _trace(scenario: Scenario, when: str) -> None:
+    if not _TRACE:
+        return
+    names = sorted(t.name for t in threading.enumerate())
+    with open(_TRACE, "a") as out:
+        out.write(f"{when} {threading.active_count()} {names}\n")
+        if when == "before" and any(n.startswith("lifespan") for n in names):
+            out.write(f"  LEFTOVER after {_previous[-1:]}\n")
+            frames = sys._current_frames()  # pyright: ignore[reportPrivateUsage]
+            for t in threading.enumerate():
+                if t.name.startswith("lifespan") and t.ident in frames:
+                    out.write("".join(traceback.format_stack(frames[t.ident])) + "\n")
+    _previous[:] = [scenario]
+
+
 def run_scenario(scenario: Scenario) -> tuple[Log, Outcome]:
     log, gates = Log(), Gates()
+    _trace(scenario, "before")
 
     async def main() -> Outcome:
         try:
@@ -804,7 +1122,10 @@ def run_scenario(scenario: Scenario) -> tuple[Log, Outcome]:
         finally:
             await settle_everything(gates)
 
-    return log, asyncio.run(main())
+    try:
+        return log, LOOPS[scenario.server.loop](main())
+    finally:
+        _trace(scenario, "after")
 
 
 # -- the invariants --------------------------------------------------------------
@@ -852,6 +1173,12 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
         assert not log.events("enter-called", scenario.refused), log.lines
 
     check_services(scenario, log, outcome, position, late)
+    check_in_flight(scenario, log, outcome)
+
+    # F1. A child forked before, during or after a lifespan runs one of its own: it starts and stops.
+    for child in outcome.forked:
+        assert child.status is not None, f"the forked child hung: it said {child.lines}"
+        assert (child.status, child.lines) == (0, CHILD_LINES), (child.status, child.lines)
 
     if scenario.host != "handler":
         check_host_outcome(scenario, outcome, log)
@@ -961,12 +1288,14 @@ def check_services(
     """Background services: nothing left running, crash loops bounded, stopped before what they use."""
     finished = log.index("app-finished", "app")
     for spec in scenario.contexts():
-        if spec.wrap != "background":
+        if spec.wrap not in ("background", "every"):
             continue
         runs = [i for i, line in enumerate(log.lines) if line[:2] == ("service-run", spec.name)]
         ends = [i for i, line in enumerate(log.lines) if line[:2] == ("service-ended", spec.name)]
-        # S1. A crash loop is bounded by the backoff: never more than one run per lower bound.
-        assert len(runs) <= outcome.elapsed / SERVICE_BACKOFF[0] + 2, (spec.name, len(runs), outcome.elapsed)
+        # S1. A crash loop is bounded by the backoff (a job by its interval): never more
+        #     than one run per lower bound.
+        shortest = EVERY_INTERVAL if spec.wrap == "every" else SERVICE_BACKOFF[0]
+        assert len(runs) <= outcome.elapsed / shortest + 2, (spec.name, len(runs), outcome.elapsed)
         if spec.fault == "hang-on-cancel":
             continue  # Reported and abandoned; it ends when the scenario lets it (settle_everything).
         # S2. Nothing left running after the lifespan ends: every run ended before the host finished.
@@ -981,3 +1310,64 @@ def check_services(
                 assert ends[-1] < log.index("exit-called", other.name), (
                     f"{other.name} exited under {spec.name}"
                 )
+    check_readiness(scenario, log)
+
+
+def check_in_flight(scenario: Scenario, log: Log, outcome: Outcome) -> None:
+    """run() and arun() in flight at stop: every caller is answered, in time, and plainly."""
+    bound = (SHUTDOWN_TIMEOUT if scenario.server.timeouts else 0.0) + DEADLINE_SLACK
+    for call in outcome.in_flight:
+        # W1. Nothing that waits on the engine waits past the shutdown deadline: the caller
+        #     gets the coroutine's result, or an error that says the lifespan is not running.
+        assert call.done_at is not None, f"{call.kind} {call.name}: its caller is still waiting"
+        if outcome.stop_began is not None and call.done_at > outcome.stop_began:
+            waited = call.done_at - outcome.stop_began
+            assert waited <= bound, f"{call.kind} {call.name}: answered {waited:.2f} s after stop()"
+        if call.got != call.name:
+            assert isinstance(call.got, RuntimeError) and "lifespan" in str(call.got).lower(), (
+                call.kind,
+                repr(call.got),
+            )
+            assert (
+                not call.kind.endswith("wait")
+                or not log.events("inflight-ended", call.name)
+                or (isinstance(call.got, LifespanStoppedError))
+            ), (call.kind, repr(call.got))
+        else:
+            assert not call.kind.endswith("wait"), f"{call.name} never returns, yet its caller got its value"
+        # W2. A coroutine that heeds its cancellation ends before any context exits under it.
+        if call.kind.endswith("wait") and log.events("inflight-began", call.name):
+            ended = log.index("inflight-ended", call.name)
+            began = log.index("inflight-began", call.name)
+            exits = [i for i, line in enumerate(log.lines) if line[0] == "exit-called" and i > began]
+            assert not exits or ended < exits[0], (
+                f"{call.name} still ran when {log.lines[exits[0]][1]} exited"
+            )
+
+
+def check_readiness(scenario: Scenario, log: Log) -> None:
+    """R1. readyz/ is never ready while a critical job has not succeeded since its last failure.
+
+    Read race-free: once a job's retry has begun (a run logged after its failure),
+    its supervisor has seen the failure, so a probe begun after that line and before
+    the job logs a success must say not ready.
+    """
+    critical = {spec.name for spec in scenario.critical_jobs()}
+    if not critical:
+        return
+    failed: dict[str, bool] = dict.fromkeys(critical, False)
+    retrying: dict[str, bool] = dict.fromkeys(critical, False)
+    probing: dict[int, list[str]] = {}  # A probe begun, and the jobs then retrying after a failure.
+    for event, name, detail in log.lines:
+        if name in critical:
+            if event == "service-failed":
+                failed[name], retrying[name] = True, False
+            elif event == "service-run" and failed[name]:
+                retrying[name] = True
+            elif event == "service-succeeded":
+                failed[name] = retrying[name] = False
+        elif event == "probe-begin":
+            probing[detail] = [job for job, is_retrying in retrying.items() if is_retrying]
+        elif event == "probe" and detail[1]:
+            down = probing.get(detail[0], [])
+            assert not down, f"readyz/ said ready while {down} retried a failure, with no success since"
