@@ -36,7 +36,7 @@ __all__ = [
 class LifespanThread(Generic[StateT]):
     """The project's lifespan, run on an event loop in a daemon thread: the process's one.
 
-    The loop thread owns the contexts (see ThreadHost). While it runs,
+    The loop thread enters the contexts and exits them. While it runs,
     current_state() in every thread of the process is its state, and other
     threads reach the loop's objects through run(). ``LifespanThread(ProjectState)``
     types ``.state`` as ``ProjectState`` (checked as current_state(ProjectState) is).

@@ -6,8 +6,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.docstrings import REFERENCE, load_module, sections
 
 REPO = Path(__file__).resolve().parent.parent
@@ -68,10 +66,5 @@ def test_the_check_finds_an_internal_name_in_a_docstring() -> None:
     assert INTERNAL.findall("Runners and owners, in prose, are fine.") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LifespanThread's docstring (django_lifespan_ctx/threaded.py) says 'see ThreadHost'; "
-    "its owner is to drop it, and then this mark",
-)
 def test_no_public_docstring_names_an_internal_class() -> None:
     assert internal_mentions() == {}
