@@ -1118,9 +1118,17 @@ def run_scenario(scenario: Scenario) -> tuple[Log, Outcome]:
 
     async def main() -> Outcome:
         try:
-            return await drive(scenario, log, gates)
-        finally:
-            await settle_everything(gates)
+            outcome = await drive(scenario, log, gates)
+        except BaseException:
+            # What failed first is the story: an owner still held because the host hung
+            # must not hide why it hung (nor may a settle failure replace it).
+            try:
+                await settle_everything(gates)
+            except AssertionError as later:
+                sys.stderr.write(f"fault model: then, while settling: {later}\n")
+            raise
+        await settle_everything(gates)
+        return outcome
 
     try:
         return log, LOOPS[scenario.server.loop](main())
