@@ -154,6 +154,25 @@ def test_staticfiles_listed_first_keeps_djangos_wsgi_runserver_and_the_view_gets
     assert log_lines(log) == []
 
 
+def test_without_the_app_installed_a_view_typed_with_our_request_gets_the_hint(tmp_path: Path) -> None:
+    site, log = copy_site(tmp_path), tmp_path / "lifespan.log"
+    settings = site / "site_settings.py"
+    settings.write_text(
+        settings.read_text().replace(
+            '["django_lifespan_ctx", "django.contrib.staticfiles"]', '["django.contrib.staticfiles"]'
+        )
+    )
+    urls = site / "site_urls.py"  # As a typed view imports it: our app's ready() never runs.
+    urls.write_text("from django_lifespan_ctx import LifespanHttpRequest  # noqa: F401\n" + urls.read_text())
+    with manage_runserver(site, "--noreload", "127.0.0.1:{port}", log=log) as server:
+        server.wait_for("Starting (WSGI )?development server at")
+        page = server.get("/state/")
+        server.stop(signal.SIGINT)
+    assert page.status_code == 500
+    assert "served by Django&#x27;s WSGI handler" in page.text, page.text[:2000]
+    assert "list &#x27;django_lifespan_ctx&#x27; in INSTALLED_APPS" in page.text
+
+
 # -- the same command in this process, in the main thread ----------------------
 
 
