@@ -89,6 +89,11 @@ async def get(app: Any, path: str, *, state: dict[str, Any] | None = None) -> tu
 
 async def get_raw(app: Any, path: str, *, state: dict[str, Any] | None = None) -> tuple[int, bytes]:
     """One GET through the app; returns the status and the body as sent."""
+    return await request(app, http_scope(path, state))
+
+
+async def request(app: Any, scope: dict[str, Any]) -> tuple[int, bytes]:
+    """One bodiless request through the app, for a scope of the test's own making."""
     messages = [{"type": "http.request", "body": b"", "more_body": False}]
     hold = asyncio.Event()
 
@@ -103,5 +108,5 @@ async def get_raw(app: Any, path: str, *, state: dict[str, Any] | None = None) -
     async def send(message: dict[str, Any]) -> None:
         sent.append(message)
 
-    await app(http_scope(path, state), receive, send)
+    await app(scope, receive, send)
     return sent[0]["status"], b"".join(message.get("body", b"") for message in sent[1:])

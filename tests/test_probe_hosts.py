@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +16,7 @@ from django_lifespan_ctx import probes, readiness
 from django_lifespan_ctx.handler import LifespanASGIHandler
 from django_lifespan_ctx.operations_checks import check_operations
 from tests import ops_contexts
-from tests.asgi_driver import LifespanConversation, http_scope
+from tests.asgi_driver import LifespanConversation, http_scope, request
 from tests.servers import ServerProcess
 
 POD = "10.1.2.3:8000"  # What a kubelet's httpGet probe sends as Host.
@@ -54,27 +53,12 @@ async def get(
         (name.replace("_", "-").lower().encode(), value.encode()) for name, value in headers.items()
     ]
     scope["client"] = client
-    sent: list[dict[str, Any]] = []
-    requested = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    body = b"".join(m.get("body", b"") for m in sent[1:])
+    status, body = await request(app, scope)
     try:
         decoded: dict[str, Any] = json.loads(body)
     except ValueError:
         decoded = {}
-    return sent[0]["status"], decoded, body
+    return status, decoded, body
 
 
 # -- item 1: whatever the Host, in process ---------------------------------

@@ -19,7 +19,7 @@ from django_lifespan_ctx import readiness
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.operations_checks import check_operations
 from tests import ops_contexts
-from tests.asgi_driver import LifespanConversation, http_scope
+from tests.asgi_driver import LifespanConversation, http_scope, request
 from tests.servers import ServerProcess, events
 
 OPS = {"ROOT_URLCONF": "tests.ops_urls"}
@@ -35,22 +35,8 @@ def fresh_tracker() -> Iterator[None]:
 async def probe(app: Any, path: str, query: bytes = b"") -> tuple[int, dict[str, Any]]:
     scope = http_scope(path, None)
     scope["query_string"] = query
-    sent: list[dict[str, Any]] = []
-    requested = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal requested
-        if not requested:
-            requested = True
-            return {"type": "http.request", "body": b"", "more_body": False}
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
-
-    async def send(message: dict[str, Any]) -> None:
-        sent.append(message)
-
-    await app(scope, receive, send)
-    return sent[0]["status"], json.loads(b"".join(m.get("body", b"") for m in sent[1:]))
+    status, body = await request(app, scope)
+    return status, json.loads(body)
 
 
 def states(body: dict[str, Any]) -> dict[str, str]:

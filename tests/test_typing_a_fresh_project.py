@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.rendered_docs import code_blocks, render
+from tests.test_quickstart import copy_into
 
 ANNOTATED = "LIFESPAN_CONTEXTS: list[LifespanEntry] = "
 FILE_HEADERS = ("# mysite/", "# pyproject.toml")
@@ -36,22 +37,6 @@ def user_env() -> dict[str, str]:
     return {
         k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PYTEST")) and k != "PYTHONPATH"
     }
-
-
-def copy_into(project: Path, block: str) -> None:
-    """Do what the block's first line says: create, replace, or add at the end."""
-    header = block.splitlines()[0].removeprefix("# ")
-    relative, _, how = header.partition(": ")
-    target = project / relative
-    if how == "add at the end":
-        target.write_text(target.read_text() + "\n" + block)
-    elif how == "replace the whole file":
-        assert target.is_file(), f"{relative} is to be replaced, but there is no such file yet"
-        target.write_text(block)
-    else:
-        assert how == "", f"unknown instruction {how!r} in {header!r}"
-        assert not target.exists(), f"{relative} is to be created, but there is one already"
-        target.write_text(block)
 
 
 def run(argv: list[str], project: Path) -> subprocess.CompletedProcess[str]:

@@ -60,6 +60,15 @@ def project_application() -> Any:
     return get_asgi_application()
 
 
+def serves_static_files(options: dict[str, Any]) -> bool:
+    """As staticfiles' runserver decides: installed, not --nostatic, and DEBUG or --insecure."""
+    return (
+        apps.is_installed("django.contrib.staticfiles")
+        and options["use_static_handler"]
+        and (settings.DEBUG or options["insecure_serving"])
+    )
+
+
 class Command(DjangoRunserver):
     # Set by Django's handle() from the addrport argument and --ipv6.
     addr: str
@@ -103,11 +112,7 @@ class Command(DjangoRunserver):
 
     def get_application(self, options: dict[str, Any]) -> Any:
         application = project_application()
-        if (
-            apps.is_installed("django.contrib.staticfiles")
-            and options["use_static_handler"]
-            and (settings.DEBUG or options["insecure_serving"])
-        ):
+        if serves_static_files(options):
             from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
             return ASGIStaticFilesHandler(application)
@@ -116,11 +121,7 @@ class Command(DjangoRunserver):
     def get_handler(self, *args: Any, **options: Any) -> Any:
         """Django's own server, without the extra: static files served as staticfiles' runserver does."""
         handler = super().get_handler(*args, **options)
-        if (
-            apps.is_installed("django.contrib.staticfiles")
-            and options["use_static_handler"]
-            and (settings.DEBUG or options["insecure_serving"])
-        ):
+        if serves_static_files(options):
             from django.contrib.staticfiles.handlers import StaticFilesHandler
 
             return StaticFilesHandler(handler)
