@@ -667,7 +667,7 @@ async def _converse(scenario: Scenario, log: Log) -> Outcome:
         loop.call_later(server.cancel_after, cancel)
         if server.cancel_twice:
             loop.call_later(server.cancel_after + 0.03, cancel)
-    stopping = ServerStopSignal(loop, inbox) if server.drain else None
+    stopping = ServerStopSignal(loop, inbox, cancelled_at) if server.drain else None
     try:
         await inbox.put({"type": "lifespan.startup"})
         reply = await _reply(outbox, task)
@@ -691,15 +691,19 @@ async def _converse(scenario: Scenario, log: Log) -> Outcome:
 class ServerStopSignal:
     """A server's own SIGTERM handler, as uvicorn's: it asks the app to shut down."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue[dict[str, Any]]) -> None:
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, inbox: asyncio.Queue[dict[str, Any]], cancelled_at: list[float]
+    ) -> None:
         self.loop, self.inbox = loop, inbox
+        # When the server cancelled the lifespan: a signal after that finds no drain (it is stopping anyway).
+        self.cancelled_at = cancelled_at
         self.got: list[int] = []
         self.drained_first = True
         self.previous = signal.signal(signal.SIGTERM, self.handle)
 
     def handle(self, number: int, frame: Any) -> None:
         self.got.append(number)
-        self.drained_first = self.drained_first and draining.is_draining()
+        self.drained_first = self.drained_first and (draining.is_draining() or bool(self.cancelled_at))
         self.loop.call_soon_threadsafe(self.inbox.put_nowait, {"type": "lifespan.shutdown"})
 
     def restore(self) -> bool:
