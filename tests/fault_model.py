@@ -74,6 +74,10 @@ PROBE_EVERY = 0.002  # How often the model asks for readiness while a critical j
 IN_FLIGHT = ("run-wait", "run-swallow", "run-quick", "arun-wait", "arun-swallow", "arun-quick")
 # When a thread-hosted scenario forks a child, which then runs a lifespan of its own.
 FORK_MOMENTS = ("before", "during", "after")
+# A process the machine did not run for this long (a heartbeat thread that missed its beat)
+# was stalled: a startup timeout then says nothing about the library. Threads share the GIL
+# in turns of 5 ms, so busy code of ours cannot delay the heartbeat this much; only the machine can.
+STALL = float(os.environ.get("FAULT_MODEL_STALL", "0.1"))
 # Slack for "within the shutdown deadline" on a loaded machine: the deadline plus this.
 DEADLINE_SLACK = float(os.environ.get("FAULT_MODEL_DEADLINE_SLACK", "2"))
 # Faults that only a deadline (or the server) can end.
@@ -515,6 +519,35 @@ class Outcome:
     stop_began: float | None = None
     in_flight: list[InFlightCall] = field(default_factory=lambda: list[InFlightCall]())
     forked: list[ForkedChild] = field(default_factory=lambda: list[ForkedChild]())
+    stalled: float = 0.0  # The longest the machine left the process unscheduled (Heartbeat).
+
+
+class Heartbeat:
+    """A thread that beats every 5 ms and notes the longest it went without running."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="model heartbeat", daemon=True)
+        self._thread.start()
+
+    def _beat(self) -> None:
+        last = time.monotonic()
+        while not self._stop.wait(0.005):
+            now = time.monotonic()
+            self.longest = max(self.longest, now - last - 0.005)
+            last = now
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.longest
+
+
+def stalled_startup(outcome: Outcome) -> bool:
+    """Startup ran out of LIFESPAN_STARTUP_TIMEOUT while the machine had stalled the process."""
+    said = [str(outcome.raised)] + [message.get("message", "") for message in outcome.sent]
+    return outcome.stalled >= STALL and any("LIFESPAN_STARTUP_TIMEOUT" in text for text in said)
 
 
 def is_ours(thread: threading.Thread) -> bool:
@@ -1134,10 +1167,14 @@ def run_scenario(scenario: Scenario) -> tuple[Log, Outcome]:
         await settle_everything(gates)
         return outcome
 
+    heartbeat = Heartbeat()
     try:
-        return log, LOOPS[scenario.server.loop](main())
+        outcome = LOOPS[scenario.server.loop](main())
     finally:
+        stalled = heartbeat.stop()
         _trace(scenario, "after")
+    outcome.stalled = stalled
+    return log, outcome
 
 
 # -- the invariants --------------------------------------------------------------
@@ -1199,7 +1236,8 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
 
     # 7. The server is told, exactly once per phase, and never left guessing.
     types = [message["type"] for message in outcome.sent]
-    cancelled = bool(outcome.cancelled_at)
+    # A startup the machine starved past its timeout is judged as one stopped at a random moment.
+    cancelled = bool(outcome.cancelled_at) or stalled_startup(outcome)
     if cancelled and not types:
         # Cancelled before startup began: nothing was entered, nothing to tell.
         assert not log.events("enter-called"), log.lines
@@ -1262,7 +1300,7 @@ def mentions(message: str, name: str) -> bool:
 
 def check_host_outcome(scenario: Scenario, outcome: Outcome, log: Log) -> None:
     """What lifespan(), a lifespan thread or a command raises: every failure, nothing else."""
-    if outcome.cancelled_at:
+    if outcome.cancelled_at or stalled_startup(outcome):
         return  # Stopped at a random moment: any outcome is honest, as long as 1-6 hold.
     contexts = scenario.contexts()
     startup = [s.name for s in contexts if s.fault in ENTER_FAULTS]
