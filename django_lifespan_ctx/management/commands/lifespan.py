@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ..._engine.hosts import lifespan_scope
+from ..._engine.observers import add_observer, remove_observer
 from ..._engine.owner import ContextReport
 from ..._engine.plan import Group, Plan, build_plan
 from ..._engine.runner import Runner
 from ..._engine.stop_signals import run_until_signalled
+from ..._timeline import Recorder, render
 from ...configuration import LifespanConfigurationError, ensure_configured
 from ...exceptions import LifespanStartupError
 from ...handler import LifespanASGIHandler
@@ -42,10 +45,16 @@ class Command(BaseCommand):
     requires_system_checks = ()  # The run itself reports configuration errors.
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
+        what = parser.add_mutually_exclusive_group()
+        what.add_argument(
             "--list",
             action="store_true",
             help="Print the plan (order, groups, origins) without running anything.",
+        )
+        what.add_argument(
+            "--timeline",
+            metavar="FILE.svg",
+            help="Also draw the startup and shutdown as a waterfall, one bar per context, into FILE.svg.",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -56,10 +65,23 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             self.stdout.write(self._plan(build_plan()))
             return
-        # Not asyncio.run(): its close would wait for ever on a task that swallows its
-        # cancellation, such as a service the shutdown reported and abandoned.
-        runner, failure = run_until_signalled(self._run())
+        timeline = Path(options["timeline"]) if options["timeline"] else None
+        if timeline is not None and not timeline.parent.is_dir():
+            raise CommandError(f"--timeline {timeline}: the folder {str(timeline.parent)!r} does not exist.")
+        recorder = Recorder()
+        if timeline is not None:
+            add_observer(recorder)  # For this run only; observers never change outcomes.
+        try:
+            # Not asyncio.run(): its close would wait for ever on a task that swallows its
+            # cancellation, such as a service the shutdown reported and abandoned.
+            runner, failure = run_until_signalled(self._run())
+        finally:
+            remove_observer(recorder)
         self.stdout.write(self._report(runner.plan, runner.reports))
+        if timeline is not None:
+            # Written before the outcome is reported: a failed startup is what it is for.
+            timeline.write_text(render(recorder, runner.plan, failure), encoding="utf-8")
+            self.stdout.write(f"Timeline written to {timeline}.")
         if failure:
             raise CommandError(failure)
         count = plural(len(runner.contexts_reported()), "context")
