@@ -1208,9 +1208,12 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
         assert position[earlier] >= position[later], f"{earlier} exited before {later}: {exited}"
 
     # 4. No context can starve another: every one that entered in time had its
-    #    exit called before the application finished, whatever hung meanwhile.
+    #    exit called before the application finished, whatever hung meanwhile. (A second
+    #    stop signal asks not to wait: an exit under way then, a wrapper's included, is
+    #    abandoned to its owner, which still calls it, as 1 checks.)
+    hurried = scenario.host == "command" and len(outcome.cancelled_at) > 1
     for spec in contexts:
-        if spec.name in late or not log.events("entered", spec.name):
+        if spec.name in late or not log.events("entered", spec.name) or hurried:
             continue
         assert log.index("exit-called", spec.name) < finished, f"{spec.name} was exited only after the end"
 
