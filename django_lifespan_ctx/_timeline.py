@@ -186,7 +186,7 @@ def _text(
 
 
 def _fit(label: str, room: float) -> str:
-    chars = int(room / CHAR)
+    chars = int(room / CHAR + 1e-6)
     if len(label) <= chars:
         return label
     keep = max(chars - 1, 4)
