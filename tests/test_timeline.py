@@ -302,3 +302,18 @@ def test_asyncio_cancelled_members_are_drawn_as_cancelled() -> None:
     startup = bars(render(recorder, plan), "startup")
     assert startup["a.slow"][0].get("class") == "bar context cancelled"
     assert startup["a.bad"][0].get("class") == "bar context failed"
+
+
+def test_the_docs_picture_shows_the_sample_sites_plan() -> None:
+    # Redrawn by: cd sample_site && python manage.py lifespan --timeline ../docs/images/timeline.svg
+    svg = (REPO / "docs" / "images" / "timeline.svg").read_text()
+    labels = [f"{name} (app 'visits')" if name.startswith("visits.") else name for name in SAMPLE_CONTEXTS]
+    for phase in ("startup", "shutdown"):
+        found = bars(svg, phase)
+        contexts_drawn = [
+            name for name, rects in found.items() if "receiver" not in rects[0].get("class", "")
+        ]
+        assert sorted(contexts_drawn) == sorted([*labels, "group of 2, together"]), phase
+        assert all("ok" in rects[0].get("class", "").split() for rects in found.values())
+    assert (REPO / "docs" / "command.md").read_text().count("](images/timeline.svg)") == 1
+    assert (REPO / "README.md").read_text().count("](docs/images/timeline.svg)") == 1
