@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.rendered_docs import code_blocks, render
+from tests.rendered_docs import REPO, code_blocks, render
 from tests.test_quickstart import copy_into
 
 ANNOTATED = "LIFESPAN_CONTEXTS: list[LifespanEntry] = "
@@ -70,6 +70,9 @@ def test_the_typing_page_shows_a_config_the_typed_files_and_a_service() -> None:
     assert "every(" in TYPING[-1]
     (settings,) = [block for block in QUICKSTART if block.startswith("# mysite/settings.py")]
     assert f'{ANNOTATED}["mysite.lifespan.http_client"]' in settings
+    # The page's short example is the quickstart's own lines, which the checkers run on below.
+    example = (REPO / "docs/examples/typed_project/annotated_setting.py").read_text().splitlines()
+    assert all(line in settings.splitlines() for line in example)
 
 
 def test_the_project_is_a_working_django_project(project: Path) -> None:

@@ -1,0 +1,3 @@
+from django_lifespan_ctx import LifespanEntry
+
+LIFESPAN_CONTEXTS: list[LifespanEntry] = ["mysite.lifespan.http_client"]
