@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 DEMO_PORT ?= 8000
 DOCS_PORT ?= 8008
 
-.PHONY: demo test lint docs docs-serve matrix bench clean fuzz rolling-restart
+.PHONY: demo test lint docs docs-serve matrix bench clean fuzz rolling-restart browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ test: $(VENV)/.dev-installed
 	$(BIN)/python -m coverage run -m pytest
 	$(BIN)/python -m coverage combine --quiet
 	$(BIN)/python -m coverage report --fail-under=95
+
+# Debian's Chromium, for the test that opens `manage.py lifespan --timeline`'s SVG in a real
+# browser (it skips without one). Needs root, as CI has; nothing to do once installed.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/python -m ruff check .
