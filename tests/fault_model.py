@@ -544,10 +544,12 @@ class Heartbeat:
         return self.longest
 
 
-def stalled_startup(outcome: Outcome) -> bool:
-    """Startup ran out of LIFESPAN_STARTUP_TIMEOUT while the machine had stalled the process."""
+def stalled_past_a_deadline(outcome: Outcome, phase: str = "") -> bool:
+    """A deadline (of the phase, or any) ran out while the machine had stalled the process."""
     said = [str(outcome.raised)] + [message.get("message", "") for message in outcome.sent]
-    return outcome.stalled >= STALL and any("LIFESPAN_STARTUP_TIMEOUT" in text for text in said)
+    limits = {"startup": ("LIFESPAN_STARTUP_TIMEOUT",), "shutdown": ("LIFESPAN_SHUTDOWN_TIMEOUT", " within ")}
+    wanted = limits.get(phase, limits["startup"] + limits["shutdown"])
+    return outcome.stalled >= STALL and any(limit in text for text in said for limit in wanted)
 
 
 def is_ours(thread: threading.Thread) -> bool:
@@ -1240,7 +1242,7 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
     # 7. The server is told, exactly once per phase, and never left guessing.
     types = [message["type"] for message in outcome.sent]
     # A startup the machine starved past its timeout is judged as one stopped at a random moment.
-    cancelled = bool(outcome.cancelled_at) or stalled_startup(outcome)
+    cancelled = bool(outcome.cancelled_at) or stalled_past_a_deadline(outcome, "startup")
     if cancelled and not types:
         # Cancelled before startup began: nothing was entered, nothing to tell.
         assert not log.events("enter-called"), log.lines
@@ -1263,7 +1265,7 @@ def check(scenario: Scenario, log: Log, outcome: Outcome) -> None:
         if not cancelled:
             culprits = enter_fault + startup_receiver_fault
             assert any(mentions(message, name) for name in culprits), (culprits, message)
-    elif not cancelled:
+    elif not cancelled and not stalled_past_a_deadline(outcome, "shutdown"):
         exit_fault = [s.name for s in contexts if s.fault in EXIT_FAULTS] + service_culprits(scenario, log)
         shutdown_receiver_fault = [
             r.name for r in scenario.receivers if r.signal == "shutdown" and r.fault != "none"
@@ -1303,7 +1305,7 @@ def mentions(message: str, name: str) -> bool:
 
 def check_host_outcome(scenario: Scenario, outcome: Outcome, log: Log) -> None:
     """What lifespan(), a lifespan thread or a command raises: every failure, nothing else."""
-    if outcome.cancelled_at or stalled_startup(outcome):
+    if outcome.cancelled_at or stalled_past_a_deadline(outcome):
         return  # Stopped at a random moment: any outcome is honest, as long as 1-6 hold.
     contexts = scenario.contexts()
     startup = [s.name for s in contexts if s.fault in ENTER_FAULTS]
