@@ -45,7 +45,7 @@ def is_draining() -> bool:
 
 
 async def wait_for_drain() -> None:
-    """Return once this process begins draining (at once if it has)."""
+    """Return once this process begins draining (at once if it has), or its lifespan shuts down."""
     loop = asyncio.get_running_loop()
     future: asyncio.Future[None] = loop.create_future()
     with _lock:
@@ -156,11 +156,7 @@ class Drain:
             _waiters.clear()
         # The end of the window first: nothing a waiter's loop does may keep the server from its signal.
         self._timer = self.loop.call_later(self.seconds, self.held.pass_on)
-        for loop, future in waiters:
-            try:
-                loop.call_soon_threadsafe(_wake, future)
-            except RuntimeError:  # Its loop was closed without cancelling it: no one waits there now.
-                pass
+        _wake_all(waiters)
         log(
             logging.WARNING,
             "Draining after %s: readyz/ answers 503, requests are served for %s s more, then the "
@@ -178,6 +174,29 @@ class Drain:
         if self.armed:
             self.armed = False
             self.held.release()
+
+
+def lifespan_stopping(drain: Drain | None) -> None:
+    """The server's lifespan is shutting down: disarm its drain, if any, and end every wait.
+
+    A wait_for_drain() waiter (a consumer, a stream) is told the process is stopping
+    whether or not a drain came first, so that it closes its connection politely
+    before the contexts it uses exit; it never waits on a lifespan that is gone.
+    """
+    if drain is not None:
+        drain.disarm()
+    with _lock:
+        waiters = list(_waiters)
+        _waiters.clear()
+    _wake_all(waiters)
+
+
+def _wake_all(waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]]) -> None:
+    for loop, future in waiters:
+        try:
+            loop.call_soon_threadsafe(_wake, future)
+        except RuntimeError:  # Its loop was closed without cancelling it: no one waits there now.
+            pass
 
 
 def arm_drain() -> Drain | None:

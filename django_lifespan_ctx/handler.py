@@ -164,12 +164,10 @@ class LifespanASGIHandler(ASGIHandler):
             await self._wait_for_shutdown(receive)
         except asyncio.CancelledError:
             # Some servers cancel the lifespan task instead of sending shutdown.
-            if drain is not None:
-                drain.disarm()
+            draining.lifespan_stopping(drain)
             await runner.shutdown()
             raise
-        if drain is not None:
-            drain.disarm()
+        draining.lifespan_stopping(drain)
         failures = await runner.shutdown()
         if failures:
             text = "Lifespan shutdown failed: " + "; ".join(map(str, failures))

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ._engine.hosts import HostedRunner, hosted_runner
-from .draining import Drain, arm_drain
+from .draining import Drain, arm_drain, lifespan_stopping
 from .exceptions import Failure
 
 
@@ -94,8 +94,7 @@ def _exit_with_twisted(host: HostedRunner, drain: Drain | None) -> None:
     from twisted.internet import defer
 
     def stop() -> defer.Deferred[list[Failure]]:
-        if drain is not None:
-            drain.disarm()
+        lifespan_stopping(drain)
         # Twisted waits for the Deferred before it stops the reactor.
         return defer.Deferred.fromFuture(asyncio.ensure_future(host.stop()))  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
 

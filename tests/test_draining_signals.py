@@ -320,3 +320,21 @@ def test_the_drain_signals_check_is_wired() -> None:
 def test_finite_windows_up_to_an_hour_pass(value: float) -> None:
     with override_settings(LIFESPAN_DRAIN_SECONDS=value):
         assert check_settings() == []
+
+
+@pytest.mark.parametrize("seconds", [0, 5], ids=["no drain", "a drain armed"])
+async def test_a_waiter_is_told_when_the_lifespan_shuts_down_without_a_drain_first(seconds: float) -> None:
+    # A consumer awaiting wait_for_drain() must not wait on a lifespan that is gone.
+    from django_lifespan_ctx.asgi import get_asgi_application
+    from tests.asgi_driver import LifespanConversation
+
+    with override_settings(LIFESPAN_DRAIN_SECONDS=seconds, LIFESPAN_CONTEXTS=[]):
+        conversation = LifespanConversation(get_asgi_application(), state={})
+        assert (await conversation.startup())["type"] == "lifespan.startup.complete"
+        waiter = asyncio.ensure_future(wait_for_drain())
+        await asyncio.sleep(0)  # It is waiting now: nothing has drained.
+        assert not waiter.done()
+        assert (await conversation.shutdown())["type"] == "lifespan.shutdown.complete"
+        await asyncio.wait_for(waiter, 5)
+        assert await conversation.finish() is None
+    assert not is_draining()
