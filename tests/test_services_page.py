@@ -1,0 +1,157 @@
+"""docs/services.md, pasted as a reader pastes it into a fresh project, and served under uvicorn.
+
+The blocks come from the rendered page, in order. The featured-book job calls an API;
+its address is a setting, which the test points at tests/stand_in.py's stand-in.
+"""
+
+from __future__ import annotations
+
+import ast
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.rendered_docs import code_blocks, render
+from tests.servers import ServerProcess
+from tests.stand_in import stand_in_api
+from tests.test_quickstart import as_argv, copy_into, served_as_a_user_runs_it, user_env
+
+BLOCKS = code_blocks(render("services.md"))
+FILES = [block for block in BLOCKS if block.startswith("# mysite/")]
+(INSTALL,) = [block for block in BLOCKS if block.startswith("pip install")]
+(UVICORN,) = [block for block in BLOCKS if block.startswith("uvicorn ")]
+
+SERVICES = {
+    "mysite.events.forward_events": ("background", True),
+    "mysite.spool.flush_spool": ("background", False),
+    "featured-book": ("every", False),
+}
+
+
+def start_project(where: Path, install: str, files: list[str]) -> Path:
+    """The install block's commands (pip aside), then every file block in order."""
+    cwd = where
+    for line in install.splitlines():
+        if line.startswith("pip install"):
+            continue  # Installed here already; test_the_install_line_... checks what it names.
+        if line.startswith("cd "):
+            cwd = cwd / line.removeprefix("cd ")
+            continue
+        subprocess.run(as_argv(line), cwd=cwd, env=user_env(), check=True, timeout=60)
+    for block in files:
+        copy_into(cwd, block)
+    return cwd
+
+
+def imported_distributions(blocks: list[str]) -> set[str]:
+    found: set[str] = set()
+    for block in blocks:
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                found.add(str(node.module).split(".")[0])
+    found -= set(sys.stdlib_module_names) | {"mysite"}
+    return {"django-lifespan-ctx" if name in ("django", "django_lifespan_ctx") else name for name in found}
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[str]:
+    with stand_in_api() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, api: str) -> Path:
+    project = start_project(tmp_path_factory.mktemp("services"), INSTALL, FILES)
+    settings = project / "mysite" / "settings.py"
+    assert 'FEATURED_BOOK_URL = "https://api.example.com/' in settings.read_text()
+    # Where the page's reader has the real API, the test has the stand-in.
+    settings.write_text(settings.read_text() + f'\nFEATURED_BOOK_URL = "{api}/books/featured/"\n')
+    return project
+
+
+def test_the_page_shows_each_file_whole_and_where_every_comes_from() -> None:
+    headers = [block.splitlines()[0] for block in FILES]
+    assert headers == [
+        "# mysite/asgi.py: replace the whole file",
+        "# mysite/settings.py: add at the end",
+        "# mysite/events.py",
+        "# mysite/spool.py",
+        "# mysite/featured.py",
+        "# mysite/settings.py: add at the end",
+        "# mysite/views.py",
+        "# mysite/urls.py: replace the whole file",
+    ]
+    for block in FILES:
+        tree = ast.parse(block)
+        called = {
+            n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+        }
+        for name in called & {"background", "every"}:
+            assert f"from django_lifespan_ctx.contexts import {name}" in block, block
+
+
+def test_the_install_line_names_every_package_the_code_imports() -> None:
+    installed = set(shlex.split(INSTALL.splitlines()[0])[2:])
+    assert imported_distributions(FILES) <= installed
+
+
+def test_manage_py_check_passes_on_the_pasted_project(project: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=project,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_the_services_do_their_work_under_uvicorn_and_stop_before_their_queues(project: Path) -> None:
+    (command,) = UVICORN.splitlines()
+    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
+    assert argv[0] == "uvicorn"
+    server: ServerProcess
+    with served_as_a_user_runs_it(argv, project) as server:
+        server.wait_for("Application startup complete", timeout=60)
+        for name in SERVICES:
+            server.wait_for(rf"'{name}'\) started")
+        server.wait_for(r"featured book refreshed \(1\)")
+
+        sent = server.get("/events/?name=hello")
+        assert sent.status_code == 202, server.output
+        assert sent.json() == {"queued": "hello"}
+        server.wait_for("forwarded hello")  # The async service, on the server's loop.
+        server.wait_for("flushed 1 spooled events")  # The sync service, in its thread.
+
+        featured = server.get("/featured/").json()
+        assert featured["book"] == {"path": "/books/featured/"}  # What the stand-in answered.
+        assert featured["refreshes"] >= 1
+
+        ready = server.get("/readyz/")
+        assert ready.status_code == 200, ready.text
+        listed = {s["name"]: s for s in ready.json()["services"]}
+        assert set(listed) == set(SERVICES)
+        for name, (kind, critical) in SERVICES.items():
+            assert listed[name]["kind"] == kind
+            assert listed[name]["critical"] is critical
+            assert listed[name]["status"] == "running", listed[name]
+            assert listed[name]["restarts"] == 0
+
+        code = server.stop(signal.SIGINT, timeout=60)
+    assert code == 0, server.output
+    lines = server.output.splitlines()
+    stopped = [i for i, line in enumerate(lines) if line.endswith(" stopped.")]
+    assert len(stopped) == len(SERVICES), server.output
+    # The services are stopped before the queues they consume exit, and the lifespan ends after.
+    shutdown = next(i for i, line in enumerate(lines) if "Application shutdown complete" in line)
+    assert max(stopped) < shutdown
+    assert "Traceback" not in server.output, server.output
