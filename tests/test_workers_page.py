@@ -1,0 +1,197 @@
+"""docs/workers.md, pasted section by section into a fresh `startproject`, its workers run.
+
+The blocks come from the rendered page, in the page's order: a file block is
+applied as its first line says (tests.test_quickstart.copy_into), a command
+block is run line by line as a reader runs it, and the worker command it ends
+with is started as a real process. What the worker did is read from what the
+page's own context logs and from the results the queue stored. The API the
+tasks call is tests/stand_in.py's, named by the setting the page reads from the
+environment.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import shlex
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.rendered_docs import code_blocks, render
+from tests.servers import ServerProcess
+from tests.stand_in import stand_in_api
+from tests.test_quickstart import as_argv, copy_into, user_env
+
+HTML = render("workers.md")
+SECTIONS = re.split(r'<h2 id="', HTML)
+
+
+def section_blocks(heading_id: str) -> list[str]:
+    """The code blocks under one `##` heading of the page, in order."""
+    (section,) = [text for text in SECTIONS if text.startswith(f'{heading_id}"')]
+    return code_blocks(section)
+
+
+def is_file(block: str) -> bool:
+    return re.match(r"# [\w/]+\.py(: |\n)", block) is not None
+
+
+@dataclass
+class Pasted:
+    """A project made by following one section: where it is, and what is left to run."""
+
+    path: Path
+    env: dict[str, str]
+    outputs: dict[str, str] = field(default_factory=dict[str, str])  # Each command line run: its output.
+    worker: str = ""  # The last command line, which runs until it is stopped.
+
+
+def paste(blocks: list[str], where: Path, env: dict[str, str], worker_words: str) -> Pasted:
+    commands = [line for block in blocks if not is_file(block) for line in block.splitlines()]
+    (worker,) = [line for line in commands if line.startswith(worker_words)]
+    assert commands[-1] == worker, "the worker is the page's last command"
+    pasted = Pasted(where, env, worker=worker)
+    for block in blocks:
+        if is_file(block):
+            copy_into(pasted.path, block)
+            continue
+        for line in block.splitlines():
+            if line.startswith("pip install") or line == worker:
+                continue  # Installed here already (test_..._install_line checks the names).
+            if line.startswith("cd "):
+                pasted.path = pasted.path / line.removeprefix("cd ")
+                continue
+            done = subprocess.run(
+                as_argv(line), cwd=pasted.path, env=env, capture_output=True, text=True, timeout=120
+            )
+            assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
+            pasted.outputs[line] = done.stdout + done.stderr
+    return pasted
+
+
+def run_worker(pasted: Pasted) -> ServerProcess:
+    """The page's worker command, as written, in the project, from a user's shell."""
+    words = shlex.split(pasted.worker)
+    assert words[:2] == ["python", "manage.py"], pasted.worker
+    # `python -m manage` is `python manage.py` with ServerProcess's interpreter.
+    worker = ServerProcess(["manage", *words[2:]], settings=None, cwd=pasted.path, repo_on_path=False)
+    worker.env = {**pasted.env, "PYTHONPATH": str(pasted.path), "PYTHONUNBUFFERED": "1"}
+    return worker
+
+
+def imported_distributions(blocks: list[str]) -> set[str]:
+    names = {"django": "django", "django_lifespan_ctx": "django-lifespan-ctx", "django_tasks": "django-tasks"}
+    found: set[str] = set()
+    for block in filter(is_file, blocks):
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                modules = [str(node.module)]
+            else:
+                continue
+            tops = {module.split(".")[0] for module in modules} - set(sys.stdlib_module_names)
+            found |= {names.get(top, top) for top in tops}
+    return found
+
+
+def installed(blocks: list[str]) -> set[str]:
+    (line,) = [line for block in blocks for line in block.splitlines() if line.startswith("pip install")]
+    return {re.sub(r"\[.*\]", "", word) for word in shlex.split(line)[2:]}
+
+
+def extras(blocks: list[str]) -> set[str]:
+    (line,) = [line for block in blocks for line in block.splitlines() if line.startswith("pip install")]
+    return {extra for word in shlex.split(line) for extra in re.findall(r"\[(.*)\]", word)}
+
+
+# Django's Tasks
+
+
+TASKS_BLOCKS = section_blocks("djangos-tasks")
+
+
+def test_the_tasks_section_shows_startapp_settings_the_appconfig_tasks_and_migrate() -> None:
+    headers = [block.splitlines()[0] for block in TASKS_BLOCKS if is_file(block)]
+    assert headers == [
+        "# mysite/settings.py: add at the end",
+        "# shop/lifespan.py",
+        "# shop/apps.py: replace the whole file",
+        "# shop/tasks.py",
+    ]
+    commands = [line for block in TASKS_BLOCKS if not is_file(block) for line in block.splitlines()]
+    assert "python manage.py startapp shop" in commands
+    assert "python manage.py migrate" in commands
+    settings, _, apps, tasks = filter(is_file, TASKS_BLOCKS)
+    assert 'INSTALLED_APPS += ["django_tasks", "django_tasks_db", "shop"]' in settings
+    assert "TASKS = {" in settings
+    assert "def ready(self):" in apps and "django_tasks.connect()" in apps
+    for name in ("task", "current_state", "on_lifespan_loop", "worker_lifespan"):
+        assert re.search(rf"^from [\w.]+ import .*\b{name}\b", tasks, flags=re.MULTILINE), name
+
+
+def test_the_tasks_install_line_names_every_package_the_code_imports() -> None:
+    # The extra brings the backport, django-tasks; django-lifespan-ctx brings Django.
+    assert extras(TASKS_BLOCKS) == {"django-tasks"}
+    assert imported_distributions(TASKS_BLOCKS) <= installed(TASKS_BLOCKS) | {"django", "django-tasks"}
+
+
+@pytest.fixture
+def tasks_project(tmp_path: Path) -> Iterator[tuple[Pasted, str]]:
+    with stand_in_api() as api:
+        env = {**user_env(), "SHOP_API_URL": api}
+        yield paste(TASKS_BLOCKS, tmp_path, env, "python manage.py db_worker"), api
+
+
+def stored_results(pasted: Pasted) -> list[list[object]]:
+    """Each stored task's path, status and return value, in the order they were enqueued."""
+    code = (
+        "import json; from django_tasks_db.models import DBTaskResult; print(json.dumps([[r.task_path, "
+        "r.status, r.return_value] for r in DBTaskResult.objects.order_by('enqueued_at')]))"
+    )
+    done = subprocess.run(
+        as_argv(f"python manage.py shell -c {shlex.quote(code)}"),
+        cwd=pasted.path,
+        env=pasted.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    results: list[list[object]] = json.loads(done.stdout.splitlines()[-1])
+    return results
+
+
+@pytest.mark.integration
+def test_the_pasted_project_runs_a_sync_and_an_async_task_with_one_client_per_worker(
+    tasks_project: tuple[Pasted, str],
+) -> None:
+    pasted, api = tasks_project
+    (enqueued,) = [output for line, output in pasted.outputs.items() if ".enqueue(" in line]
+    assert "API client" not in enqueued, enqueued  # The process that only enqueues enters nothing.
+    with run_worker(pasted) as worker:
+        for task in ("fetch_book", "fetch_author"):
+            worker.wait_for(rf"path=shop\.tasks\.{task} state=SUCCESSFUL", timeout=120)
+        # Ctrl+C in its terminal, as the page says: it finishes, then the client is closed.
+        code = worker.stop(signal.SIGINT, timeout=60, whole_group=True)
+    lines = worker.output.splitlines()
+    opened = [n for n, line in enumerate(lines) if line == f"API client opened for {api}"]
+    closed = [n for n, line in enumerate(lines) if line == "API client closed"]
+    finished = [n for n, line in enumerate(lines) if "state=SUCCESSFUL" in line]
+    started = [n for n, line in enumerate(lines) if "state=RUNNING" in line]
+    # One client for the worker process: opened before the first task ran, closed after the last.
+    assert len(opened) == 1 and len(closed) == 1, worker.output
+    assert started and opened[0] < min(finished) and max(finished) < closed[0], worker.output
+    assert code == 0, worker.output
+    # Both tasks reached the API through that client, whose base URL came from the setting.
+    assert stored_results(pasted) == [
+        ["shop.tasks.fetch_book", "SUCCESSFUL", {"path": "/books/1/"}],
+        ["shop.tasks.fetch_author", "SUCCESSFUL", {"path": "/authors/2/"}],
+    ]
