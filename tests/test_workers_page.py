@@ -30,11 +30,11 @@ from tests.stand_in import stand_in_api
 from tests.test_quickstart import as_argv, copy_into, user_env
 
 HTML = render("workers.md")
-SECTIONS = re.split(r'<h2 id="', HTML)
+SECTIONS = re.split(r'<h[23] id="', HTML)
 
 
 def section_blocks(heading_id: str) -> list[str]:
-    """The code blocks under one `##` heading of the page, in order."""
+    """The code blocks under one heading of the page, up to the next, in order."""
     (section,) = [text for text in SECTIONS if text.startswith(f'{heading_id}"')]
     return code_blocks(section)
 
@@ -195,3 +195,75 @@ def test_the_pasted_project_runs_a_sync_and_an_async_task_with_one_client_per_wo
         ["shop.tasks.fetch_book", "SUCCESSFUL", {"path": "/books/1/"}],
         ["shop.tasks.fetch_author", "SUCCESSFUL", {"path": "/authors/2/"}],
     ]
+
+
+# Huey, through djhuey
+
+
+HUEY_BLOCKS = section_blocks("huey")
+
+
+def test_the_huey_section_shows_startapp_the_huey_setting_the_appconfig_and_tasks() -> None:
+    headers = [block.splitlines()[0] for block in HUEY_BLOCKS if is_file(block)]
+    assert headers == [
+        "# mysite/settings.py: add at the end",
+        "# shop/lifespan.py",
+        "# shop/apps.py: replace the whole file",
+        "# shop/tasks.py",
+    ]
+    settings, _, apps, tasks = filter(is_file, HUEY_BLOCKS)
+    assert "HUEY = {" in settings and '"huey.contrib.djhuey"' in settings
+    assert "def ready(self):" in apps and "huey.connect(HUEY)" in apps
+    for name in ("db_task", "current_state", "run_on_lifespan_loop", "worker_lifespan"):
+        assert re.search(rf"^from [\w.]+ import .*\b{name}\b", tasks, flags=re.MULTILINE), name
+    assert extras(HUEY_BLOCKS) == {"huey"}
+    assert imported_distributions(HUEY_BLOCKS) <= installed(HUEY_BLOCKS) | {"django", "huey"}
+
+
+@pytest.fixture
+def huey_project(tmp_path: Path) -> Iterator[tuple[Pasted, str]]:
+    with stand_in_api() as api:
+        env = {**user_env(), "SHOP_API_URL": api}
+        yield paste(HUEY_BLOCKS, tmp_path, env, "python manage.py run_huey"), api
+
+
+def huey_results(pasted: Pasted) -> list[object]:
+    """Every result in the project's Huey storage."""
+    code = (
+        "import json; from huey.contrib.djhuey import HUEY; "
+        "print(json.dumps([HUEY.serializer.deserialize(v) for v in HUEY.all_results().values()]))"
+    )
+    done = subprocess.run(
+        as_argv(f"python manage.py shell -c {shlex.quote(code)}"),
+        cwd=pasted.path,
+        env=pasted.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    results: list[object] = json.loads(done.stdout.splitlines()[-1])
+    return results
+
+
+@pytest.mark.integration
+def test_the_pasted_huey_project_opens_one_client_in_each_worker_process_and_runs_both_tasks(
+    huey_project: tuple[Pasted, str],
+) -> None:
+    pasted, api = huey_project
+    (enqueued,) = [output for line, output in pasted.outputs.items() if "fetch_book(1)" in line]
+    assert "API client" not in enqueued, enqueued  # The process that only enqueues enters nothing.
+    with run_worker(pasted) as worker:
+        for task in ("fetch_book", "fetch_author"):
+            worker.wait_for(rf"shop\.tasks\.{task}: \S+ executed in", timeout=120)
+        worker.wait_for(f"API client opened for {re.escape(api)}$", timeout=60, count=2)
+        # Ctrl+C in its terminal, as the page says.
+        code = worker.stop(signal.SIGINT, timeout=60, whole_group=True)
+    lines = worker.output.splitlines()
+    # One client in each of the two worker processes; the consumer process opens none.
+    assert lines.count(f"API client opened for {api}") == 2, worker.output
+    assert lines.count("API client closed") == 2, worker.output
+    assert code == 0, worker.output
+    assert sorted(map(str, huey_results(pasted))) == sorted(
+        map(str, [{"path": "/books/1/"}, {"path": "/authors/2/"}])
+    )
