@@ -175,7 +175,7 @@ def test_in_production_the_contexts_read_at_startup_write_at_shutdown_and_hold_n
 ) -> None:
     prepare(project, database)
     with serve(project, database) as server:
-        server.wait_for("Application startup complete")
+        server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         answer = server.get("/genres/").json()
         held = database.connections_open() if database.server else 0
         running = database.query("select stopped_at from catalog_serverrun")
@@ -196,7 +196,7 @@ def test_contexts_that_do_not_close_hold_a_connection_each_while_serving(
     database = Database("postgresql", project, postgres)
     prepare(project, database)
     with serve(project, database, settings="tests.database_left_open_settings") as server:
-        server.wait_for("Application startup complete")
+        server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         assert server.get("/genres/").json()["genres"] == GENRES, server.output
         # One in the sync context's thread, one in asgiref's shared thread.
         held = database.connections_open()

@@ -55,7 +55,7 @@ def test_make_demo_on_another_port_calls_its_own_api_there_and_shows_the_context
     server = ServerProcess(argv, settings=None, cwd=SITE, port=port)
     server.env.update(env)
     with server:
-        server.wait_for("Application startup complete")
+        server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         book = server.get("/books/2/")  # The view calls the books API on the demo's own port.
         code = server.stop(signal.SIGINT)
     assert book.status_code == 200 and "Fluent Python" in book.text, server.output

@@ -108,7 +108,7 @@ def test_the_html_view_lists_the_lifespan_under_a_real_server(tmp_path: Path) ->
     server = ServerProcess(argv, settings="opsdemo.health_check_settings", extra_path=[OPERATIONS])
     server.env["TMPDIR"] = str(tmp_path)  # Where the demo scheduler's file lock goes.
     with server:
-        server.wait_for("Application startup complete")
+        server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         with httpx.Client(base_url=server.url, trust_env=False, timeout=10) as client:
             page = client.get("/ht/", headers={"Accept": "text/html"})
         code = server.stop(signal.SIGINT)

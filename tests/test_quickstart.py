@@ -128,7 +128,7 @@ def test_the_project_serves_the_view_and_closes_the_context(project: Path) -> No
     argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
     assert argv[0] == "uvicorn"
     with served_as_a_user_runs_it(argv, project) as server:
-        server.wait_for("Application startup complete")
+        server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         first, second = server.get("/"), server.get("/")
         code = server.stop(signal.SIGINT)
     promised = json.loads(inline_code_after(HTML, "the view answers"))

@@ -32,7 +32,7 @@ def served() -> dict[str, Any]:
     server = ServerProcess(argv, settings="tests.reaching_settings", extra_path=[EXAMPLE])
     server.env["CATALOGUE_URL"] = f"{server.url}/catalogue"
     with server:
-        server.wait_for("Application startup complete")
+        server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         answers = {
             path: server.get(path)
             for path in ("/books/978-1/", "/async/books/978-2/", "/loops/", "/another-loop/")

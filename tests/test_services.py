@@ -426,7 +426,7 @@ async def test_a_sync_target_without_a_stop_parameter_fails_startup_with_the_fix
 def test_uvicorn_readyz_is_503_while_a_critical_service_is_down_and_lists_every_service() -> None:
     argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
     with ServerProcess(argv, settings="tests.services_settings") as server:
-        server.wait_for("Application startup complete")
+        server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         server.wait_for(r"background\('consumer'\) failed: ConnectionError.*not restarted")
         server.wait_for("HEARTBEAT")
         response = server.get("/readyz/")
@@ -487,7 +487,7 @@ def test_readyz_is_503_from_a_critical_jobs_failure_until_a_run_succeeds_however
 ) -> None:
     recover = tmp_path / "recover"
     with truth_server(recover) as server:
-        server.wait_for("Application startup complete")
+        server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         server.wait_for("JOB FAILED FAST")
         # Each retry hangs 0.4 s and times out: a retry under way is no success, so not ready.
         polls: list[Any] = []
