@@ -1,4 +1,3 @@
-# ruff: noqa: F821  (lines added to a settings.py, which defines LIFESPAN_CONTEXTS)
 # --8<-- [start:additions]
 # mysite/settings.py: add at the end
 from django_lifespan_ctx.contexts import every
