@@ -9,55 +9,34 @@ from __future__ import annotations
 import ast
 import shlex
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.pasted_project import (
+    command_block,
+    file_blocks,
+    imported_distributions,
+    installed_by,
+    manage_py_check,
+    start_project,
+)
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
-from tests.test_quickstart import as_argv, copy_into, served_as_a_user_runs_it, user_env
+from tests.test_quickstart import served_as_a_user_runs_it
 
 BLOCKS = code_blocks(render("services.md"))
-FILES = [block for block in BLOCKS if block.startswith("# mysite/")]
-(INSTALL,) = [block for block in BLOCKS if block.startswith("pip install")]
-(UVICORN,) = [block for block in BLOCKS if block.startswith("uvicorn ")]
+FILES = file_blocks(BLOCKS)
+INSTALL = command_block(BLOCKS, "pip install")
+UVICORN = command_block(BLOCKS, "uvicorn ")
 
 SERVICES = {
     "mysite.events.forward_events": ("background", True),
     "mysite.spool.flush_spool": ("background", False),
     "featured-book": ("every", False),
 }
-
-
-def start_project(where: Path, install: str, files: list[str]) -> Path:
-    """The install block's commands (pip aside), then every file block in order."""
-    cwd = where
-    for line in install.splitlines():
-        if line.startswith("pip install"):
-            continue  # Installed here already; test_the_install_line_... checks what it names.
-        if line.startswith("cd "):
-            cwd = cwd / line.removeprefix("cd ")
-            continue
-        subprocess.run(as_argv(line), cwd=cwd, env=user_env(), check=True, timeout=60)
-    for block in files:
-        copy_into(cwd, block)
-    return cwd
-
-
-def imported_distributions(blocks: list[str]) -> set[str]:
-    found: set[str] = set()
-    for block in blocks:
-        for node in ast.walk(ast.parse(block)):
-            if isinstance(node, ast.Import):
-                found |= {alias.name.split(".")[0] for alias in node.names}
-            elif isinstance(node, ast.ImportFrom) and not node.level:
-                found.add(str(node.module).split(".")[0])
-    found -= set(sys.stdlib_module_names) | {"mysite"}
-    return {"django-lifespan-ctx" if name in ("django", "django_lifespan_ctx") else name for name in found}
 
 
 @pytest.fixture(scope="module")
@@ -98,21 +77,11 @@ def test_the_page_shows_each_file_whole_and_where_every_comes_from() -> None:
 
 
 def test_the_install_line_names_every_package_the_code_imports() -> None:
-    installed = set(shlex.split(INSTALL.splitlines()[0])[2:])
-    assert imported_distributions(FILES) <= installed
+    assert imported_distributions(FILES) <= installed_by(INSTALL)
 
 
 def test_manage_py_check_passes_on_the_pasted_project(project: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=project,
-        env=user_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+    assert "no issues" in manage_py_check(project)
 
 
 def test_the_services_do_their_work_under_uvicorn_and_stop_before_their_queues(project: Path) -> None:

@@ -1,0 +1,74 @@
+"""A docs page's blocks, done as a reader does them: the shell lines run, the files pasted.
+
+Used by the page tests of services.md, draining.md and operations.md; the quickstart's
+test does the same for its page (copy_into, as_argv and user_env are its).
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.test_quickstart import as_argv, copy_into, user_env
+
+
+def file_blocks(blocks: list[str]) -> list[str]:
+    """The page's files and additions, in order: the blocks headed `# mysite/...`."""
+    return [block for block in blocks if block.startswith("# mysite/")]
+
+
+def command_block(blocks: list[str], first_words: str) -> str:
+    """The one block of the page that starts with these words."""
+    (block,) = [block for block in blocks if block.startswith(first_words)]
+    return block
+
+
+def start_project(where: Path, install: str, files: list[str]) -> Path:
+    """The install block's commands (pip aside: installed here already), then every file block."""
+    cwd = where
+    for line in install.splitlines():
+        if line.startswith("pip install"):
+            continue
+        if line.startswith("cd "):
+            cwd = cwd / line.removeprefix("cd ")
+            continue
+        subprocess.run(as_argv(line), cwd=cwd, env=user_env(), check=True, timeout=60)
+    for block in files:
+        copy_into(cwd, block)
+    return cwd
+
+
+def imported_distributions(blocks: list[str]) -> set[str]:
+    """What the blocks import from outside the standard library and the project, by distribution."""
+    found: set[str] = set()
+    for block in blocks:
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and not node.level:
+                found.add(str(node.module).split(".")[0])
+    found -= set(sys.stdlib_module_names) | {"mysite"}
+    return {"django-lifespan-ctx" if name in ("django", "django_lifespan_ctx") else name for name in found}
+
+
+def installed_by(install: str) -> set[str]:
+    """The distributions the install block's first line names."""
+    words = install.splitlines()[0].split()
+    assert words[:2] == ["pip", "install"], install
+    return set(words[2:])
+
+
+def manage_py_check(project: Path) -> str:
+    """`python manage.py check` in the project, from a user's shell; its output, once it passed."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=project,
+        env=user_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
