@@ -84,7 +84,7 @@ def test_manage_py_check_passes_on_the_pasted_project(project: Path) -> None:
     assert "no issues" in manage_py_check(project)
 
 
-def test_the_services_do_their_work_under_uvicorn_and_stop_before_their_queues(project: Path) -> None:
+def test_the_services_do_their_work_under_uvicorn_and_stop_before_the_lifespan_ends(project: Path) -> None:
     (command,) = UVICORN.splitlines()
     argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
     assert argv[0] == "uvicorn"
@@ -120,7 +120,7 @@ def test_the_services_do_their_work_under_uvicorn_and_stop_before_their_queues(p
     lines = server.output.splitlines()
     stopped = [i for i, line in enumerate(lines) if line.endswith(" stopped.")]
     assert len(stopped) == len(SERVICES), server.output
-    # The services are stopped before the queues they consume exit, and the lifespan ends after.
+    # Each service is stopped, and the lifespan shutdown completes after the last of them.
     shutdown = next(i for i, line in enumerate(lines) if "Application shutdown complete" in line)
     assert max(stopped) < shutdown
     assert "Traceback" not in server.output, server.output
