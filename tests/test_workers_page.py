@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import redis_server as real_redis
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
@@ -265,5 +266,72 @@ def test_the_pasted_huey_project_opens_one_client_in_each_worker_process_and_run
     assert lines.count("API client closed") == 2, worker.output
     assert code == 0, worker.output
     assert sorted(map(str, huey_results(pasted))) == sorted(
+        map(str, [{"path": "/books/1/"}, {"path": "/authors/2/"}])
+    )
+
+
+# RQ, through django-rq
+
+
+RQ_BLOCKS = section_blocks("rq")
+redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
+
+
+def test_the_rq_section_shows_startapp_rq_queues_jobs_and_the_worker_class() -> None:
+    headers = [block.splitlines()[0] for block in RQ_BLOCKS if is_file(block)]
+    assert headers == ["# mysite/settings.py: add at the end", "# shop/lifespan.py", "# shop/jobs.py"]
+    settings, _, jobs = filter(is_file, RQ_BLOCKS)
+    assert "RQ_QUEUES = {" in settings and '"django_rq"' in settings
+    for name in ("job", "current_state", "on_lifespan_loop", "worker_lifespan"):
+        assert re.search(rf"^from [\w.]+ import .*\b{name}\b", jobs, flags=re.MULTILINE), name
+    assert extras(RQ_BLOCKS) == {"rq"}
+    distributions = imported_distributions(RQ_BLOCKS) - {"django_rq"}
+    assert distributions <= installed(RQ_BLOCKS) | {"django"} and "django-rq" in installed(RQ_BLOCKS)
+
+
+@pytest.fixture
+def rq_project(tmp_path: Path, redis_url: str) -> Iterator[tuple[Pasted, str]]:
+    with stand_in_api() as api:
+        env = {**user_env(), "SHOP_API_URL": api, "REDIS_URL": redis_url}
+        yield paste(RQ_BLOCKS, tmp_path, env, "python manage.py rqworker"), api
+
+
+def rq_results(pasted: Pasted) -> list[object]:
+    """The return value of every finished job."""
+    code = (
+        "import json, django_rq; q = django_rq.get_queue(); print(json.dumps("
+        "[q.fetch_job(i).return_value() for i in q.finished_job_registry.get_job_ids()]))"
+    )
+    done = subprocess.run(
+        as_argv(f"python manage.py shell -c {shlex.quote(code)}"),
+        cwd=pasted.path,
+        env=pasted.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    results: list[object] = json.loads(done.stdout.splitlines()[-1])
+    return results
+
+
+@pytest.mark.integration
+def test_the_pasted_rq_project_opens_a_client_in_each_work_horse_and_runs_both_jobs(
+    rq_project: tuple[Pasted, str],
+) -> None:
+    pasted, api = rq_project
+    (enqueued,) = [output for line, output in pasted.outputs.items() if ".delay(1)" in line]
+    assert "API client" not in enqueued, enqueued  # The process that only enqueues enters nothing.
+    with run_worker(pasted) as worker:
+        worker.wait_for(r"Job OK", timeout=120, count=2)
+        code = worker.stop(signal.SIGTERM, timeout=60)
+    lines = worker.output.splitlines()
+    opened = [n for n, line in enumerate(lines) if line == f"API client opened for {api}"]
+    closed = [n for n, line in enumerate(lines) if line == "API client closed"]
+    # Once per job, in its work horse: opened before the job ran, closed after it.
+    assert len(opened) == len(closed) == 2, worker.output
+    assert opened[0] < closed[0] < opened[1] < closed[1], worker.output
+    assert code == 0, worker.output
+    assert sorted(map(str, rq_results(pasted))) == sorted(
         map(str, [{"path": "/books/1/"}, {"path": "/authors/2/"}])
     )
