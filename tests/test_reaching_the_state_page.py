@@ -41,6 +41,8 @@ INSTALL = command_block(BLOCKS, "pip install")
 class Catalogue(BaseHTTPRequestHandler):
     """GET /books/<isbn>/ answers {"title": ...}; anything else, 404."""
 
+    protocol_version = "HTTP/1.1"  # Keep-alive: the client's pool then holds the connection.
+
     def do_GET(self) -> None:
         found = re.fullmatch(r"/books/([\w-]+)/", self.path)
         body = json.dumps({"title": f"The book numbered {found.group(1)}"} if found else {}).encode()
