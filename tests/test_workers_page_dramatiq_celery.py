@@ -101,3 +101,73 @@ def test_the_pasted_dramatiq_project_opens_one_client_in_each_worker_process_and
         (runner,) = pids_logging(command.output, answer)
         assert runner in opened, command.output
     assert code == 0, command.output
+
+
+# Celery
+
+
+CELERY_BLOCKS = section_blocks("celery")
+
+
+def test_the_celery_section_shows_startapp_the_settings_the_celery_app_and_tasks() -> None:
+    headers = [block.splitlines()[0] for block in CELERY_BLOCKS if is_file(block)]
+    assert headers == [
+        "# mysite/settings.py: add at the end",
+        "# shop/lifespan.py",
+        "# mysite/celery.py",
+        "# mysite/__init__.py: replace the whole file",
+        "# shop/tasks.py",
+    ]
+    commands = [line for block in CELERY_BLOCKS if not is_file(block) for line in block.splitlines()]
+    assert "python manage.py startapp shop" in commands
+    settings, _, app, init, tasks = filter(is_file, CELERY_BLOCKS)
+    assert "CELERY_BROKER_URL = " in settings and '"shop"' in settings
+    assert 'namespace="CELERY"' in app and "lifespan_celery.connect()" in app
+    assert "from .celery import app" in init
+    for name in ("shared_task", "current_state", "worker_lifespan"):
+        assert re.search(rf"^from [\w.]+ import .*\b{name}\b", tasks, flags=re.MULTILINE), name
+    assert extras(CELERY_BLOCKS) == {"celery", "redis"}  # Ours, and celery's for its Redis transport.
+    assert imported_distributions(CELERY_BLOCKS) <= installed(CELERY_BLOCKS) | {"django"}
+
+
+@pytest.fixture
+def celery_project(tmp_path: Path, redis_server: real_redis.RedisServer) -> Iterator[tuple[Pasted, str]]:
+    redis_server.client.flushall()
+    with stand_in_api() as api:
+        broker = f"redis+socket://{redis_server.client.socket_file}"
+        env = {**user_env(), "SHOP_API_URL": api, "CELERY_BROKER_URL": broker}
+        yield paste(CELERY_BLOCKS, tmp_path, env, "celery "), api
+
+
+def process_names_logging(output: str, message: str) -> list[str]:
+    """The process name of each of Celery's lines whose message starts so, in the order logged."""
+    return re.findall(rf"^\[[^\]]*: \w+/([\w-]+)\] {re.escape(message)}", output, flags=re.MULTILINE)
+
+
+@pytest.mark.integration
+def test_the_pasted_celery_project_opens_one_client_in_each_prefork_child_and_runs_both_tasks(
+    celery_project: tuple[Pasted, str],
+) -> None:
+    pasted, api = celery_project
+    (sent,) = [output for line, output in pasted.outputs.items() if ".delay(1)" in line]
+    assert "API client" not in sent, sent  # The process that only enqueues enters nothing.
+    assert pasted.worker == "celery -A mysite worker --loglevel INFO --concurrency 2"
+    with run_command(pasted) as command:
+        command.wait_for(
+            r"Task shop\.tasks\.fetch_book\[.*\] succeeded .*: \{'path': '/books/1/'\}$", timeout=120
+        )
+        author = "{'author': {'path': '/authors/2/'}, 'books': {'path': '/authors/2/books/'}}"
+        command.wait_for(
+            rf"Task shop\.tasks\.fetch_author\[.*\] succeeded .*: {re.escape(author)}$", timeout=120
+        )
+        command.wait_for(f"API client opened for {re.escape(api)}$", timeout=60, count=2)
+        # SIGTERM, as `kill` and process managers send it: Celery's warm shutdown, then status 0.
+        # (Ctrl+C is a warm shutdown too, but Celery then exits with status 1, as the page says.)
+        code = command.stop(signal.SIGTERM, timeout=90)
+    opened = process_names_logging(command.output, f"API client opened for {api}")
+    closed = process_names_logging(command.output, "API client closed")
+    # One client in each prefork child, closed by the child that opened it; the main process opens none.
+    assert sorted(opened) == sorted(closed) == ["ForkPoolWorker-1", "ForkPoolWorker-2"], command.output
+    ran = re.findall(r"/([\w-]+)\] Task shop\.tasks\.\w+\[.*\] succeeded", command.output)
+    assert len(ran) == 2 and set(ran) <= set(opened), command.output
+    assert code == 0, command.output
