@@ -1,4 +1,4 @@
-"""Every command on docs/deploying.md, run against docs/examples/deploying on a free port."""
+"""Every command on docs/deploying.md, run on a free port in the project the page pastes together."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from tests.servers import REPO, ServerProcess
+from tests.test_deploying_page import paste_the_page
 
 PAGE = REPO / "docs" / "deploying.md"
-PROJECT = REPO / "docs" / "examples" / "deploying"
 BIN = Path(sys.executable).parent
 STARTED = r"^\[(\d+)\] INFO django_lifespan_ctx: Lifespan startup complete"
 STOPPED = r"^\[(\d+)\] INFO django_lifespan_ctx: Lifespan shutdown complete"
@@ -80,12 +80,17 @@ class CommandProcess(ServerProcess):
         while "=" in words[0]:
             name, value = words.pop(0).split("=", 1)
             assignments[name] = value
-        super().__init__(words, settings="myproject.settings", cwd=cwd)
+        super().__init__(words, settings="mysite.settings", cwd=cwd)
         self.env.update(assignments)
         self.env["PATH"] = f"{BIN}{os.pathsep}{self.env.get('PATH', '')}"
 
     def command(self) -> list[str]:
         return self.argv  # The page's command line as it stands, not `python -m`.
+
+
+@pytest.fixture(scope="module")
+def pasted(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return paste_the_page(tmp_path_factory.mktemp("pasted"))
 
 
 def workers(command: str) -> int:
@@ -95,10 +100,10 @@ def workers(command: str) -> int:
 
 @pytest.mark.parametrize("documented", COMMANDS, ids=[f"{c.section}: {c}" for c in COMMANDS])
 def test_each_documented_command_serves_stops_and_logs_once_per_worker(
-    documented: Documented, tmp_path: Path
+    documented: Documented, pasted: Path, tmp_path: Path
 ) -> None:
     project = tmp_path / "project"
-    shutil.copytree(PROJECT, project, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(pasted, project, ignore=shutil.ignore_patterns("__pycache__"))
     count = workers(documented.command)
     lazy = str(documented) == "daphne"
     with CommandProcess(documented.command, project) as server:
