@@ -24,11 +24,12 @@ def spec_paths() -> dict[str, str]:
 
 def test_the_page_includes_what_this_file_runs() -> None:
     page = (DOCS / "operations.md").read_text()
-    assert '--8<-- "docs/examples/operations/opsdemo/probe_settings.py:probes"' in page
+    # The page's project (tests/test_operations_page.py pastes and serves it) and this spec.
+    assert '--8<-- "docs/examples/operations-page/mysite/settings_probes.py"' in page
     assert '--8<-- "docs/examples/operations/kubernetes.yaml"' in page
-    assert '--8<-- "docs/examples/operations/opsdemo/urls.py:urls"' in page
+    assert '--8<-- "docs/examples/operations-page/mysite/urls.py"' in page
     # The spec's paths are where the page's include mounts the probes: at the root.
-    urls = (EXAMPLE / "opsdemo" / "urls.py").read_text()
+    urls = (DOCS / "examples" / "operations-page" / "mysite" / "urls.py").read_text()
     assert re.search(r'path\("", include\("django_lifespan_ctx.urls"\)\)', urls)
     assert "from django.urls import include, path" in urls
     assert set(spec_paths().values()) == {"/livez/", "/readyz/"}
