@@ -1,0 +1,10 @@
+# shop/settings.py: add at the end
+from django_lifespan_ctx import LifespanEntry
+
+INSTALLED_APPS.insert(0, "django_lifespan_ctx")
+# The project's own package, as an app: Django finds its management command there.
+INSTALLED_APPS += ["shop"]
+
+LIFESPAN_CONTEXTS: list[LifespanEntry] = ["shop.lifespan.shop_data"]
+# What views type request.state as; startup fails unless the contexts yield it.
+LIFESPAN_STATE_TYPE = "shop.state.ShopState"
