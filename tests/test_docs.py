@@ -63,3 +63,14 @@ def test_the_command_page_shows_what_the_sample_site_really_lists() -> None:
         check=True,
     )
     assert result.stdout == shown
+
+
+def test_every_page_with_python_is_pasted_into_a_fresh_project_by_a_test() -> None:
+    # A page's blocks run as a reader pastes them: some test renders the page and does so
+    # (tests/pasted_project.py, tests/test_quickstart.py), not only the fragments' files.
+    fence = re.compile(r"^[ \t]*```python$", re.MULTILINE)
+    pages = {page.name for page in DOCS.glob("*.md") if fence.search(page.read_text())}
+    tests = "\n".join(path.read_text() for path in (DOCS.parent / "tests").glob("test_*.py"))
+    rendered = set(re.findall(r'render\("([\w-]+\.md)"\)', tests))
+    assert len(pages) >= 15
+    assert sorted(pages - rendered) == []

@@ -1,3 +1,4 @@
+# mysite/lifespan.py
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
