@@ -1,4 +1,5 @@
-"""The ASGI entry point: get_asgi_application(), Django's handler with the lifespan protocol."""
+"""The ASGI entry point: [`get_asgi_application()`][django_lifespan_ctx.asgi.get_asgi_application],
+Django's handler with the lifespan protocol."""
 
 from __future__ import annotations
 

@@ -91,11 +91,12 @@ ASGIApp = Callable[[Any, Any, Any], Awaitable[None]]
 
 
 class CurrentStateMiddleware:
-    """Makes current_state() work inside an ASGI app our handler does not serve.
+    """Makes [`current_state()`][django_lifespan_ctx.current_state] work inside an ASGI app our
+    handler does not serve.
 
     Channels routes websocket scopes to consumers through its
     ProtocolTypeRouter, never through our handler; wrap the consumers' router
-    in this so current_state() there is the consumer scope's state.
+    in this so [`current_state()`][django_lifespan_ctx.current_state] there is the consumer scope's state.
     """
 
     def __init__(self, app: ASGIApp) -> None:

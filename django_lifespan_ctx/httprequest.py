@@ -49,7 +49,7 @@ class LifespanHttpRequest(HttpRequest, Generic[StateT]):
     startup check the real state against it. django-htmx's ``HtmxHttpRequest``
     is the model: the class exists for type checkers, and at run time requests
     are the handler's own (``LifespanASGIRequest``). Without a type argument,
-    ``request.state`` is the plain ``State``.
+    ``request.state`` is the plain [`State`][django_lifespan_ctx.State].
     """
 
     state: StateT

@@ -1,7 +1,8 @@
 """pytest fixtures, registered through the pytest11 entry point.
 
 The async fixture is defined twice, once for pytest-asyncio and once for
-anyio's plugin, and ``lifespan_state`` picks the one whose event loop runs
+anyio's plugin, and [`lifespan_state`][django_lifespan_ctx.pytest_plugin.lifespan_state] picks the
+one whose event loop runs
 the test: resources bound to a loop must never cross loops.
 """
 

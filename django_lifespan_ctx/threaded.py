@@ -1,4 +1,5 @@
-"""start_in_thread(): the lifespan on an event loop of its own, for processes that have none."""
+"""[`start_in_thread()`][django_lifespan_ctx.start_in_thread]: the lifespan on an event loop of its
+own, for processes that have none."""
 
 from __future__ import annotations
 
@@ -37,9 +38,10 @@ class LifespanThread(Generic[StateT]):
     """The project's lifespan, run on an event loop in a daemon thread: the process's one.
 
     The loop thread enters the contexts and exits them. While it runs,
-    current_state() in every thread of the process is its state, and other
-    threads reach the loop's objects through run(). ``LifespanThread(ProjectState)``
-    types ``.state`` as ``ProjectState`` (checked as current_state(ProjectState) is).
+    [`current_state()`][django_lifespan_ctx.current_state] in every thread of the process is its
+    state, and other threads reach the loop's objects through run().
+    ``LifespanThread(ProjectState)`` types ``.state`` as ``ProjectState`` (checked as
+    [`current_state(ProjectState)`][django_lifespan_ctx.current_state] is).
     """
 
     @overload
@@ -188,7 +190,8 @@ def start_in_thread(
 ) -> LifespanThread[Any]:
     """Start the project's lifespan on an event loop in a daemon thread; return its handle.
 
-    ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts, as for lifespan().
+    ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts, as for
+    [`lifespan()`][django_lifespan_ctx.lifespan].
     ``start_in_thread(ProjectState)`` types the handle's ``.state`` as ``ProjectState``.
     """
     if state_type is None:
@@ -203,7 +206,8 @@ def running_lifespan(state_type: Callable[..., Asked], /) -> LifespanThread[Aske
 
 
 def running_lifespan(state_type: Callable[..., Any] | None = None, /) -> LifespanThread[Any]:
-    """The handle of the lifespan start_in_thread() runs in this process.
+    """The handle of the lifespan [`start_in_thread()`][django_lifespan_ctx.start_in_thread] runs
+    in this process.
 
     ``running_lifespan(ProjectState)`` types its ``.state`` as ``ProjectState``.
     """

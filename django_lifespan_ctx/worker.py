@@ -2,17 +2,22 @@
 
 Each queue integration in ``contrib`` (Celery, Django's Tasks, Huey, RQ,
 Dramatiq) only says *when* a process starts and stops running tasks; this
-module does the rest, on the engine's thread host (start_in_thread()):
+module does the rest, on the engine's thread host
+([`start_in_thread()`][django_lifespan_ctx.start_in_thread]):
 
-- ``enter_worker()`` where a process (or one worker thread of it) starts
+- [`enter_worker()`][django_lifespan_ctx.worker.enter_worker] where a process (or one worker thread
+  of it) starts
   running tasks: the first call in the process enters the contexts, later
   ones count another user of the same lifespan;
-- ``leave_worker()`` where it stops: the last user out exits the contexts.
+- [`leave_worker()`][django_lifespan_ctx.worker.leave_worker] where it stops: the last user out
+  exits the contexts.
   A process that leaves without saying so (a signal, ``sys.exit()``) still
-  exits them at interpreter exit (start_in_thread's exit hook);
-- ``@on_lifespan_loop`` on an async task function runs it on the lifespan's
+  exits them at interpreter exit ([`start_in_thread()`][django_lifespan_ctx.start_in_thread]'s exit hook);
+- [`@on_lifespan_loop`][django_lifespan_ctx.worker.on_lifespan_loop] on an async task function runs
+  it on the lifespan's
   loop, where the state's async clients were made;
-- ``task_connections()`` around a task closes the database connections it
+- [`task_connections()`][django_lifespan_ctx.worker.task_connections] around a task closes the
+  database connections it
   left unusable, the way Django closes them around a request.
 
 A forked child never inherits its parent's lifespan (threaded.py forgets it

@@ -68,3 +68,72 @@ def test_the_check_finds_an_internal_name_in_a_docstring() -> None:
 
 def test_no_public_docstring_names_an_internal_class() -> None:
     assert internal_mentions() == {}
+
+
+# A cross-reference, `[text][identifier]`: what it mentions is a link already.
+CROSSREF = re.compile(r"\[[^\]]*\]\[[\w.]+\]")
+
+
+def public_names() -> dict[str, list[str]]:
+    """Each name on the page, by its identifier, with the identifiers it is documented under."""
+    found: dict[str, list[str]] = {}
+    for section in sections(REFERENCE):
+        for name in section.members:
+            found.setdefault(name, []).append(f"{section.module}.{name}")
+    return found
+
+
+def unlinked(text: str, names: dict[str, list[str]], own: str) -> list[str]:
+    """The public names ``text`` mentions outside a cross-reference: `name()`, `Name`, or plain name()."""
+    # A literal block (indented four spaces or more) is code, where a link cannot go.
+    prose = [line for line in text.splitlines() if not line.startswith("    ")]
+    text = CROSSREF.sub("", "\n".join(prose))
+    hits: set[str] = set()
+    for name, identifiers in names.items():
+        if own in identifiers:
+            continue
+        word = re.escape(name)
+        if re.search(rf"`{word}(\(\))?`|(?<![\w.`]){word}\(\)", text):
+            hits.add(name)
+    return sorted(hits)
+
+
+def unlinked_mentions() -> dict[str, list[str]]:
+    """Each listed name or module whose docstring (or a public member's) names a listed one unlinked."""
+    names = public_names()
+    packages: dict[str, Any] = {}
+    found: dict[str, list[str]] = {}
+    for section in sections(REFERENCE):
+        module = load_module(section.module, REPO, packages)
+        # The page shows each module's docstring under its heading, then the listed members.
+        hits = unlinked(module.docstring.value if module.docstring else "", names, section.module)
+        if hits:
+            found[section.module] = hits
+        for name in section.members:
+            obj = module.members[name]
+            target = obj.final_target if obj.is_alias else obj
+            texts = [target.docstring.value if target.docstring else ""]
+            texts += [
+                member.docstring.value
+                for member_name, member in target.members.items()
+                if not member_name.startswith("_") and not member.is_alias and member.docstring
+            ]
+            own = f"{section.module}.{name}"
+            hits = sorted({hit for text in texts for hit in unlinked(text, names, own)})
+            if hits:
+                found[own] = hits
+    return found
+
+
+def test_the_check_finds_a_public_name_that_is_not_a_link() -> None:
+    names = {"current_state": ["django_lifespan_ctx.current_state"], "State": ["django_lifespan_ctx.State"]}
+    own = "django_lifespan_ctx.LifespanThread"
+    assert unlinked("Read it with `current_state()`, a `State`.", names, own) == ["State", "current_state"]
+    assert unlinked("Read it with current_state().", names, own) == ["current_state"]
+    linked = "With [`current_state()`][django_lifespan_ctx.current_state], the state, request.state()."
+    assert unlinked(linked, names, own) == []
+    assert unlinked("Use it so::\n\n    current_state()", names, own) == []
+
+
+def test_names_in_public_docstrings_link_to_their_entries() -> None:
+    assert unlinked_mentions() == {}

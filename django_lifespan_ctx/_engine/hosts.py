@@ -118,7 +118,8 @@ async def lifespan(*, contexts: Sequence[Any] | None = None) -> AsyncGenerator[S
     """Run the project's lifespan (contexts and signals) outside a server.
 
     ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts for this
-    run; the signals are sent either way. Inside, current_state() is this state.
+    run; the signals are sent either way. Inside,
+    [`current_state()`][django_lifespan_ctx.current_state] is this state.
     """
     host = hosted_runner(sender=None, contexts=contexts)
     await host.start()

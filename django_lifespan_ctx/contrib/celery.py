@@ -1,8 +1,9 @@
 """The project's lifespan in every Celery worker process; needs the ``celery`` extra.
 
-Call ``connect()`` once where the Celery app is defined. Each process that
+Call [`connect()`][django_lifespan_ctx.contrib.celery.connect] once where the Celery app is
+defined. Each process that
 runs tasks then enters the contexts once, on a loop in a thread of its own
-(start_in_thread), and exits them when it stops:
+([`start_in_thread()`][django_lifespan_ctx.start_in_thread]), and exits them when it stops:
 
 - prefork pool: in each child, on ``worker_process_init`` and
   ``worker_process_shutdown`` (the parent runs no tasks and enters nothing;
@@ -11,7 +12,8 @@ runs tasks then enters the contexts once, on a loop in a thread of its own
 - solo pool: in the worker process, on ``worker_process_init`` and ``worker_shutdown``;
 - threads pool: in the worker process, on ``celeryd_after_setup`` and ``worker_shutdown``.
 
-Tasks reach loop-bound objects through ``worker_lifespan().run(coroutine)``;
+Tasks reach loop-bound objects through
+[`worker_lifespan()`][django_lifespan_ctx.contrib.celery.worker_lifespan]``.run(coroutine)``;
 ``worker_lifespan(ProjectState).state`` is the state typed as ``ProjectState``.
 
 If the startup fails, no task runs without the state and ``celery worker``
@@ -77,7 +79,8 @@ def connect(*, contexts: Sequence[Any] | None = None) -> None:
 
 
 def disconnect() -> None:
-    """Undo connect(): worker processes started afterwards enter no lifespan."""
+    """Undo [`connect()`][django_lifespan_ctx.contrib.celery.connect]: worker processes started
+    afterwards enter no lifespan."""
     for signal in (
         signals.worker_process_init,
         signals.celeryd_after_setup,

@@ -2,12 +2,13 @@
 
 Django's Tasks framework (``django.tasks`` from Django 6.0, the ``django-tasks``
 backport before it) has task signals but no worker start or stop hook. So
-``connect()`` enters the contexts in a process when it is about to run its
+[`connect()`][django_lifespan_ctx.contrib.django_tasks.connect] enters the contexts in a process
+when it is about to run its
 first task (``task_started``), before the task's code runs, and they are
 exited when that process ends: a normal stop, SIGTERM or SIGINT (the worker's
 graceful shutdown, then interpreter exit), or recycling (``--max-tasks``).
 
-A process that already has a lifespan (a server's, ``lifespan()``'s) runs
+A process that already has a lifespan (a server's, [`lifespan()`][django_lifespan_ctx.lifespan]'s) runs
 tasks it runs itself (``ImmediateBackend``) with that one: nothing more is entered.
 
 If the startup fails, no task runs without state. Under django-tasks-db's
@@ -65,7 +66,7 @@ def connect(*, contexts: Sequence[Any] | None = None) -> None:
     """Enter the lifespan in each process that runs tasks, before its first task.
 
     Call it once, from your project's ``AppConfig.ready()``. ``contexts``
-    replaces LIFESPAN_CONTEXTS for the workers, as for lifespan().
+    replaces LIFESPAN_CONTEXTS for the workers, as for [`lifespan()`][django_lifespan_ctx.lifespan].
     """
     global _contexts, _connected
     if _connected:
@@ -80,7 +81,8 @@ def connect(*, contexts: Sequence[Any] | None = None) -> None:
 
 
 def disconnect() -> None:
-    """Undo connect(); a lifespan already running in this process keeps running."""
+    """Undo [`connect()`][django_lifespan_ctx.contrib.django_tasks.connect]; a lifespan already
+    running in this process keeps running."""
     global _connected
     _connected = False
     for module in _signal_modules:

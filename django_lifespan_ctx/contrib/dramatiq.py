@@ -22,9 +22,10 @@ process exits before it takes a message, and the ``dramatiq`` command stops
 the others and exits with its status.
 
 Async actors run on the loop of Dramatiq's ``AsyncIO`` middleware, not the
-lifespan's: put ``@on_lifespan_loop`` under ``@dramatiq.actor`` so the state's
+lifespan's: put [`@on_lifespan_loop`][django_lifespan_ctx.worker.on_lifespan_loop] under
+``@dramatiq.actor`` so the state's
 async clients are used on the loop they were made on. Sync actors reach them
-with ``worker_lifespan().run(coroutine)``.
+with [`worker_lifespan()`][django_lifespan_ctx.worker.worker_lifespan]``.run(coroutine)``.
 
 Database connections are closed around each message, as django_dramatiq's
 DbConnectionsMiddleware closes them: those broken or past ``CONN_MAX_AGE``
@@ -72,7 +73,8 @@ class LifespanMiddlewareError(MiddlewareError):  # type: ignore[misc]
 class LifespanMiddleware(Middleware):  # type: ignore[misc]
     """Enters the contexts in each Dramatiq worker process at boot; exits them at shutdown.
 
-    ``contexts`` replaces LIFESPAN_CONTEXTS for the workers, as for lifespan().
+    ``contexts`` replaces LIFESPAN_CONTEXTS for the workers, as for
+    [`lifespan()`][django_lifespan_ctx.lifespan].
     """
 
     def __init__(self, *, contexts: Sequence[Any] | None = None) -> None:

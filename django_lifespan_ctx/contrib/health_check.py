@@ -1,6 +1,7 @@
 """django-health-check plugins: the lifespan's readiness, and each LIFESPAN_HEALTH_CHECKS entry.
 
-List them in a ``HealthCheckView``::
+List [`lifespan_checks()`][django_lifespan_ctx.contrib.health_check.lifespan_checks] in a
+``HealthCheckView``::
 
     HealthCheckView.as_view(checks=[*lifespan_checks(), "health_check.checks.Cache"])
 

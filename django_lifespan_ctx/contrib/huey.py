@@ -1,6 +1,6 @@
 """The project's lifespan in every Huey worker; needs the ``huey`` extra.
 
-Call ``connect(huey)`` once, where the Huey instance is made (with
+Call [`connect(huey)`][django_lifespan_ctx.contrib.huey.connect] once, where the Huey instance is made (with
 ``huey.contrib.djhuey``: in an ``AppConfig.ready()``). It registers Huey's own
 hooks, which the consumer runs in its workers, never in the consumer process
 that only supervises them:
@@ -17,13 +17,15 @@ that only supervises them:
 Around each task, database connections that are broken or past CONN_MAX_AGE
 are closed, as ``huey.contrib.djhuey``'s ``db_task`` does. Huey runs only sync
 task functions: they reach the state's async clients on the lifespan's loop
-through ``worker_lifespan().run(coroutine)``, or ``@run_on_lifespan_loop``.
+through [`worker_lifespan()`][django_lifespan_ctx.worker.worker_lifespan]``.run(coroutine)``, or
+[`@run_on_lifespan_loop`][django_lifespan_ctx.contrib.huey.run_on_lifespan_loop].
 
 If the startup fails, the worker takes no task: it logs the context's error
 and asks the consumer to stop, as Ctrl+C does. The tasks stay queued, and the
 consumer exits with status 1 once its workers have stopped (``huey_consumer``
 and ``run_huey`` both call the consumer's ``run()``, which returns normally
-after any stop: ``connect()`` wraps it, in the one consumer Huey lets us see).
+after any stop: [`connect()`][django_lifespan_ctx.contrib.huey.connect] wraps it, in the one
+consumer Huey lets us see).
 """
 
 from __future__ import annotations
@@ -144,7 +146,7 @@ def connect(huey: Any, *, contexts: Sequence[Any] | None = None) -> None:
 
     Call it once per Huey instance, where the instance is made or from an
     ``AppConfig.ready()``. ``contexts`` replaces LIFESPAN_CONTEXTS for the
-    workers, as for lifespan().
+    workers, as for [`lifespan()`][django_lifespan_ctx.lifespan].
     """
     if huey in _connections:
         raise RuntimeError(

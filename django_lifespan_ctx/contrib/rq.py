@@ -8,14 +8,16 @@ Give rq (or django-rq's ``rqworker``) one of these worker classes::
 The contexts are entered in the process that runs the jobs, never in one that
 only supervises:
 
-- ``LifespanWorker`` is rq's ``Worker``: the worker process dequeues a job,
+- [`LifespanWorker`][django_lifespan_ctx.contrib.rq.LifespanWorker] is rq's ``Worker``: the worker
+  process dequeues a job,
   forks a work horse to run it, and watches the horse until it exits. Threads
   do not survive ``fork``, so a lifespan entered in the worker process, whose
   loop runs in a thread, could not serve the horse. The horse is the process
   that runs the job: it enters the contexts after the fork, before the job,
   and exits them after the job, before it exits. That is once per job, the
   price of rq's process per job; the worker process enters nothing.
-- ``SimpleLifespanWorker`` is rq's ``SimpleWorker``: it runs the jobs itself, so
+- [`SimpleLifespanWorker`][django_lifespan_ctx.contrib.rq.SimpleLifespanWorker] is rq's
+  ``SimpleWorker``: it runs the jobs itself, so
   it enters the contexts once when it starts working, before its first job,
   and exits them when it stops: ``--max-jobs``, ``--burst``, ``--max-idle-time``,
   or SIGTERM / SIGINT (rq's warm shutdown).
@@ -27,12 +29,14 @@ the startup's error (that is the only way rq lets a horse refuse a job); the
 worker process then puts the job back at the front of its queue and stops.
 
 Async jobs run under ``asyncio.run()``, on a new loop each time: put
-``@on_lifespan_loop`` on them to run them on the lifespan's loop, where the
+[`@on_lifespan_loop`][django_lifespan_ctx.worker.on_lifespan_loop] on them to run them on the
+lifespan's loop, where the
 state's async clients were made. Sync jobs reach those clients with
-``worker_lifespan().run(coroutine)``.
+[`worker_lifespan()`][django_lifespan_ctx.worker.worker_lifespan]``.run(coroutine)``.
 
 Database connections: like django-rq, the worker process closes every
-connection before it forks; each job runs inside ``task_connections()``, so
+connection before it forks; each job runs inside
+[`task_connections()`][django_lifespan_ctx.worker.task_connections], so
 connections it leaves broken or past ``CONN_MAX_AGE`` are closed, as Django
 closes them around a request. With plain ``rq worker`` (not ``rqworker``) the
 worker sets Django up itself, from ``DJANGO_SETTINGS_MODULE``.
@@ -101,7 +105,7 @@ class LifespanWorker(_StopsPromptly, Worker):
     """rq's forking ``Worker``; each work horse enters the contexts for its job and exits them after.
 
     ``lifespan_contexts`` (on a subclass) replaces LIFESPAN_CONTEXTS for the
-    workers, as ``contexts=`` does for lifespan().
+    workers, as ``contexts=`` does for [`lifespan()`][django_lifespan_ctx.lifespan].
     """
 
     lifespan_contexts: Sequence[Any] | None = None

@@ -18,9 +18,11 @@ class LifespanCommand(BaseCommand, Generic[StateT]):
 
     The project's contexts are entered and the signals sent before ahandle()
     runs, and exited after it returns, raises, or is interrupted; during it,
-    ``self.state`` and ``current_state()`` are the lifespan's State.
+    ``self.state`` and [`current_state()`][django_lifespan_ctx.current_state] are the lifespan's
+    [`State`][django_lifespan_ctx.State].
     ``class Command(LifespanCommand[ProjectState])`` types ``self.state`` as
-    ``ProjectState``, checked against LIFESPAN_STATE_TYPE like current_state(ProjectState).
+    ``ProjectState``, checked against LIFESPAN_STATE_TYPE like
+    [`current_state(ProjectState)`][django_lifespan_ctx.current_state].
     """
 
     state: StateT
