@@ -1,12 +1,15 @@
 """A docs page's blocks, done as a reader does them: the shell lines run, the files pasted.
 
-Used by the page tests of services.md, draining.md and operations.md; the quickstart's
-test does the same for its page (copy_into, as_argv and user_env are its).
+The page tests' one way to build and run a pasted project: `start_project` (the install
+block's lines, then the file blocks), `run_in` (a documented command line, from a user's
+shell, its output kept) and `manage_py_check`. The quickstart's test is where this began
+(copy_into, as_argv and user_env are its).
 """
 
 from __future__ import annotations
 
 import ast
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -25,16 +28,33 @@ def command_block(blocks: list[str], first_words: str) -> str:
     return block
 
 
+def run_in(
+    project: Path, command: str, *, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """A documented command line, run in the project from a user's shell (or `env`): its outputs, kept."""
+    return subprocess.run(
+        as_argv(command),
+        cwd=project,
+        env=user_env() if env is None else env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
 def start_project(where: Path, install: str, files: list[str]) -> Path:
     """The install block's commands (pip aside: installed here already), then every file block."""
     cwd = where
     for line in install.splitlines():
-        if line.startswith("pip install"):
+        words = shlex.split(line)
+        if words[:2] == ["pip", "install"]:
             continue
-        if line.startswith("cd "):
-            cwd = cwd / line.removeprefix("cd ")
-            continue
-        subprocess.run(as_argv(line), cwd=cwd, env=user_env(), check=True, timeout=60)
+        if words[0] == "cd":
+            cwd = cwd / words[1]
+        elif words[:2] == ["mkdir", "-p"]:
+            (cwd / words[2]).mkdir(parents=True)
+        else:
+            subprocess.run(as_argv(line), cwd=cwd, env=user_env(), check=True, timeout=60)
     for block in files:
         copy_into(cwd, block)
     return cwd
@@ -62,13 +82,6 @@ def installed_by(install: str) -> set[str]:
 
 def manage_py_check(project: Path) -> str:
     """`python manage.py check` in the project, from a user's shell; its output, once it passed."""
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=project,
-        env=user_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_in(project, "python manage.py check")
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout

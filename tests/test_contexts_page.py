@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import shlex
 import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,11 +21,12 @@ from tests.pasted_project import (
     imported_distributions,
     installed_by,
     manage_py_check,
+    run_in,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
 from tests.stand_in import stand_in_api
-from tests.test_quickstart import as_argv, copy_into, served_as_a_user_runs_it, user_env
+from tests.test_quickstart import copy_into, served_as_a_user_runs_it
 
 BLOCKS = code_blocks(render("contexts.md"))
 INSTALL = command_block(BLOCKS, "pip install")
@@ -51,8 +51,7 @@ def paste(where: Path, blocks: list[str]) -> Path:
         if block in FILES:
             copy_into(project, block)
         elif block == STARTAPP:
-            for line in block.splitlines():
-                subprocess.run(as_argv(line), cwd=project, env=user_env(), check=True, timeout=60)
+            start_project(project, block, [])  # Its lines run in the project, as the install's did.
     return project
 
 
@@ -93,14 +92,7 @@ def test_manage_py_check_passes_on_the_pasted_project(project: Path) -> None:
 
 
 def test_lifespan_list_puts_the_apps_context_first_and_names_its_origin(project: Path) -> None:
-    result = subprocess.run(
-        as_argv("python manage.py lifespan --list"),
-        cwd=project,
-        env=user_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_in(project, "python manage.py lifespan --list")
     assert result.returncode == 0, result.stdout + result.stderr
     listed: list[str] = re.findall(r"[\w.]+\.lifespan\.\w+", result.stdout)
     assert listed == ENTERED, result.stdout

@@ -21,10 +21,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.pasted_project import command_block, imported_distributions, installed_by, manage_py_check
+from tests.pasted_project import (
+    command_block,
+    imported_distributions,
+    installed_by,
+    manage_py_check,
+    run_in,
+    start_project,
+)
 from tests.rendered_docs import code_blocks, inline_code_after, render
 from tests.servers import ServerProcess
-from tests.test_quickstart import as_argv, copy_into, user_env
+from tests.test_quickstart import user_env
 
 HTML = render("database.md")
 BLOCKS = code_blocks(HTML)
@@ -37,9 +44,7 @@ SERVE = command_block(BLOCKS, "python manage.py shell")
 
 
 def run(project: Path, line: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        as_argv(line), cwd=project, env=user_env(), capture_output=True, text=True, timeout=180
-    )
+    return run_in(project, line, timeout=180)
 
 
 def run_all(project: Path, block: str) -> None:
@@ -50,17 +55,9 @@ def run_all(project: Path, block: str) -> None:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cwd = tmp_path_factory.mktemp("database")
-    for line in INSTALL.splitlines():
-        if line.startswith("pip install"):
-            continue  # Installed here already; the first test checks what it names.
-        if line.startswith("cd "):
-            cwd = cwd / line.removeprefix("cd ")
-            continue
-        subprocess.run(as_argv(line), cwd=cwd, env=user_env(), check=True, timeout=60)
-    # The files in the page's order; the models exist before their migration is made.
-    for block in FILES:
-        copy_into(cwd, block)
+    # pip aside (installed here already; the first test checks what it names), then the
+    # files in the page's order: the models exist before their migration is made.
+    cwd = start_project(tmp_path_factory.mktemp("database"), INSTALL, FILES)
     run_all(cwd, MIGRATE)
     return cwd
 

@@ -7,8 +7,6 @@ this module builds it (`paste_the_page`) and checks what needs no server.
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ from tests.pasted_project import (
     imported_distributions,
     installed_by,
     manage_py_check,
+    run_in,
     start_project,
 )
 from tests.rendered_docs import REPO, code_blocks, render
@@ -61,26 +60,13 @@ def test_the_install_line_names_every_package_the_code_imports() -> None:
 
 def test_the_pasted_project_passes_its_checks_with_both_settings(project: Path) -> None:
     assert "no issues" in manage_py_check(project)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=project,
-        env={**user_env(), "DJANGO_SETTINGS_MODULE": "mysite.settings_daphne"},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    env = {**user_env(), "DJANGO_SETTINGS_MODULE": "mysite.settings_daphne"}
+    result = run_in(project, "python manage.py check", env=env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_lifespan_enters_the_context_and_logs_with_the_pid(project: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "manage.py", "lifespan"],
-        cwd=project,
-        env=user_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_in(project, "python manage.py lifespan")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "mysite.lifespan.worker_info" in output

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.pasted_project import file_blocks, manage_py_check, start_project
+from tests.pasted_project import file_blocks, manage_py_check, run_in, start_project
 from tests.rendered_docs import code_blocks, render
-from tests.test_quickstart import user_env
 
 FILES = file_blocks(code_blocks(render("index.md")))
 
@@ -23,14 +20,7 @@ def test_the_index_shows_a_whole_context_file_and_its_settings() -> None:
 def test_pasted_into_a_fresh_project_the_lifespan_command_enters_and_exits_it(tmp_path: Path) -> None:
     project = start_project(tmp_path, "django-admin startproject mysite\ncd mysite", FILES)
     assert "no issues" in manage_py_check(project)
-    result = subprocess.run(
-        [sys.executable, "manage.py", "lifespan"],
-        cwd=project,
-        env=user_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_in(project, "python manage.py lifespan")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "Startup and shutdown succeeded (1 context)" in output, output

@@ -16,9 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.pasted_project import command_block, imported_distributions, installed_by, manage_py_check
+from tests.pasted_project import (
+    command_block,
+    imported_distributions,
+    installed_by,
+    manage_py_check,
+    run_in,
+    start_project,
+)
 from tests.rendered_docs import code_blocks, render
-from tests.test_quickstart import as_argv, copy_into, user_env
 
 BLOCKS = code_blocks(render("testing.md"))
 
@@ -41,23 +47,12 @@ async def search_index():
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    cwd = tmp_path_factory.mktemp("testing")
-    for line in INSTALL.splitlines():
-        if line.startswith("pip install"):
-            continue  # Installed here already; test_the_page_... checks what it names.
-        if line.startswith("cd "):
-            cwd = cwd / line.removeprefix("cd ")
-            continue
-        subprocess.run(as_argv(line), cwd=cwd, env=user_env(), check=True, timeout=60)
-    for block in FILES:
-        copy_into(cwd, block)
-    return cwd
+    # pip aside (installed here already; test_the_page_... checks what it names).
+    return start_project(tmp_path_factory.mktemp("testing"), INSTALL, FILES)
 
 
 def run(project: Path, line: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        as_argv(line), cwd=project, env=user_env(), capture_output=True, text=True, timeout=180
-    )
+    return run_in(project, line, timeout=180)
 
 
 def broken_copy(project: Path, where: Path) -> Path:

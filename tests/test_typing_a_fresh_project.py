@@ -9,13 +9,13 @@ from this virtual environment, which the project's `.venv` links to.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.pasted_project import run_in
 from tests.rendered_docs import REPO, code_blocks, render
 from tests.test_quickstart import copy_into
 
@@ -32,21 +32,14 @@ QUICKSTART = files_on("quickstart.md")
 TYPING = files_on("typing.md")
 
 
-def user_env() -> dict[str, str]:
-    # A user's shell: nothing of this test run's Django settings or import path.
-    return {
-        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PYTEST")) and k != "PYTHONPATH"
-    }
-
-
-def run(argv: list[str], project: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, cwd=project, env=user_env(), capture_output=True, text=True, timeout=300)
+def run(command: str, project: Path) -> subprocess.CompletedProcess[str]:
+    return run_in(project, command, timeout=300)
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     cwd = tmp_path_factory.mktemp("typed")
-    started = run([sys.executable, "-m", "django", "startproject", "mysite"], cwd)
+    started = run("django-admin startproject mysite", cwd)
     assert started.returncode == 0, started.stderr
     project = cwd / "mysite"
     # The page's pyright settings name `.venv` next to manage.py: this run's, with the stubs.
@@ -76,7 +69,7 @@ def test_the_typing_page_shows_a_config_the_typed_files_and_a_service() -> None:
 
 
 def test_the_project_is_a_working_django_project(project: Path) -> None:
-    done = run([sys.executable, "manage.py", "lifespan", "--list"], project)
+    done = run("python manage.py lifespan --list", project)
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "mysite.lifespan.http_client" in done.stdout
@@ -85,8 +78,8 @@ def test_the_project_is_a_working_django_project(project: Path) -> None:
 
 @pytest.mark.integration
 def test_mypy_and_pyright_pass_on_the_fresh_project_that_grew_a_service(project: Path) -> None:
-    mypy = run([sys.executable, "-m", "mypy", "."], project)
-    pyright = run([sys.executable, "-m", "pyright"], project)
+    mypy = run("python -m mypy .", project)
+    pyright = run("python -m pyright", project)
 
     assert mypy.returncode == 0, mypy.stdout + mypy.stderr
     assert "Success: no issues found" in mypy.stdout
@@ -101,7 +94,7 @@ def test_without_the_annotation_mypy_fails_on_the_service(project: Path) -> None
     assert ANNOTATED in annotated
     settings.write_text(annotated.replace(ANNOTATED, "LIFESPAN_CONTEXTS = "))
     try:
-        mypy = run([sys.executable, "-m", "mypy", "."], project)
+        mypy = run("python -m mypy .", project)
     finally:
         settings.write_text(annotated)
 
