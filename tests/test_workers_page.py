@@ -16,19 +16,21 @@ import json
 import re
 import shlex
 import signal
-import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from tests import redis_server as real_redis
+from tests.pasted_project import run_in
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
-from tests.test_quickstart import as_argv, copy_into, user_env
+from tests.test_quickstart import copy_into, user_env
 
 HTML = render("workers.md")
 SECTIONS = re.split(r'<h[23] id="', HTML)
@@ -44,6 +46,16 @@ def is_file(block: str) -> bool:
     return re.match(r"# [\w/]+\.py(: |\n)", block) is not None
 
 
+def headers(blocks: list[str]) -> list[str]:
+    """The first line of each file block: which file, and what to do with it."""
+    return [block.splitlines()[0] for block in blocks if is_file(block)]
+
+
+def commands(blocks: list[str]) -> list[str]:
+    """Every command line of the blocks, in order."""
+    return [line for block in blocks if not is_file(block) for line in block.splitlines()]
+
+
 @dataclass
 class Pasted:
     """A project made by following one section: where it is, and what is left to run."""
@@ -55,9 +67,9 @@ class Pasted:
 
 
 def paste(blocks: list[str], where: Path, env: dict[str, str], worker_words: str) -> Pasted:
-    commands = [line for block in blocks if not is_file(block) for line in block.splitlines()]
-    (worker,) = [line for line in commands if line.startswith(worker_words)]
-    assert commands[-1] == worker, "the worker is the page's last command"
+    lines = commands(blocks)
+    (worker,) = [line for line in lines if line.startswith(worker_words)]
+    assert lines[-1] == worker, "the worker is the page's last command"
     pasted = Pasted(where, env, worker=worker)
     for block in blocks:
         if is_file(block):
@@ -69,12 +81,26 @@ def paste(blocks: list[str], where: Path, env: dict[str, str], worker_words: str
             if line.startswith("cd "):
                 pasted.path = pasted.path / line.removeprefix("cd ")
                 continue
-            done = subprocess.run(
-                as_argv(line), cwd=pasted.path, env=env, capture_output=True, text=True, timeout=120
-            )
+            done = run_in(pasted.path, line, env=env, timeout=120)
             assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
             pasted.outputs[line] = done.stdout + done.stderr
     return pasted
+
+
+@contextmanager
+def pasted_with_api(
+    blocks: list[str], where: Path, worker_words: str, **env: str
+) -> Generator[tuple[Pasted, str]]:
+    """The section pasted, from a user's shell whose SHOP_API_URL (and `env`) names the stand-in API."""
+    with stand_in_api() as api:
+        yield paste(blocks, where, {**user_env(), "SHOP_API_URL": api, **env}, worker_words), api
+
+
+def worker_process(pasted: Pasted, words: list[str], module: str, **env: str) -> ServerProcess:
+    """The console script `words[0]`, as `python -m module`, in the project, from a user's shell."""
+    worker = ServerProcess([module, *words[1:]], settings=None, cwd=pasted.path, repo_on_path=False)
+    worker.env = {**pasted.env, "PYTHONPATH": str(pasted.path), "PYTHONUNBUFFERED": "1", **env}
+    return worker
 
 
 def run_worker(pasted: Pasted) -> ServerProcess:
@@ -82,9 +108,28 @@ def run_worker(pasted: Pasted) -> ServerProcess:
     words = shlex.split(pasted.worker)
     assert words[:2] == ["python", "manage.py"], pasted.worker
     # `python -m manage` is `python manage.py` with ServerProcess's interpreter.
-    worker = ServerProcess(["manage", *words[2:]], settings=None, cwd=pasted.path, repo_on_path=False)
-    worker.env = {**pasted.env, "PYTHONPATH": str(pasted.path), "PYTHONUNBUFFERED": "1"}
-    return worker
+    return worker_process(pasted, words[1:], "manage")
+
+
+def last_line_json(pasted: Pasted, command: str) -> list[Any]:
+    """The JSON the command line prints last, run in the project."""
+    done = run_in(pasted.path, command, env=pasted.env, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    results: list[Any] = json.loads(done.stdout.splitlines()[-1])
+    return results
+
+
+def shell_json(pasted: Pasted, code: str) -> list[Any]:
+    """The JSON the code prints last, run by `python manage.py shell -c` in the project."""
+    return last_line_json(pasted, f"python manage.py shell -c {shlex.quote(code)}")
+
+
+def line_numbers(output: str, wanted: str) -> list[int]:
+    """Where in the output this whole line was printed."""
+    return [n for n, line in enumerate(output.splitlines()) if line == wanted]
+
+
+BOTH_ANSWERS = sorted(map(str, [{"path": "/books/1/"}, {"path": "/authors/2/"}]))
 
 
 def imported_distributions(blocks: list[str]) -> set[str]:
@@ -120,16 +165,14 @@ TASKS_BLOCKS = section_blocks("djangos-tasks")
 
 
 def test_the_tasks_section_shows_startapp_settings_the_appconfig_tasks_and_migrate() -> None:
-    headers = [block.splitlines()[0] for block in TASKS_BLOCKS if is_file(block)]
-    assert headers == [
+    assert headers(TASKS_BLOCKS) == [
         "# mysite/settings.py: add at the end",
         "# shop/lifespan.py",
         "# shop/apps.py: replace the whole file",
         "# shop/tasks.py",
     ]
-    commands = [line for block in TASKS_BLOCKS if not is_file(block) for line in block.splitlines()]
-    assert "python manage.py startapp shop" in commands
-    assert "python manage.py migrate" in commands
+    assert "python manage.py startapp shop" in commands(TASKS_BLOCKS)
+    assert "python manage.py migrate" in commands(TASKS_BLOCKS)
     settings, _, apps, tasks = filter(is_file, TASKS_BLOCKS)
     assert 'INSTALLED_APPS += ["django_tasks", "django_tasks_db", "shop"]' in settings
     assert "TASKS = {" in settings
@@ -146,9 +189,8 @@ def test_the_tasks_install_line_names_every_package_the_code_imports() -> None:
 
 @pytest.fixture
 def tasks_project(tmp_path: Path) -> Iterator[tuple[Pasted, str]]:
-    with stand_in_api() as api:
-        env = {**user_env(), "SHOP_API_URL": api}
-        yield paste(TASKS_BLOCKS, tmp_path, env, "python manage.py db_worker"), api
+    with pasted_with_api(TASKS_BLOCKS, tmp_path, "python manage.py db_worker") as project:
+        yield project
 
 
 def stored_results(pasted: Pasted) -> list[list[object]]:
@@ -157,17 +199,7 @@ def stored_results(pasted: Pasted) -> list[list[object]]:
         "import json; from django_tasks_db.models import DBTaskResult; print(json.dumps([[r.task_path, "
         "r.status, r.return_value] for r in DBTaskResult.objects.order_by('enqueued_at')]))"
     )
-    done = subprocess.run(
-        as_argv(f"python manage.py shell -c {shlex.quote(code)}"),
-        cwd=pasted.path,
-        env=pasted.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    results: list[list[object]] = json.loads(done.stdout.splitlines()[-1])
-    return results
+    return shell_json(pasted, code)
 
 
 @pytest.mark.integration
@@ -183,8 +215,8 @@ def test_the_pasted_project_runs_a_sync_and_an_async_task_with_one_client_per_wo
         # Ctrl+C in its terminal, as the page says: it finishes, then the client is closed.
         code = worker.stop(signal.SIGINT, timeout=60, whole_group=True)
     lines = worker.output.splitlines()
-    opened = [n for n, line in enumerate(lines) if line == f"API client opened for {api}"]
-    closed = [n for n, line in enumerate(lines) if line == "API client closed"]
+    opened = line_numbers(worker.output, f"API client opened for {api}")
+    closed = line_numbers(worker.output, "API client closed")
     finished = [n for n, line in enumerate(lines) if "state=SUCCESSFUL" in line]
     started = [n for n, line in enumerate(lines) if "state=RUNNING" in line]
     # One client for the worker process: opened before the first task ran, closed after the last.
@@ -205,8 +237,7 @@ HUEY_BLOCKS = section_blocks("huey")
 
 
 def test_the_huey_section_shows_startapp_the_huey_setting_the_appconfig_and_tasks() -> None:
-    headers = [block.splitlines()[0] for block in HUEY_BLOCKS if is_file(block)]
-    assert headers == [
+    assert headers(HUEY_BLOCKS) == [
         "# mysite/settings.py: add at the end",
         "# shop/lifespan.py",
         "# shop/apps.py: replace the whole file",
@@ -223,9 +254,8 @@ def test_the_huey_section_shows_startapp_the_huey_setting_the_appconfig_and_task
 
 @pytest.fixture
 def huey_project(tmp_path: Path) -> Iterator[tuple[Pasted, str]]:
-    with stand_in_api() as api:
-        env = {**user_env(), "SHOP_API_URL": api}
-        yield paste(HUEY_BLOCKS, tmp_path, env, "python manage.py run_huey"), api
+    with pasted_with_api(HUEY_BLOCKS, tmp_path, "python manage.py run_huey") as project:
+        yield project
 
 
 def huey_results(pasted: Pasted) -> list[object]:
@@ -234,17 +264,7 @@ def huey_results(pasted: Pasted) -> list[object]:
         "import json; from huey.contrib.djhuey import HUEY; "
         "print(json.dumps([HUEY.serializer.deserialize(v) for v in HUEY.all_results().values()]))"
     )
-    done = subprocess.run(
-        as_argv(f"python manage.py shell -c {shlex.quote(code)}"),
-        cwd=pasted.path,
-        env=pasted.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    results: list[object] = json.loads(done.stdout.splitlines()[-1])
-    return results
+    return shell_json(pasted, code)
 
 
 @pytest.mark.integration
@@ -265,9 +285,7 @@ def test_the_pasted_huey_project_opens_one_client_in_each_worker_process_and_run
     assert lines.count(f"API client opened for {api}") == 2, worker.output
     assert lines.count("API client closed") == 2, worker.output
     assert code == 0, worker.output
-    assert sorted(map(str, huey_results(pasted))) == sorted(
-        map(str, [{"path": "/books/1/"}, {"path": "/authors/2/"}])
-    )
+    assert sorted(map(str, huey_results(pasted))) == BOTH_ANSWERS
 
 
 # RQ, through django-rq
@@ -278,8 +296,11 @@ redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
 
 
 def test_the_rq_section_shows_startapp_rq_queues_jobs_and_the_worker_class() -> None:
-    headers = [block.splitlines()[0] for block in RQ_BLOCKS if is_file(block)]
-    assert headers == ["# mysite/settings.py: add at the end", "# shop/lifespan.py", "# shop/jobs.py"]
+    assert headers(RQ_BLOCKS) == [
+        "# mysite/settings.py: add at the end",
+        "# shop/lifespan.py",
+        "# shop/jobs.py",
+    ]
     settings, _, jobs = filter(is_file, RQ_BLOCKS)
     assert "RQ_QUEUES = {" in settings and '"django_rq"' in settings
     for name in ("job", "current_state", "on_lifespan_loop", "worker_lifespan"):
@@ -291,9 +312,8 @@ def test_the_rq_section_shows_startapp_rq_queues_jobs_and_the_worker_class() -> 
 
 @pytest.fixture
 def rq_project(tmp_path: Path, redis_url: str) -> Iterator[tuple[Pasted, str]]:
-    with stand_in_api() as api:
-        env = {**user_env(), "SHOP_API_URL": api, "REDIS_URL": redis_url}
-        yield paste(RQ_BLOCKS, tmp_path, env, "python manage.py rqworker"), api
+    with pasted_with_api(RQ_BLOCKS, tmp_path, "python manage.py rqworker", REDIS_URL=redis_url) as project:
+        yield project
 
 
 def rq_results(pasted: Pasted) -> list[object]:
@@ -302,17 +322,7 @@ def rq_results(pasted: Pasted) -> list[object]:
         "import json, django_rq; q = django_rq.get_queue(); print(json.dumps("
         "[q.fetch_job(i).return_value() for i in q.finished_job_registry.get_job_ids()]))"
     )
-    done = subprocess.run(
-        as_argv(f"python manage.py shell -c {shlex.quote(code)}"),
-        cwd=pasted.path,
-        env=pasted.env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    results: list[object] = json.loads(done.stdout.splitlines()[-1])
-    return results
+    return shell_json(pasted, code)
 
 
 @pytest.mark.integration
@@ -325,13 +335,10 @@ def test_the_pasted_rq_project_opens_a_client_in_each_work_horse_and_runs_both_j
     with run_worker(pasted) as worker:
         worker.wait_for(r"Job OK", timeout=120, count=2)
         code = worker.stop(signal.SIGTERM, timeout=60)
-    lines = worker.output.splitlines()
-    opened = [n for n, line in enumerate(lines) if line == f"API client opened for {api}"]
-    closed = [n for n, line in enumerate(lines) if line == "API client closed"]
+    opened = line_numbers(worker.output, f"API client opened for {api}")
+    closed = line_numbers(worker.output, "API client closed")
     # Once per job, in its work horse: opened before the job ran, closed after it.
     assert len(opened) == len(closed) == 2, worker.output
     assert opened[0] < closed[0] < opened[1] < closed[1], worker.output
     assert code == 0, worker.output
-    assert sorted(map(str, rq_results(pasted))) == sorted(
-        map(str, [{"path": "/books/1/"}, {"path": "/authors/2/"}])
-    )
+    assert sorted(map(str, rq_results(pasted))) == BOTH_ANSWERS

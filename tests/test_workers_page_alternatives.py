@@ -10,60 +10,35 @@ results the queue stored. The API is tests/stand_in.py's, through SHOP_API_URL.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 import signal
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests import redis_server as real_redis
-from tests.servers import ServerProcess
-from tests.stand_in import stand_in_api
-from tests.test_quickstart import as_argv, user_env
 from tests.test_workers_page import (
+    BOTH_ANSWERS,
     Pasted,
+    commands,
     extras,
+    headers,
     imported_distributions,
     installed,
     is_file,
-    paste,
+    last_line_json,
+    line_numbers,
+    pasted_with_api,
     section_blocks,
+    shell_json,
+    worker_process,
 )
 
 HUEY_BLOCKS = section_blocks("without-djhuey")
 RQ_BLOCKS = section_blocks("without-django-rq")
 redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
-
-
-def headers(blocks: list[str]) -> list[str]:
-    return [block.splitlines()[0] for block in blocks if is_file(block)]
-
-
-def commands(blocks: list[str]) -> list[str]:
-    return [line for block in blocks if not is_file(block) for line in block.splitlines()]
-
-
-def worker_process(pasted: Pasted, words: list[str], module: str, **env: str) -> ServerProcess:
-    """The console script `words[0]`, as `python -m module`, in the project, from a user's shell."""
-    worker = ServerProcess([module, *words[1:]], settings=None, cwd=pasted.path, repo_on_path=False)
-    worker.env = {**pasted.env, "PYTHONPATH": str(pasted.path), "PYTHONUNBUFFERED": "1", **env}
-    return worker
-
-
-def last_line_json(pasted: Pasted, command: str) -> list[object]:
-    done = subprocess.run(
-        as_argv(command), cwd=pasted.path, env=pasted.env, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    results: list[object] = json.loads(done.stdout.splitlines()[-1])
-    return results
-
-
-BOTH_ANSWERS = sorted(map(str, [{"path": "/books/1/"}, {"path": "/authors/2/"}]))
 
 
 # Huey without djhuey
@@ -88,9 +63,8 @@ def test_without_djhuey_shows_startapp_settings_and_the_module_that_makes_and_co
 
 @pytest.fixture
 def huey_project(tmp_path: Path) -> Iterator[tuple[Pasted, str]]:
-    with stand_in_api() as api:
-        env = {**user_env(), "SHOP_API_URL": api}
-        yield paste(HUEY_BLOCKS, tmp_path, env, "huey_consumer "), api
+    with pasted_with_api(HUEY_BLOCKS, tmp_path, "huey_consumer ") as project:
+        yield project
 
 
 @pytest.mark.integration
@@ -147,9 +121,11 @@ def test_without_django_rq_shows_startapp_settings_the_jobs_with_their_queue_and
 
 @pytest.fixture
 def rq_project(tmp_path: Path, redis_url: str) -> Iterator[tuple[Pasted, str, str]]:
-    with stand_in_api() as api:
-        env = {**user_env(), "SHOP_API_URL": api, "REDIS_URL": redis_url}
-        yield paste(RQ_BLOCKS, tmp_path, env, "DJANGO_SETTINGS_MODULE="), api, redis_url
+    with pasted_with_api(RQ_BLOCKS, tmp_path, "DJANGO_SETTINGS_MODULE=", REDIS_URL=redis_url) as (
+        pasted,
+        api,
+    ):
+        yield pasted, api, redis_url
 
 
 @pytest.mark.integration
@@ -166,9 +142,8 @@ def test_the_pasted_plain_rq_project_opens_a_client_in_each_work_horse_and_runs_
     with worker_process(pasted, words, "rq.cli", **{name: value}) as worker:
         worker.wait_for(r"Job OK", timeout=120, count=2)
         code = worker.stop(signal.SIGTERM, timeout=60)
-    lines = worker.output.splitlines()
-    opened = [n for n, line in enumerate(lines) if line == f"API client opened for {api}"]
-    closed = [n for n, line in enumerate(lines) if line == "API client closed"]
+    opened = line_numbers(worker.output, f"API client opened for {api}")
+    closed = line_numbers(worker.output, "API client closed")
     # Once per job, in its work horse: opened before the job ran, closed after it.
     assert len(opened) == len(closed) == 2, worker.output
     assert opened[0] < closed[0] < opened[1] < closed[1], worker.output
@@ -177,7 +152,4 @@ def test_the_pasted_plain_rq_project_opens_a_client_in_each_work_horse_and_runs_
         "import json; from shop.jobs import queue; print(json.dumps("
         "[queue.fetch_job(i).return_value() for i in queue.finished_job_registry.get_job_ids()]))"
     )
-    assert (
-        sorted(map(str, last_line_json(pasted, f"python manage.py shell -c {shlex.quote(read)}")))
-        == BOTH_ANSWERS
-    )
+    assert sorted(map(str, shell_json(pasted, read))) == BOTH_ANSWERS

@@ -20,15 +20,15 @@ import pytest
 
 from tests import redis_server as real_redis
 from tests.servers import ServerProcess
-from tests.stand_in import stand_in_api
-from tests.test_quickstart import user_env
 from tests.test_workers_page import (
     Pasted,
+    commands,
     extras,
+    headers,
     imported_distributions,
     installed,
     is_file,
-    paste,
+    pasted_with_api,
     section_blocks,
 )
 
@@ -57,10 +57,12 @@ DRAMATIQ_BLOCKS = section_blocks("dramatiq")
 
 
 def test_the_dramatiq_section_shows_startapp_the_settings_and_the_actors_module() -> None:
-    headers = [block.splitlines()[0] for block in DRAMATIQ_BLOCKS if is_file(block)]
-    assert headers == ["# mysite/settings.py: add at the end", "# shop/lifespan.py", "# shop/actors.py"]
-    commands = [line for block in DRAMATIQ_BLOCKS if not is_file(block) for line in block.splitlines()]
-    assert "python manage.py startapp shop" in commands
+    assert headers(DRAMATIQ_BLOCKS) == [
+        "# mysite/settings.py: add at the end",
+        "# shop/lifespan.py",
+        "# shop/actors.py",
+    ]
+    assert "python manage.py startapp shop" in commands(DRAMATIQ_BLOCKS)
     settings, _, actors = filter(is_file, DRAMATIQ_BLOCKS)
     assert "REDIS_URL = " in settings and '"shop"' in settings
     assert "broker.add_middleware(LifespanMiddleware())" in actors and "django.setup()" in actors
@@ -72,9 +74,8 @@ def test_the_dramatiq_section_shows_startapp_the_settings_and_the_actors_module(
 
 @pytest.fixture
 def dramatiq_project(tmp_path: Path, redis_url: str) -> Iterator[tuple[Pasted, str]]:
-    with stand_in_api() as api:
-        env = {**user_env(), "SHOP_API_URL": api, "REDIS_URL": redis_url}
-        yield paste(DRAMATIQ_BLOCKS, tmp_path, env, "dramatiq "), api
+    with pasted_with_api(DRAMATIQ_BLOCKS, tmp_path, "dramatiq ", REDIS_URL=redis_url) as project:
+        yield project
 
 
 @pytest.mark.integration
@@ -110,16 +111,14 @@ CELERY_BLOCKS = section_blocks("celery")
 
 
 def test_the_celery_section_shows_startapp_the_settings_the_celery_app_and_tasks() -> None:
-    headers = [block.splitlines()[0] for block in CELERY_BLOCKS if is_file(block)]
-    assert headers == [
+    assert headers(CELERY_BLOCKS) == [
         "# mysite/settings.py: add at the end",
         "# shop/lifespan.py",
         "# mysite/celery.py",
         "# mysite/__init__.py: replace the whole file",
         "# shop/tasks.py",
     ]
-    commands = [line for block in CELERY_BLOCKS if not is_file(block) for line in block.splitlines()]
-    assert "python manage.py startapp shop" in commands
+    assert "python manage.py startapp shop" in commands(CELERY_BLOCKS)
     settings, _, app, init, tasks = filter(is_file, CELERY_BLOCKS)
     assert "CELERY_BROKER_URL = " in settings and '"shop"' in settings
     assert 'namespace="CELERY"' in app and "lifespan_celery.connect()" in app
@@ -133,10 +132,9 @@ def test_the_celery_section_shows_startapp_the_settings_the_celery_app_and_tasks
 @pytest.fixture
 def celery_project(tmp_path: Path, redis_server: real_redis.RedisServer) -> Iterator[tuple[Pasted, str]]:
     redis_server.client.flushall()
-    with stand_in_api() as api:
-        broker = f"redis+socket://{redis_server.client.socket_file}"
-        env = {**user_env(), "SHOP_API_URL": api, "CELERY_BROKER_URL": broker}
-        yield paste(CELERY_BLOCKS, tmp_path, env, "celery "), api
+    broker = f"redis+socket://{redis_server.client.socket_file}"
+    with pasted_with_api(CELERY_BLOCKS, tmp_path, "celery ", CELERY_BROKER_URL=broker) as project:
+        yield project
 
 
 def process_names_logging(output: str, message: str) -> list[str]:
