@@ -60,6 +60,16 @@ def start_project(where: Path, install: str, files: list[str]) -> Path:
     return cwd
 
 
+def point_setting_at_stand_in(project: Path, shown: str, stand_in: str) -> None:
+    """Where the page's reader has the real API, the test has the stand-in: a line added to the settings.
+
+    `shown` is the page's own line (checked to be there); `stand_in` the line that overrides it.
+    """
+    settings = project / "mysite" / "settings.py"
+    assert shown in settings.read_text()
+    settings.write_text(settings.read_text() + f"\n{stand_in}\n")
+
+
 def imported_distributions(blocks: list[str]) -> set[str]:
     """What the blocks import from outside the standard library and the project, by distribution."""
     found: set[str] = set()

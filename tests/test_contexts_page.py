@@ -21,6 +21,7 @@ from tests.pasted_project import (
     imported_distributions,
     installed_by,
     manage_py_check,
+    point_setting_at_stand_in,
     run_in,
     start_project,
 )
@@ -64,10 +65,9 @@ def api() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory, api: str) -> Path:
     project = paste(tmp_path_factory.mktemp("contexts"), BLOCKS)
-    settings = project / "mysite" / "settings.py"
-    assert 'BOOKS_API_URL = "https://api.example.com/"' in settings.read_text()
-    # Where the page's reader has the real API, the test has the stand-in.
-    settings.write_text(settings.read_text() + f'\nBOOKS_API_URL = "{api}/"\n')
+    point_setting_at_stand_in(
+        project, 'BOOKS_API_URL = "https://api.example.com/"', f'BOOKS_API_URL = "{api}/"'
+    )
     return project
 
 

@@ -20,6 +20,7 @@ from tests.pasted_project import (
     imported_distributions,
     installed_by,
     manage_py_check,
+    point_setting_at_stand_in,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
@@ -48,10 +49,11 @@ def api() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory, api: str) -> Path:
     project = start_project(tmp_path_factory.mktemp("services"), INSTALL, FILES)
-    settings = project / "mysite" / "settings.py"
-    assert 'FEATURED_BOOK_URL = "https://api.example.com/' in settings.read_text()
-    # Where the page's reader has the real API, the test has the stand-in.
-    settings.write_text(settings.read_text() + f'\nFEATURED_BOOK_URL = "{api}/books/featured/"\n')
+    point_setting_at_stand_in(
+        project,
+        'FEATURED_BOOK_URL = "https://api.example.com/',
+        f'FEATURED_BOOK_URL = "{api}/books/featured/"',
+    )
     return project
 
 
