@@ -6,15 +6,15 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._engine.hosts import lifespan
-    from .contexts import LifespanEntry
-    from .current import CurrentStateMiddleware, current_state
-    from .draining import is_draining, wait_for_drain
-    from .exceptions import Failure, LifespanShutdownError, LifespanStartupError, LifespanStoppedError
-    from .httprequest import LifespanHttpRequest, StateMapping
-    from .registry import register_context
-    from .state import State, state_from_scope
-    from .threaded import LifespanThread, start_in_thread
+    from django_lifespan_ctx._engine.hosts import lifespan
+    from django_lifespan_ctx.contexts import LifespanEntry
+    from django_lifespan_ctx.current import CurrentStateMiddleware, current_state
+    from django_lifespan_ctx.draining import is_draining, wait_for_drain
+    from django_lifespan_ctx.exceptions import Failure, LifespanShutdownError, LifespanStartupError, LifespanStoppedError
+    from django_lifespan_ctx.httprequest import LifespanHttpRequest, StateMapping
+    from django_lifespan_ctx.registry import register_context
+    from django_lifespan_ctx.state import State, state_from_scope
+    from django_lifespan_ctx.threaded import LifespanThread, start_in_thread
 
 __all__ = [
     "CurrentStateMiddleware",
@@ -68,7 +68,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(home, __name__), name)
     # A project that uses us, even without the app in INSTALLED_APPS (so no ready()),
     # gets the error that explains request.state on a request our handler did not serve.
-    from .hints import install_state_hint
+    from django_lifespan_ctx.hints import install_state_hint
 
     install_state_hint()
     globals()[name] = value

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from ._engine.observers import Phase, StepKind
-from ._engine.plan import Entry, Group, Plan
-from .services import Service
+from django_lifespan_ctx._engine.observers import Phase, StepKind
+from django_lifespan_ctx._engine.plan import Entry, Group, Plan
+from django_lifespan_ctx.services import Service
 
 WIDTH = 900
 ROW = 22

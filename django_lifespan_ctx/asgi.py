@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import django
 
-from .handler import LifespanASGIHandler
+from django_lifespan_ctx.handler import LifespanASGIHandler
 
 
 def get_asgi_application() -> LifespanASGIHandler:

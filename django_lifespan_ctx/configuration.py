@@ -14,9 +14,9 @@ from django.apps import apps
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 
-from ._engine.observers import log
-from ._engine.plan import Plan, build_plan, registered_entries, shipped_by_apps
-from .checks import settings_errors
+from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx._engine.plan import Plan, build_plan, registered_entries, shipped_by_apps
+from django_lifespan_ctx.checks import settings_errors
 
 logger = logging.getLogger("django_lifespan_ctx")
 PACKAGE = "django_lifespan_ctx"
@@ -133,6 +133,6 @@ def _read_entries(source: Any, read: list[Any]) -> None:
 
 
 def settings_source(contexts: Sequence[Any] | None) -> Any:
-    from .conf import conf
+    from django_lifespan_ctx.conf import conf
 
     return conf.LIFESPAN_CONTEXTS if contexts is None else contexts

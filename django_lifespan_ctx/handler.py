@@ -16,16 +16,16 @@ from asgiref.typing import (
 )
 from django.core.handlers.asgi import ASGIHandler
 
-from . import draining, probes
-from ._engine.observers import log
-from ._engine.runner import Runner
-from .conf import conf
-from .current import request_scope
-from .exceptions import Failure, LifespanShutdownError, LifespanStartupError
-from .lazy import LazyLifespan, is_probe
-from .request import LifespanASGIRequest
-from .request_context import RequestContext
-from .state import set_process_state
+from django_lifespan_ctx import draining, probes
+from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx._engine.runner import Runner
+from django_lifespan_ctx.conf import conf
+from django_lifespan_ctx.current import request_scope
+from django_lifespan_ctx.exceptions import Failure, LifespanShutdownError, LifespanStartupError
+from django_lifespan_ctx.lazy import LazyLifespan, is_probe
+from django_lifespan_ctx.request import LifespanASGIRequest
+from django_lifespan_ctx.request_context import RequestContext
+from django_lifespan_ctx.state import set_process_state
 
 logger = logging.getLogger("django_lifespan_ctx")
 

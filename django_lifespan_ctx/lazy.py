@@ -6,9 +6,9 @@ import asyncio
 import sys
 from typing import Any
 
-from ._engine.hosts import HostedRunner, hosted_runner
-from .draining import Drain, arm_drain, lifespan_stopping
-from .exceptions import Failure
+from django_lifespan_ctx._engine.hosts import HostedRunner, hosted_runner
+from django_lifespan_ctx.draining import Drain, arm_drain, lifespan_stopping
+from django_lifespan_ctx.exceptions import Failure
 
 
 class _Interrupted(Exception):

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
-from .conf import boolean_problem, conf, positive_problem
-from .health import check_problems
-from .probe_details import DETAILS_SETTING, TOKEN_SETTING, details_problem, token_problem
+from django_lifespan_ctx.conf import boolean_problem, conf, positive_problem
+from django_lifespan_ctx.health import check_problems
+from django_lifespan_ctx.probe_details import DETAILS_SETTING, TOKEN_SETTING, details_problem, token_problem
 
 PREFIX = "django_lifespan_ctx"
 HEALTH_CHECKS_ID = "E040"

@@ -21,14 +21,14 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.views.decorators.cache import never_cache
 
-from . import draining
-from ._engine.plan import Entry, inspect_plan
-from .health import CheckResult, run_checks
-from .probe_details import details_allowed
-from .readiness import ContextStatus, ServiceStatus, tracker
-from .run_once import holders
-from .run_once_locks import this_process
-from .state import State
+from django_lifespan_ctx import draining
+from django_lifespan_ctx._engine.plan import Entry, inspect_plan
+from django_lifespan_ctx.health import CheckResult, run_checks
+from django_lifespan_ctx.probe_details import details_allowed
+from django_lifespan_ctx.readiness import ContextStatus, ServiceStatus, tracker
+from django_lifespan_ctx.run_once import holders
+from django_lifespan_ctx.run_once_locks import this_process
+from django_lifespan_ctx.state import State
 
 logger = logging.getLogger("django_lifespan_ctx")
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .state import State
-    from .testing import LifespanAsyncClient, LifespanClient
+    from django_lifespan_ctx.state import State
+    from django_lifespan_ctx.testing import LifespanAsyncClient, LifespanClient
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -33,7 +33,7 @@ def _options(request: pytest.FixtureRequest) -> dict[str, Any]:
 
 
 async def _run_lifespan(request: pytest.FixtureRequest) -> AsyncIterator[State]:
-    from .testing import lifespan_for_test
+    from django_lifespan_ctx.testing import lifespan_for_test
 
     async with lifespan_for_test(**_options(request)) as state:
         yield state
@@ -74,7 +74,7 @@ def lifespan_state(request: pytest.FixtureRequest) -> Any:
 @pytest.fixture
 def lifespan_client(lifespan_state: State) -> LifespanAsyncClient:
     """An AsyncClient whose requests see the lifespan state as request.state."""
-    from .testing import LifespanAsyncClient
+    from django_lifespan_ctx.testing import LifespanAsyncClient
 
     return LifespanAsyncClient(lifespan_state)
 
@@ -82,7 +82,7 @@ def lifespan_client(lifespan_state: State) -> LifespanAsyncClient:
 @pytest.fixture
 def lifespan_sync_client(request: pytest.FixtureRequest) -> Iterator[LifespanClient]:
     """For sync tests: a Client over the lifespan run on a loop in its own thread."""
-    from .testing import LifespanClient, lifespan_in_thread
+    from django_lifespan_ctx.testing import LifespanClient, lifespan_in_thread
 
     with lifespan_in_thread(**_options(request)) as state:
         yield LifespanClient(state)

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from ._engine.observers import Phase, StepKind, add_observer
+from django_lifespan_ctx._engine.observers import Phase, StepKind, add_observer
 
 ContextState = Literal["pending", "entered", "failed", "exiting", "exited"]
 # "restarting": failed, and not working again yet. A background() service is running again

@@ -23,7 +23,7 @@ from typing import Protocol
 
 from django.utils import autoreload
 
-from ._engine.stop_signals import STOP_SIGNALS
+from django_lifespan_ctx._engine.stop_signals import STOP_SIGNALS
 
 RESTART = 3  # The exit code Django's reloader restarts on.
 POLL_SECONDS = 0.25

@@ -14,14 +14,14 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
-from ._engine.deadlines import Deadline, Waker
-from ._engine.observers import log
-from ._engine.owner import ContextReport, Owner
-from ._engine.plan import Entry, inspect_plan
-from .conf import conf
-from .readiness import now
-from .run_once_locks import FileLock, Lock, PostgresLock, this_process
-from .state import State
+from django_lifespan_ctx._engine.deadlines import Deadline, Waker
+from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx._engine.owner import ContextReport, Owner
+from django_lifespan_ctx._engine.plan import Entry, inspect_plan
+from django_lifespan_ctx.conf import conf
+from django_lifespan_ctx.readiness import now
+from django_lifespan_ctx.run_once_locks import FileLock, Lock, PostgresLock, this_process
+from django_lifespan_ctx.state import State
 
 logger = logging.getLogger("django_lifespan_ctx")
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._engine.observers import LifespanObserver, Phase, StepKind, observe
-from .conf import conf
+from django_lifespan_ctx._engine.observers import LifespanObserver, Phase, StepKind, observe
+from django_lifespan_ctx.conf import conf
 
 
 class SettingsTelemetry:
@@ -24,7 +24,7 @@ class SettingsTelemetry:
 
     def _make(self) -> LifespanObserver:
         if self._tracer is None:
-            from .contrib.otel import LifespanTracer
+            from django_lifespan_ctx.contrib.otel import LifespanTracer
 
             self._tracer = LifespanTracer()
         return self._tracer
@@ -71,7 +71,7 @@ class ServiceTelemetry:
 
     def _make(self) -> Any:
         if self._tracer is None:
-            from .contrib.otel import ServiceTracer
+            from django_lifespan_ctx.contrib.otel import ServiceTracer
 
             self._tracer = ServiceTracer()
         return self._tracer

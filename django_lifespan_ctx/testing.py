@@ -18,12 +18,12 @@ from django.http import HttpRequest, HttpResponseBase
 from django.test import override_settings
 from django.test.client import AsyncClient, AsyncClientHandler, Client, ClientHandler
 
-from ._engine.hosts import ThreadHost, lifespan
-from .current import request_scope
-from .exceptions import Failure, LifespanStartupError, raise_for_shutdown
-from .httprequest import StateT
-from .state import State
-from .statetype import StateTypeMismatch, check_asked_type, check_state_type, state_type_argument
+from django_lifespan_ctx._engine.hosts import ThreadHost, lifespan
+from django_lifespan_ctx.current import request_scope
+from django_lifespan_ctx.exceptions import Failure, LifespanStartupError, raise_for_shutdown
+from django_lifespan_ctx.httprequest import StateT
+from django_lifespan_ctx.state import State
+from django_lifespan_ctx.statetype import StateTypeMismatch, check_asked_type, check_state_type, state_type_argument
 
 __all__ = [
     "LifespanAsyncClient",

@@ -10,14 +10,14 @@ from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast, overload
 
-from . import current
-from ._engine.at_fork import reset_in_child
-from ._engine.hosts import StoppedWhileStarting, ThreadHost
-from ._engine.observers import log
-from .exceptions import LifespanShutdownError, LifespanStoppedError, raise_for_shutdown
-from .httprequest import StateT
-from .state import State
-from .statetype import check_asked_type
+from django_lifespan_ctx import current
+from django_lifespan_ctx._engine.at_fork import reset_in_child
+from django_lifespan_ctx._engine.hosts import StoppedWhileStarting, ThreadHost
+from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx.exceptions import LifespanShutdownError, LifespanStoppedError, raise_for_shutdown
+from django_lifespan_ctx.httprequest import StateT
+from django_lifespan_ctx.state import State
+from django_lifespan_ctx.statetype import check_asked_type
 
 logger = logging.getLogger("django_lifespan_ctx")
 Result = TypeVar("Result")

@@ -23,16 +23,16 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 
-from ..conf import conf
-from ..current import enter_hosted, leave_hosted
-from ..exceptions import Failure, LifespanStoppedError, raise_for_shutdown
-from ..state import State
-from . import at_fork  # noqa: F401  # pyright: ignore[reportUnusedImport] - the one at-fork hook
-from .deadlines import Deadline, Waker, current_hurry
-from .observers import log
-from .owner import post, uncancel_current_task
-from .runner import Runner
-from .threads import ThreadStartError, start_thread
+from django_lifespan_ctx.conf import conf
+from django_lifespan_ctx.current import enter_hosted, leave_hosted
+from django_lifespan_ctx.exceptions import Failure, LifespanStoppedError, raise_for_shutdown
+from django_lifespan_ctx.state import State
+from django_lifespan_ctx._engine import at_fork  # noqa: F401  # pyright: ignore[reportUnusedImport] - the one at-fork hook
+from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
+from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx._engine.owner import post, uncancel_current_task
+from django_lifespan_ctx._engine.runner import Runner
+from django_lifespan_ctx._engine.threads import ThreadStartError, start_thread
 
 Result = TypeVar("Result")
 

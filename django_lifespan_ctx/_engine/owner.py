@@ -25,11 +25,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from ..state import State
-from ..words import article
-from . import observers
-from .plan import Entry
-from .threads import start_owned_thread
+from django_lifespan_ctx.state import State
+from django_lifespan_ctx.words import article
+from django_lifespan_ctx._engine import observers
+from django_lifespan_ctx._engine.plan import Entry
+from django_lifespan_ctx._engine.threads import start_owned_thread
 
 logger = logging.getLogger("django_lifespan_ctx")
 

@@ -14,9 +14,9 @@ from typing import Any, TypeGuard
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from ..conf import conf
-from ..words import article
-from .spelling import did_you_mean
+from django_lifespan_ctx.conf import conf
+from django_lifespan_ctx.words import article
+from django_lifespan_ctx._engine.spelling import did_you_mean
 
 SETTING = "LIFESPAN_CONTEXTS"
 REGISTERED = "register_context()"

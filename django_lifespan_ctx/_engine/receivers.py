@@ -14,8 +14,8 @@ from typing import Any, cast
 from asgiref.sync import iscoroutinefunction
 from django.dispatch import Signal
 
-from .owner import close_thread_connections, post
-from .threads import start_owned_thread
+from django_lifespan_ctx._engine.owner import close_thread_connections, post
+from django_lifespan_ctx._engine.threads import start_owned_thread
 
 Receiver = Callable[..., Any]
 

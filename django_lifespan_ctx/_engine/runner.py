@@ -14,19 +14,19 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, cast
 
-from ..conf import conf
-from ..configuration import LifespanConfigurationError, checked_plan
-from ..exceptions import Failure, LifespanStartupError
-from ..signals import asgi_shutdown, asgi_startup
-from ..state import State, shadowed_method_warning
-from ..statetype import check_state_type
-from ..words import article, capped_list, plural
-from . import observers as events
-from .deadlines import Deadline, Waker, current_hurry
-from .observers import log
-from .owner import ContextReport, Owner, uncancel_current_task
-from .plan import Entry, Group, Plan, describe
-from .receivers import ReceiverCall, live_receivers
+from django_lifespan_ctx.conf import conf
+from django_lifespan_ctx.configuration import LifespanConfigurationError, checked_plan
+from django_lifespan_ctx.exceptions import Failure, LifespanStartupError
+from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
+from django_lifespan_ctx.state import State, shadowed_method_warning
+from django_lifespan_ctx.statetype import check_state_type
+from django_lifespan_ctx.words import article, capped_list, plural
+from django_lifespan_ctx._engine import observers as events
+from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
+from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx._engine.owner import ContextReport, Owner, uncancel_current_task
+from django_lifespan_ctx._engine.plan import Entry, Group, Plan, describe
+from django_lifespan_ctx._engine.receivers import ReceiverCall, live_receivers
 
 logger = logging.getLogger("django_lifespan_ctx")
 SERVER = "the ASGI server"

@@ -24,8 +24,8 @@ import threading
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import Any, TypeVar, cast
 
-from .deadlines import Hurry, current_hurry, set_process_hurry
-from .observers import log
+from django_lifespan_ctx._engine.deadlines import Hurry, current_hurry, set_process_hurry
+from django_lifespan_ctx._engine.observers import log
 
 Result = TypeVar("Result")
 

@@ -38,7 +38,7 @@ from importlib import import_module
 from signal import SIGTERM
 from typing import Any
 
-from . import missing_extra
+from django_lifespan_ctx.contrib import missing_extra
 
 try:
     # Celery ships no type information: its parts are Any here.
@@ -51,9 +51,9 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a process without Celery
     raise missing_extra("celery", "celery", "django_lifespan_ctx.contrib.celery") from exc
 
-from .._engine.observers import log
-from ..exceptions import LifespanShutdownError, LifespanStartupError
-from ..worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fork, worker_lifespan
+from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx.exceptions import LifespanShutdownError, LifespanStartupError
+from django_lifespan_ctx.worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fork, worker_lifespan
 
 __all__ = ["connect", "disconnect", "worker_lifespan"]
 

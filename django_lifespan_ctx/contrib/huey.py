@@ -45,17 +45,17 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.db import close_old_connections
 
-from . import missing_extra
+from django_lifespan_ctx.contrib import missing_extra
 
 try:
     import_module("huey")
 except ImportError as exc:  # pragma: no cover - exercised in a process without Huey
     raise missing_extra("huey", "huey", "django_lifespan_ctx.contrib.huey") from exc
 
-from .._engine.at_fork import reset_in_child
-from .._engine.observers import log
-from ..exceptions import LifespanShutdownError
-from ..worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fork, worker_lifespan
+from django_lifespan_ctx._engine.at_fork import reset_in_child
+from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx.exceptions import LifespanShutdownError
+from django_lifespan_ctx.worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fork, worker_lifespan
 
 __all__ = ["connect", "disconnect", "run_on_lifespan_loop", "worker_lifespan"]
 

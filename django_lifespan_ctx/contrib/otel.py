@@ -19,7 +19,7 @@ except ImportError as exc:
         "django_lifespan_ctx.contrib.otel needs OpenTelemetry: pip install 'django-lifespan-ctx[otel]'."
     ) from exc
 
-from .._engine.observers import Phase, StepKind
+from django_lifespan_ctx._engine.observers import Phase, StepKind
 
 TRACER_NAME = "django_lifespan_ctx"
 """The tracer name of the lifespan's spans, to filter or sample them by."""

@@ -12,7 +12,7 @@ import socket
 from collections.abc import Callable, Generator
 from typing import Any
 
-from . import missing_extra
+from django_lifespan_ctx.contrib import missing_extra
 
 try:
     import uvicorn

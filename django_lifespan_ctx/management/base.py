@@ -6,11 +6,11 @@ from typing import Any, Generic, cast
 
 from django.core.management.base import BaseCommand, CommandError
 
-from .._engine.hosts import lifespan
-from .._engine.stop_signals import run_until_signalled
-from ..exceptions import LifespanShutdownError, LifespanStartupError
-from ..httprequest import StateT
-from ..statetype import check_asked_type, state_type_argument
+from django_lifespan_ctx._engine.hosts import lifespan
+from django_lifespan_ctx._engine.stop_signals import run_until_signalled
+from django_lifespan_ctx.exceptions import LifespanShutdownError, LifespanStartupError
+from django_lifespan_ctx.httprequest import StateT
+from django_lifespan_ctx.statetype import check_asked_type, state_type_argument
 
 
 class LifespanCommand(BaseCommand, Generic[StateT]):

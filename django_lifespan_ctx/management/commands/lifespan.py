@@ -6,19 +6,19 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from ..._engine.hosts import lifespan_scope
-from ..._engine.observers import add_observer, remove_observer
-from ..._engine.owner import ContextReport
-from ..._engine.plan import Group, Plan, build_plan
-from ..._engine.runner import Runner
-from ..._engine.stop_signals import run_until_signalled
-from ..._timeline import Recorder, render
-from ...configuration import LifespanConfigurationError, ensure_configured
-from ...exceptions import LifespanStartupError
-from ...handler import LifespanASGIHandler
-from ...readiness import tracker
-from ...services import Service
-from ...words import plural
+from django_lifespan_ctx._engine.hosts import lifespan_scope
+from django_lifespan_ctx._engine.observers import add_observer, remove_observer
+from django_lifespan_ctx._engine.owner import ContextReport
+from django_lifespan_ctx._engine.plan import Group, Plan, build_plan
+from django_lifespan_ctx._engine.runner import Runner
+from django_lifespan_ctx._engine.stop_signals import run_until_signalled
+from django_lifespan_ctx._timeline import Recorder, render
+from django_lifespan_ctx.configuration import LifespanConfigurationError, ensure_configured
+from django_lifespan_ctx.exceptions import LifespanStartupError
+from django_lifespan_ctx.handler import LifespanASGIHandler
+from django_lifespan_ctx.readiness import tracker
+from django_lifespan_ctx.services import Service
+from django_lifespan_ctx.words import plural
 
 
 def _ms(seconds: float | None) -> str:

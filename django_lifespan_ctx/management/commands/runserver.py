@@ -23,7 +23,7 @@ from django.db import connections
 from django.utils import autoreload
 from django.utils.module_loading import import_string
 
-from ... import reloading
+from django_lifespan_ctx import reloading
 
 PORT_ERRORS = {
     errno.EACCES: "You don't have permission to access that port.",
@@ -42,7 +42,7 @@ WITHOUT_THE_EXTRA = (
 def load_engine() -> Any:
     """contrib.runserver, or None when uvicorn (the runserver extra) is not installed."""
     try:
-        from ...contrib import runserver as engine
+        from django_lifespan_ctx.contrib import runserver as engine
     except ImportError as exc:
         if exc.name != "uvicorn":
             raise
@@ -55,7 +55,7 @@ def project_application() -> Any:
     dotted = getattr(settings, "ASGI_APPLICATION", None)
     if dotted:
         return import_string(dotted)
-    from ...asgi import get_asgi_application
+    from django_lifespan_ctx.asgi import get_asgi_application
 
     return get_asgi_application()
 
