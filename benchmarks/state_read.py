@@ -71,7 +71,7 @@ def loop(kind: str, times: int) -> None:
     import django
 
     django.setup()
-    from django_lifespan_ctx.request import LifespanASGIRequest
+    from django_lifespan_ctx._serving.request import LifespanASGIRequest
 
     lifespan_state = {"client": object()}
     for _ in range(times):

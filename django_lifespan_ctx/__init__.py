@@ -6,14 +6,20 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from django_lifespan_ctx._engine.hosts import lifespan
+    from django_lifespan_ctx._config.registry import register_context
+    from django_lifespan_ctx._engine.exceptions import (
+        Failure,
+        LifespanShutdownError,
+        LifespanStartupError,
+        LifespanStoppedError,
+    )
+    from django_lifespan_ctx._engine.state import State
+    from django_lifespan_ctx._serving.current import CurrentStateMiddleware, current_state
+    from django_lifespan_ctx._serving.draining import is_draining, wait_for_drain
+    from django_lifespan_ctx._serving.httprequest import LifespanHttpRequest, StateMapping
+    from django_lifespan_ctx._serving.setup import lifespan
+    from django_lifespan_ctx._serving.state import state_from_scope
     from django_lifespan_ctx.contexts import LifespanEntry
-    from django_lifespan_ctx.current import CurrentStateMiddleware, current_state
-    from django_lifespan_ctx.draining import is_draining, wait_for_drain
-    from django_lifespan_ctx.exceptions import Failure, LifespanShutdownError, LifespanStartupError, LifespanStoppedError
-    from django_lifespan_ctx.httprequest import LifespanHttpRequest, StateMapping
-    from django_lifespan_ctx.registry import register_context
-    from django_lifespan_ctx.state import State, state_from_scope
     from django_lifespan_ctx.threaded import LifespanThread, start_in_thread
 
 __all__ = [
@@ -40,21 +46,21 @@ __all__ = [
 # package in every run of every project that installs it (the pytest11 entry point),
 # and that must not cost Django's ORM, the engine and the servers' signals.
 _HOMES = {
-    "lifespan": "._engine.hosts",
+    "lifespan": "._serving.setup",
     "LifespanEntry": ".contexts",
-    "CurrentStateMiddleware": ".current",
-    "current_state": ".current",
-    "is_draining": ".draining",
-    "wait_for_drain": ".draining",
-    "Failure": ".exceptions",
-    "LifespanShutdownError": ".exceptions",
-    "LifespanStartupError": ".exceptions",
-    "LifespanStoppedError": ".exceptions",
-    "LifespanHttpRequest": ".httprequest",
-    "StateMapping": ".httprequest",
-    "register_context": ".registry",
-    "State": ".state",
-    "state_from_scope": ".state",
+    "CurrentStateMiddleware": "._serving.current",
+    "current_state": "._serving.current",
+    "is_draining": "._serving.draining",
+    "wait_for_drain": "._serving.draining",
+    "Failure": "._engine.exceptions",
+    "LifespanShutdownError": "._engine.exceptions",
+    "LifespanStartupError": "._engine.exceptions",
+    "LifespanStoppedError": "._engine.exceptions",
+    "LifespanHttpRequest": "._serving.httprequest",
+    "StateMapping": "._serving.httprequest",
+    "register_context": "._config.registry",
+    "State": "._engine.state",
+    "state_from_scope": "._serving.state",
     "LifespanThread": ".threaded",
     "start_in_thread": ".threaded",
 }
@@ -68,7 +74,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(home, __name__), name)
     # A project that uses us, even without the app in INSTALLED_APPS (so no ready()),
     # gets the error that explains request.state on a request our handler did not serve.
-    from django_lifespan_ctx.hints import install_state_hint
+    from django_lifespan_ctx._serving.hints import install_state_hint
 
     install_state_hint()
     globals()[name] = value

@@ -14,12 +14,12 @@ class LifespanCtxConfig(AppConfig):
     verbose_name = "Lifespan contexts"
 
     def ready(self) -> None:
+        from django_lifespan_ctx._config.checks import check_runserver, check_settings
+        from django_lifespan_ctx._config.statetype import check_state_type_setting
         from django_lifespan_ctx._engine import observers as events
-        from django_lifespan_ctx.checks import check_runserver, check_settings
-        from django_lifespan_ctx.operations_checks import check_operations
-        from django_lifespan_ctx.readiness import tracker
-        from django_lifespan_ctx.statetype import check_state_type_setting
-        from django_lifespan_ctx.telemetry import telemetry
+        from django_lifespan_ctx._ops.checks import check_operations
+        from django_lifespan_ctx._ops.readiness import tracker
+        from django_lifespan_ctx._ops.telemetry import telemetry
 
         checks.register(check_settings)
         checks.register(check_runserver)
@@ -29,7 +29,7 @@ class LifespanCtxConfig(AppConfig):
         events.add_observer(tracker)
         events.add_observer(telemetry)
         # request.state on a request our handler did not serve: an error that says why.
-        from django_lifespan_ctx.hints import install_state_hint
+        from django_lifespan_ctx._serving.hints import install_state_hint
 
         install_state_hint()
         if settings.DEBUG and not settings.LOGGING:

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from typing import Any, TypeAlias
 
-from django_lifespan_ctx.mounted import asgi_lifespan
-from django_lifespan_ctx.run_once import run_once
-from django_lifespan_ctx.services import background, every
+from django_lifespan_ctx._ops.mounted import asgi_lifespan
+from django_lifespan_ctx._ops.run_once import run_once
+from django_lifespan_ctx._ops.services import background, every
 
 # `...`: a factory takes no argument, or the state so far (typed as the project likes).
 _Factory: TypeAlias = Callable[..., AbstractAsyncContextManager[Any] | AbstractContextManager[Any]]

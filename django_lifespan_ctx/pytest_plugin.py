@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from django_lifespan_ctx.state import State
+    from django_lifespan_ctx._engine.state import State
     from django_lifespan_ctx.testing import LifespanAsyncClient, LifespanClient
 
 

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-from django.dispatch import Signal
+from django_lifespan_ctx._engine.signals import asgi_shutdown, asgi_startup
 
-asgi_startup = Signal()
-"""Sent after every lifespan context has been entered.
-
-Keyword arguments: ``scope`` (the lifespan scope) and ``state`` (the State
-being built; keys a receiver adds reach every request).
-"""
-
-asgi_shutdown = Signal()
-"""Sent before any lifespan context is exited, with the same arguments as asgi_startup."""
+__all__ = ["asgi_shutdown", "asgi_startup"]

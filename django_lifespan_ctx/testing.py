@@ -18,12 +18,18 @@ from django.http import HttpRequest, HttpResponseBase
 from django.test import override_settings
 from django.test.client import AsyncClient, AsyncClientHandler, Client, ClientHandler
 
-from django_lifespan_ctx._engine.hosts import ThreadHost, lifespan
-from django_lifespan_ctx.current import request_scope
-from django_lifespan_ctx.exceptions import Failure, LifespanStartupError, raise_for_shutdown
-from django_lifespan_ctx.httprequest import StateT
-from django_lifespan_ctx.state import State
-from django_lifespan_ctx.statetype import StateTypeMismatch, check_asked_type, check_state_type, state_type_argument
+from django_lifespan_ctx._config.statetype import (
+    StateTypeMismatch,
+    check_asked_type,
+    check_state_type,
+    state_type_argument,
+)
+from django_lifespan_ctx._engine.exceptions import Failure, LifespanStartupError, raise_for_shutdown
+from django_lifespan_ctx._engine.hosts import ThreadHost
+from django_lifespan_ctx._engine.state import State
+from django_lifespan_ctx._serving.current import request_scope
+from django_lifespan_ctx._serving.httprequest import StateT
+from django_lifespan_ctx._serving.setup import SETUP, lifespan
 
 __all__ = [
     "LifespanAsyncClient",
@@ -205,7 +211,7 @@ def _lifespan_in_thread(
             given = State(dict(state))
         yield given
         return
-    host = ThreadHost(contexts=contexts, name="lifespan test loop")
+    host = ThreadHost(SETUP, contexts=contexts, name="lifespan test loop")
     with _state_type_rule(check_state_type, None):
         running = host.start()
     try:

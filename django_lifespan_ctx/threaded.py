@@ -10,14 +10,19 @@ from collections.abc import Callable, Coroutine, Sequence
 from types import TracebackType
 from typing import Any, Generic, TypeVar, cast, overload
 
-from django_lifespan_ctx import current
+from django_lifespan_ctx._config.statetype import check_asked_type
 from django_lifespan_ctx._engine.at_fork import reset_in_child
+from django_lifespan_ctx._engine.exceptions import (
+    LifespanShutdownError,
+    LifespanStoppedError,
+    raise_for_shutdown,
+)
 from django_lifespan_ctx._engine.hosts import StoppedWhileStarting, ThreadHost
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx.exceptions import LifespanShutdownError, LifespanStoppedError, raise_for_shutdown
-from django_lifespan_ctx.httprequest import StateT
-from django_lifespan_ctx.state import State
-from django_lifespan_ctx.statetype import check_asked_type
+from django_lifespan_ctx._engine.state import State
+from django_lifespan_ctx._serving import current
+from django_lifespan_ctx._serving.httprequest import StateT
+from django_lifespan_ctx._serving.setup import SETUP
 
 logger = logging.getLogger("django_lifespan_ctx")
 Result = TypeVar("Result")
@@ -56,7 +61,7 @@ class LifespanThread(Generic[StateT]):
     ) -> None:
         self._state_type = state_type
         self._host = ThreadHost(
-            contexts=contexts, name="django_lifespan_ctx lifespan", warm_thread_pools=True
+            SETUP, contexts=contexts, name="django_lifespan_ctx lifespan", warm_thread_pools=True
         )
         self._state: State | None = None
         self._stopped = False

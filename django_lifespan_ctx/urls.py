@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, path
 
-from django_lifespan_ctx import probes
+from django_lifespan_ctx._ops import probes
 
 app_name = "django_lifespan_ctx"
 urlpatterns: list[URLPattern] = [

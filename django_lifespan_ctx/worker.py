@@ -36,9 +36,9 @@ from typing import Any, ParamSpec, TypeVar, overload
 
 from django.db import close_old_connections
 
+from django_lifespan_ctx._config.statetype import check_asked_type
 from django_lifespan_ctx._engine.at_fork import reset_in_child
-from django_lifespan_ctx.state import State
-from django_lifespan_ctx.statetype import check_asked_type
+from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx.threaded import LifespanThread, running_lifespan, start_in_thread
 
 __all__ = ["enter_worker", "leave_worker", "on_lifespan_loop", "task_connections", "worker_lifespan"]

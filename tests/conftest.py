@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 import django_lifespan_ctx
-from django_lifespan_ctx import draining, state
-from django_lifespan_ctx._engine import plan
+from django_lifespan_ctx._config import sources
+from django_lifespan_ctx._serving import draining, state
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from tests import contexts
 
@@ -38,7 +38,7 @@ def clean_slate() -> Iterator[None]:
     """Each test starts with no recorded events, receivers or registrations."""
     contexts.EVENTS.clear()
     contexts.TASKS.clear()
-    registered = list(plan.registered_contexts)
+    registered = list(sources.registered_contexts)
     startup_receivers = list(asgi_startup.receivers)
     shutdown_receivers = list(asgi_shutdown.receivers)
     # Code run in-process (rq's Worker.work(), a drain) may install stop-signal handlers.
@@ -49,7 +49,7 @@ def clean_slate() -> Iterator[None]:
             signal.signal(number, handler)
     draining.reset()
     state.set_process_state({})
-    plan.registered_contexts[:] = registered
+    sources.registered_contexts[:] = registered
     asgi_startup.receivers[:] = startup_receivers
     asgi_shutdown.receivers[:] = shutdown_receivers
     asgi_startup.sender_receivers_cache.clear()

@@ -1,6 +1,6 @@
 """tests.drain_asgi, with a drain whose arming raises: a fault after the contexts are entered."""
 
-from django_lifespan_ctx.draining import Drain
+from django_lifespan_ctx._serving.draining import Drain
 from tests.drain_asgi import application
 
 __all__ = ["application"]

@@ -40,12 +40,13 @@ import uvloop
 from django.test import override_settings
 from hypothesis import strategies as st
 
-from django_lifespan_ctx import LifespanStoppedError, LifespanThread, draining, lifespan
+from django_lifespan_ctx import LifespanStoppedError, LifespanThread, lifespan
 from django_lifespan_ctx._engine import observers
 from django_lifespan_ctx._engine.stop_signals import StopSignals, _cancelled_by_signals
+from django_lifespan_ctx._ops.readiness import tracker
+from django_lifespan_ctx._serving import draining
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contexts import asgi_lifespan, background, every, run_once
-from django_lifespan_ctx.readiness import tracker
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from tests.asgi_driver import http_scope
 

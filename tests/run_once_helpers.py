@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from django_lifespan_ctx.run_once_locks import lock_id
+from django_lifespan_ctx._ops.run_once_locks import lock_id
 from tests.servers import ServerProcess
 
 # One key's advisory lock as pg_locks shows it (the server is shared by the whole session).

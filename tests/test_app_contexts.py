@@ -14,8 +14,9 @@ from django.core.management.base import CommandError, SystemCheckError
 from django.test import override_settings
 
 from django_lifespan_ctx import LifespanStartupError, lifespan, register_context
-from django_lifespan_ctx._engine.plan import Entry, Group, build_plan
-from django_lifespan_ctx.checks import check_settings
+from django_lifespan_ctx._config.checks import check_settings
+from django_lifespan_ctx._config.sources import build_plan
+from django_lifespan_ctx._engine.plan import Entry, Group
 from tests import contexts
 
 PAYMENTS = "tests.shipping_apps.payments"

@@ -9,7 +9,7 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from django_lifespan_ctx import register_context
-from django_lifespan_ctx.checks import check_settings
+from django_lifespan_ctx._config.checks import check_settings
 from tests import contexts
 
 

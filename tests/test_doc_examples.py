@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.test import override_settings
 
-from django_lifespan_ctx._engine.plan import build_plan
+from django_lifespan_ctx._config.sources import build_plan
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "docs" / "examples"
 

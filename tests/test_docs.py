@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from django_lifespan_ctx import checks, conf, registry
+from django_lifespan_ctx._config import checks, conf, registry
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 PACKAGE = Path(registry.__file__).resolve().parent

@@ -19,9 +19,9 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from django_lifespan_ctx import draining
-from django_lifespan_ctx.checks import check_settings
-from django_lifespan_ctx.draining import Drain, arm_drain, is_draining, wait_for_drain
+from django_lifespan_ctx._config.checks import check_settings
+from django_lifespan_ctx._serving import draining
+from django_lifespan_ctx._serving.draining import Drain, arm_drain, is_draining, wait_for_drain
 
 
 @pytest.fixture(autouse=True)

@@ -25,9 +25,9 @@ from django.test import override_settings
 
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, LifespanThread, lifespan
 from django_lifespan_ctx._engine import observers
+from django_lifespan_ctx._ops.run_once_locks import FileLock
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contexts import asgi_lifespan, run_once
-from django_lifespan_ctx.run_once_locks import FileLock
 from django_lifespan_ctx.threaded import StoppedWhileStarting
 from tests import contexts
 from tests.asgi_driver import LifespanConversation, get_raw
@@ -488,7 +488,7 @@ async def test_an_async_check_that_swallows_its_cancellation_is_not_waited_for()
         assert time.monotonic() - started < 1.0
         assert status == 503 and body["checks"]["stubborn"]["result"] == "fail"
         await conversation.shutdown()
-    from django_lifespan_ctx import health
+    from django_lifespan_ctx._ops import health
 
     stubborn = health._running["stubborn"].task
     assert stubborn is not None

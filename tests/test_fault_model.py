@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from django_lifespan_ctx import LifespanStoppedError
-from django_lifespan_ctx.services import Supervisor
+from django_lifespan_ctx._ops.services import Supervisor
 from tests.fault_model import (
     CHILD_LINES,
     EVERY_INTERVAL,

@@ -180,7 +180,7 @@ def test_rq_work_horses_forked_from_a_worker_that_runs_a_lifespan_enter_their_ow
 def test_a_forked_child_inherits_no_drain_nor_requests_in_flight() -> None:
     # gunicorn --preload forks after the master imported the app: whatever the parent's
     # drain counted, the child's readyz/ must start from its own.
-    from django_lifespan_ctx import draining
+    from django_lifespan_ctx._serving import draining
 
     draining.counting = True
     draining.request_began()

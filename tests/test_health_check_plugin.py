@@ -16,7 +16,7 @@ from django.template import TemplateDoesNotExist
 from django.test import AsyncClient, override_settings
 from django.urls import clear_url_caches
 
-from django_lifespan_ctx import readiness
+from django_lifespan_ctx._ops import readiness
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contrib.health_check import Lifespan, LifespanCheck
 from tests import ops_contexts

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.test import override_settings
 
 from django_lifespan_ctx import LifespanStartupError, lifespan
-from django_lifespan_ctx.checks import check_settings
+from django_lifespan_ctx._config.checks import check_settings
 from tests import contexts
 
 
@@ -100,7 +100,7 @@ async def test_the_startup_line_stays_short_however_large_the_state(caplog: pyte
 
 
 def test_without_the_app_installed_startup_says_so_once(caplog: pytest.LogCaptureFixture) -> None:
-    from django_lifespan_ctx import configuration
+    from django_lifespan_ctx._config import configuration
 
     configuration._warned_not_installed = False
     installed = ["django.contrib.contenttypes", "django.contrib.auth"]

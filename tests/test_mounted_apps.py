@@ -15,8 +15,8 @@ from django.test import override_settings
 from starlette.applications import Starlette
 
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, lifespan
+from django_lifespan_ctx._ops.mounted import app_name
 from django_lifespan_ctx.contexts import asgi_lifespan
-from django_lifespan_ctx.mounted import app_name
 from tests import contexts
 from tests.servers import ServerProcess, events
 

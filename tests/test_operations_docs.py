@@ -14,7 +14,7 @@ import yaml
 from django.test import override_settings
 from django.urls import clear_url_caches
 
-from django_lifespan_ctx import readiness
+from django_lifespan_ctx._ops import readiness
 from django_lifespan_ctx.asgi import get_asgi_application
 from tests.asgi_driver import LifespanConversation
 from tests.servers import ServerProcess

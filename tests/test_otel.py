@@ -19,9 +19,9 @@ from opentelemetry.trace import StatusCode
 
 from django_lifespan_ctx import LifespanStartupError, lifespan
 from django_lifespan_ctx._engine import observers as events
+from django_lifespan_ctx._ops.checks import check_operations
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contrib.otel import LifespanTracer
-from django_lifespan_ctx.operations_checks import check_operations
 from tests import contexts
 from tests.asgi_driver import LifespanConversation, get
 

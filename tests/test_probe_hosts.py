@@ -12,9 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from django_lifespan_ctx import probes, readiness
+from django_lifespan_ctx._ops import probes, readiness
+from django_lifespan_ctx._ops.checks import check_operations
 from django_lifespan_ctx.handler import LifespanASGIHandler
-from django_lifespan_ctx.operations_checks import check_operations
 from tests import ops_contexts
 from tests.asgi_driver import LifespanConversation, http_scope, request
 from tests.servers import ServerProcess

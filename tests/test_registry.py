@@ -7,7 +7,8 @@ import pytest
 from django.test import override_settings
 
 from django_lifespan_ctx import register_context
-from django_lifespan_ctx._engine.plan import Entry, Group, PlanError, build_plan, inspect_plan
+from django_lifespan_ctx._config.sources import build_plan, inspect_plan
+from django_lifespan_ctx._engine.plan import Entry, Group, PlanError
 from tests import contexts
 
 # register_context() is deprecated (see test_app_contexts.py) but still works: these prove it does.

@@ -15,8 +15,8 @@ from django.db import connections
 from django.test import override_settings
 
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, State, lifespan
-from django_lifespan_ctx.run_once import RunOnce, holders, run_once
-from django_lifespan_ctx.run_once_locks import lock_id, this_process
+from django_lifespan_ctx._ops.run_once import RunOnce, holders, run_once
+from django_lifespan_ctx._ops.run_once_locks import lock_id, this_process
 from tests.postgres import PostgresServer, postgres  # noqa: F401
 from tests.run_once_helpers import LOCK_ROWS, lock_parts
 
@@ -262,7 +262,7 @@ async def test_cancelled_while_waiting_for_the_exit_it_cancels_the_holder_and_pa
 
 
 async def test_a_file_lock_nobody_took_has_no_holder(tmp_path: Path) -> None:
-    from django_lifespan_ctx.run_once_locks import FileLock
+    from django_lifespan_ctx._ops.run_once_locks import FileLock
 
     assert await FileLock("never", str(tmp_path)).holder() is None
 

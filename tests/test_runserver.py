@@ -21,7 +21,7 @@ from django.test import override_settings
 from django.utils import autoreload
 
 import django_lifespan_ctx.contrib
-from django_lifespan_ctx import reloading
+from django_lifespan_ctx._runserver import reloading
 from tests import contexts
 from tests.runserver_helpers import (
     BANNER,

@@ -25,13 +25,13 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from opentelemetry.trace import StatusCode
 
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, lifespan, start_in_thread
-from django_lifespan_ctx.checks import check_settings
+from django_lifespan_ctx._config.checks import check_settings
+from django_lifespan_ctx._ops.readiness import ServiceStatus, tracker
+from django_lifespan_ctx._ops.services import ServiceError
+from django_lifespan_ctx._ops.telemetry import service_telemetry
 from django_lifespan_ctx.contexts import background, every, run_once
 from django_lifespan_ctx.contrib.otel import ServiceTracer
 from django_lifespan_ctx.management import LifespanCommand
-from django_lifespan_ctx.readiness import ServiceStatus, tracker
-from django_lifespan_ctx.services import ServiceError
-from django_lifespan_ctx.telemetry import service_telemetry
 from tests import services_targets
 from tests.servers import REPO, ServerProcess
 

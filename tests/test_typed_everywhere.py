@@ -24,8 +24,8 @@ from django_lifespan_ctx import (
     lifespan,
     start_in_thread,
 )
+from django_lifespan_ctx._config.statetype import state_type_argument
 from django_lifespan_ctx.management import LifespanCommand
-from django_lifespan_ctx.statetype import state_type_argument
 from django_lifespan_ctx.testing import LifespanTestMixin, lifespan_for_test, lifespan_in_thread
 from django_lifespan_ctx.threaded import running_lifespan
 from tests import contexts

@@ -23,15 +23,14 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 
-from django_lifespan_ctx.conf import conf
-from django_lifespan_ctx.current import enter_hosted, leave_hosted
-from django_lifespan_ctx.exceptions import Failure, LifespanStoppedError, raise_for_shutdown
-from django_lifespan_ctx.state import State
 from django_lifespan_ctx._engine import at_fork  # noqa: F401  # pyright: ignore[reportUnusedImport] - the one at-fork hook
 from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
+from django_lifespan_ctx._engine.exceptions import Failure, LifespanStoppedError, raise_for_shutdown
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.owner import post, uncancel_current_task
 from django_lifespan_ctx._engine.runner import Runner
+from django_lifespan_ctx._engine.setup import Setup
+from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx._engine.threads import ThreadStartError, start_thread
 
 Result = TypeVar("Result")
@@ -108,27 +107,26 @@ def lifespan_scope() -> dict[str, Any]:
     return {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
 
 
-def hosted_runner(*, sender: Any, contexts: Sequence[Any] | None = None) -> HostedRunner:
+def hosted_runner(setup: Setup, *, sender: Any, contexts: Sequence[Any] | None = None) -> HostedRunner:
     scope = lifespan_scope()
-    return HostedRunner(Runner(sender=sender, scope=scope, state=scope["state"], contexts=contexts))
+    return HostedRunner(
+        Runner(setup=setup, sender=sender, scope=scope, state=scope["state"], contexts=contexts)
+    )
 
 
 @asynccontextmanager
-async def lifespan(*, contexts: Sequence[Any] | None = None) -> AsyncGenerator[State, None]:
-    """Run the project's lifespan (contexts and signals) outside a server.
-
-    ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts for this
-    run; the signals are sent either way. Inside,
-    [`current_state()`][django_lifespan_ctx.current_state] is this state.
-    """
-    host = hosted_runner(sender=None, contexts=contexts)
+async def host_lifespan(
+    setup: Setup, *, contexts: Sequence[Any] | None = None
+) -> AsyncGenerator[State, None]:
+    """The lifespan outside a server, with the Setup the layers above hand in (see _serving/setup.py)."""
+    host = hosted_runner(setup, sender=None, contexts=contexts)
     await host.start()
     state = State(host.runner.state)
-    token = enter_hosted(state)
+    token = setup.enter_hosted(state)
     try:
         yield state
     finally:
-        leave_hosted(token)
+        setup.leave_hosted(token)
         failures = await host.stop()
     raise_for_shutdown(failures)
 
@@ -182,11 +180,13 @@ class ThreadHost:
 
     def __init__(
         self,
+        setup: Setup,
         *,
         contexts: Sequence[Any] | None = None,
         name: str = "lifespan loop",
         warm_thread_pools: bool = False,
     ) -> None:
+        self._setup = setup
         self._contexts = contexts
         self._name = name
         # Only a lifespan that may be left to interpreter exit needs it (start_in_thread).
@@ -277,7 +277,7 @@ class ThreadHost:
 
     async def _host(self) -> None:
         self._wake_stop = asyncio.Event()
-        host = hosted_runner(sender=None, contexts=self._contexts)
+        host = hosted_runner(self._setup, sender=None, contexts=self._contexts)
         try:
             await host.start()
         except BaseException as exc:
@@ -301,7 +301,7 @@ class ThreadHost:
         tasks = {task for task in in_flight.values() if task is not None}
         for task in tasks:
             task.cancel()
-        grace = conf.LIFESPAN_SHUTDOWN_TIMEOUT
+        grace = self._setup.shutdown_timeout()
         grace = UNBOUNDED_CANCEL_GRACE if grace is None else grace
         deadline, waker = Deadline(grace, current_hurry()), Waker()
         for task in tasks:

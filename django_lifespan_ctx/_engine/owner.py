@@ -25,11 +25,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
-from django_lifespan_ctx.state import State
-from django_lifespan_ctx.words import article
 from django_lifespan_ctx._engine import observers
 from django_lifespan_ctx._engine.plan import Entry
+from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx._engine.threads import start_owned_thread
+from django_lifespan_ctx._engine.words import article
 
 logger = logging.getLogger("django_lifespan_ctx")
 

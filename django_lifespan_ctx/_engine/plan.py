@@ -14,9 +14,8 @@ from typing import Any, TypeGuard
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from django_lifespan_ctx.conf import conf
-from django_lifespan_ctx.words import article
 from django_lifespan_ctx._engine.spelling import did_you_mean
+from django_lifespan_ctx._engine.words import article
 
 SETTING = "LIFESPAN_CONTEXTS"
 REGISTERED = "register_context()"
@@ -65,10 +64,6 @@ class PlanError(ImproperlyConfigured):
         self.problem = problem
 
 
-# What reusable apps registered (registry.register_context), after the setting's entries.
-registered_contexts: list[Any] = []
-
-
 @dataclass(frozen=True)
 class AppContexts:
     """The lifespan_contexts an installed app's AppConfig ships, or what reading them raised."""
@@ -101,20 +96,6 @@ def read_app_contexts(config: Any) -> AppContexts:
     except Exception as exc:
         # Any exception, AttributeError included: it is the app's problem, reported as such.
         return AppContexts(config.label, None, exc)
-
-
-def shipped_by_apps() -> list[AppContexts]:
-    """Installed apps' lifespan_contexts in INSTALLED_APPS order, less LIFESPAN_EXCLUDE_APPS."""
-    from django.apps import apps
-
-    raw = conf.LIFESPAN_EXCLUDE_APPS
-    # A wrong value is the checks' to report (checks.excluded_apps_problems).
-    excluded: set[str] = {label for label in raw if isinstance(label, str)} if is_group(raw) else set()
-    return [
-        read_app_contexts(config)
-        for config in apps.get_app_configs()
-        if ships_contexts(config) and config.label not in excluded
-    ]
 
 
 def is_group(raw: object) -> TypeGuard[Sequence[Any]]:
@@ -181,7 +162,7 @@ def describe(obj: Any) -> str:
     return repr(obj)
 
 
-class _PlanBuilder:
+class PlanBuilder:
     def __init__(self, label: str = SETTING) -> None:
         self.label = label
         self.problems: list[Problem] = []
@@ -464,29 +445,3 @@ def kind_of(factory: Any) -> str | None:
 
 def signature_of(factory: Callable[..., Any]) -> inspect.Signature | None:
     return _cached(_signatures, factory, _read_signature)  # type: ignore[no-any-return]
-
-
-def registered_entries() -> list[Any]:
-    return list(registered_contexts)
-
-
-def inspect_plan(contexts: Sequence[Any] | None = None) -> tuple[Plan, list[Problem]]:
-    """The plan from apps, settings and registrations, with every problem found.
-
-    Given ``contexts``, the plan is those alone: apps, settings and
-    registrations are left out (the way tests swap in replacements).
-    """
-    if contexts is None:
-        builder = _PlanBuilder()
-        plan = builder.build(conf.LIFESPAN_CONTEXTS, list(registered_contexts), shipped_by_apps())
-    else:
-        builder = _PlanBuilder(label="contexts")
-        plan = builder.build(contexts, [])
-    return plan, builder.problems
-
-
-def build_plan(contexts: Sequence[Any] | None = None) -> Plan:
-    plan, problems = inspect_plan(contexts)
-    if problems:
-        raise PlanError(problems[0])
-    return plan

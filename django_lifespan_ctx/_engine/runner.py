@@ -14,19 +14,17 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, cast
 
-from django_lifespan_ctx.conf import conf
-from django_lifespan_ctx.configuration import LifespanConfigurationError, checked_plan
-from django_lifespan_ctx.exceptions import Failure, LifespanStartupError
-from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
-from django_lifespan_ctx.state import State, shadowed_method_warning
-from django_lifespan_ctx.statetype import check_state_type
-from django_lifespan_ctx.words import article, capped_list, plural
 from django_lifespan_ctx._engine import observers as events
 from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
+from django_lifespan_ctx._engine.exceptions import Failure, LifespanConfigurationError, LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.owner import ContextReport, Owner, uncancel_current_task
 from django_lifespan_ctx._engine.plan import Entry, Group, Plan, describe
 from django_lifespan_ctx._engine.receivers import ReceiverCall, live_receivers
+from django_lifespan_ctx._engine.setup import Setup
+from django_lifespan_ctx._engine.signals import asgi_shutdown, asgi_startup
+from django_lifespan_ctx._engine.state import State, shadowed_method_warning
+from django_lifespan_ctx._engine.words import article, capped_list, plural
 
 logger = logging.getLogger("django_lifespan_ctx")
 SERVER = "the ASGI server"
@@ -39,16 +37,19 @@ class Runner:
     builds into a dict of its own and copies it there once startup succeeds,
     so shutdown never depends on what the server did to that dict since.
     ``contexts`` replaces LIFESPAN_CONTEXTS and registered contexts.
+    ``setup`` is what the layers above decide (see setup.py).
     """
 
     def __init__(
         self,
         *,
+        setup: Setup,
         sender: Any,
         scope: Mapping[str, Any],
         state: dict[str, Any] | None = None,
         contexts: Sequence[Any] | None = None,
     ) -> None:
+        self.setup = setup
         self.sender = sender
         self.scope = scope
         self.contexts = contexts
@@ -82,15 +83,16 @@ class Runner:
         started = time.perf_counter()
         events.phase_started("startup")
         try:
-            self.plan = checked_plan(self.contexts)
-            self.startup_timeout = conf.LIFESPAN_STARTUP_TIMEOUT
-            self.shutdown_timeout = conf.LIFESPAN_SHUTDOWN_TIMEOUT
+            configured = self.setup.configure(self.contexts)
+            self.plan = configured.plan
+            self.startup_timeout = configured.startup_timeout
+            self.shutdown_timeout = configured.shutdown_timeout
             deadline = Deadline(self.startup_timeout, self.hurry)
             for step in self.plan:
                 await self._enter(step.members if isinstance(step, Group) else (step,), deadline)
             await self._send_startup(deadline)
             self._doing = "checking the state against LIFESPAN_STATE_TYPE"
-            check_state_type(self.state, self._key_owners)
+            configured.check_state(self.state, self._key_owners)
         except BaseException as exc:
             await self._fail_startup(exc)
         if self.server_state is not None:

@@ -51,9 +51,14 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a process without Celery
     raise missing_extra("celery", "celery", "django_lifespan_ctx.contrib.celery") from exc
 
+from django_lifespan_ctx._engine.exceptions import LifespanShutdownError, LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx.exceptions import LifespanShutdownError, LifespanStartupError
-from django_lifespan_ctx.worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fork, worker_lifespan
+from django_lifespan_ctx.worker import (
+    enter_worker,
+    leave_worker,
+    warn_if_lifespan_runs_before_fork,
+    worker_lifespan,
+)
 
 __all__ = ["connect", "disconnect", "worker_lifespan"]
 

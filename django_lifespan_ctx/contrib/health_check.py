@@ -22,10 +22,10 @@ except ImportError as exc:
         "pip install 'django-lifespan-ctx[health]'."
     ) from exc
 
-from django_lifespan_ctx.conf import conf
-from django_lifespan_ctx.health import declared_checks, run_check
-from django_lifespan_ctx.readiness import tracker
-from django_lifespan_ctx.state import state_from_scope
+from django_lifespan_ctx._config.conf import conf
+from django_lifespan_ctx._ops.health import declared_checks, run_check
+from django_lifespan_ctx._ops.readiness import tracker
+from django_lifespan_ctx._serving.state import state_from_scope
 
 # mypy sees django-health-check's classes as Any (it ships no types).
 _Base: Any = HealthCheck

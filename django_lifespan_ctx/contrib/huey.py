@@ -53,9 +53,14 @@ except ImportError as exc:  # pragma: no cover - exercised in a process without 
     raise missing_extra("huey", "huey", "django_lifespan_ctx.contrib.huey") from exc
 
 from django_lifespan_ctx._engine.at_fork import reset_in_child
+from django_lifespan_ctx._engine.exceptions import LifespanShutdownError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx.exceptions import LifespanShutdownError
-from django_lifespan_ctx.worker import enter_worker, leave_worker, warn_if_lifespan_runs_before_fork, worker_lifespan
+from django_lifespan_ctx.worker import (
+    enter_worker,
+    leave_worker,
+    warn_if_lifespan_runs_before_fork,
+    worker_lifespan,
+)
 
 __all__ = ["connect", "disconnect", "run_on_lifespan_loop", "worker_lifespan"]
 

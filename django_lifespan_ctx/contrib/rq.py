@@ -54,10 +54,17 @@ import django
 from django.apps import apps
 from django.db import connections
 
+from django_lifespan_ctx._engine.exceptions import LifespanShutdownError, LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx.exceptions import LifespanShutdownError, LifespanStartupError
-from django_lifespan_ctx.worker import enter_worker, leave_worker, on_lifespan_loop, task_connections, warn_if_lifespan_runs_before_fork, worker_lifespan
 from django_lifespan_ctx.contrib import missing_extra
+from django_lifespan_ctx.worker import (
+    enter_worker,
+    leave_worker,
+    on_lifespan_loop,
+    task_connections,
+    warn_if_lifespan_runs_before_fork,
+    worker_lifespan,
+)
 
 try:
     from rq.exceptions import StopRequested

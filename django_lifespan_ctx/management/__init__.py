@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from django_lifespan_ctx.management.base import LifespanCommand
+from django_lifespan_ctx.management._base import LifespanCommand
 
 __all__ = ["LifespanCommand"]

@@ -6,19 +6,21 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from django_lifespan_ctx._config.configuration import ensure_configured
+from django_lifespan_ctx._config.sources import build_plan
+from django_lifespan_ctx._engine.exceptions import LifespanConfigurationError, LifespanStartupError
 from django_lifespan_ctx._engine.hosts import lifespan_scope
 from django_lifespan_ctx._engine.observers import add_observer, remove_observer
 from django_lifespan_ctx._engine.owner import ContextReport
-from django_lifespan_ctx._engine.plan import Group, Plan, build_plan
+from django_lifespan_ctx._engine.plan import Group, Plan
 from django_lifespan_ctx._engine.runner import Runner
 from django_lifespan_ctx._engine.stop_signals import run_until_signalled
-from django_lifespan_ctx._timeline import Recorder, render
-from django_lifespan_ctx.configuration import LifespanConfigurationError, ensure_configured
-from django_lifespan_ctx.exceptions import LifespanStartupError
+from django_lifespan_ctx._engine.words import plural
+from django_lifespan_ctx._ops.readiness import tracker
+from django_lifespan_ctx._ops.services import Service
+from django_lifespan_ctx._ops.timeline import Recorder, render
+from django_lifespan_ctx._serving.setup import SETUP
 from django_lifespan_ctx.handler import LifespanASGIHandler
-from django_lifespan_ctx.readiness import tracker
-from django_lifespan_ctx.services import Service
-from django_lifespan_ctx.words import plural
 
 
 def _ms(seconds: float | None) -> str:
@@ -90,7 +92,7 @@ class Command(BaseCommand):
     async def _run(self) -> tuple[Runner, str]:
         scope = lifespan_scope()
         # Sent as the handler class, as under a server, so receivers filtered by sender run too.
-        runner = Runner(sender=LifespanASGIHandler, scope=scope, state=scope["state"])
+        runner = Runner(setup=SETUP, sender=LifespanASGIHandler, scope=scope, state=scope["state"])
         try:
             await runner.startup()
         except LifespanStartupError as exc:

@@ -23,7 +23,7 @@ from django.db import connections
 from django.utils import autoreload
 from django.utils.module_loading import import_string
 
-from django_lifespan_ctx import reloading
+from django_lifespan_ctx._runserver import reloading
 
 PORT_ERRORS = {
     errno.EACCES: "You don't have permission to access that port.",

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol
 
 from django.http import HttpRequest
 
-from django_lifespan_ctx.state import State
+from django_lifespan_ctx._engine.state import State
 
 if TYPE_CHECKING:
     # A default lets `LifespanCommand` or `LifespanHttpRequest` stand without a type

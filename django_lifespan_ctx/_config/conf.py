@@ -139,7 +139,7 @@ class Settings:
     @property
     def LIFESPAN_PROBE_DETAILS(self) -> Any:
         # Networks; probe_details.details_problem() says what is wrong with another value.
-        from django_lifespan_ctx.probe_details import PRIVATE_NETWORKS
+        from django_lifespan_ctx._config.probe_details import PRIVATE_NETWORKS
 
         return self.raw("LIFESPAN_PROBE_DETAILS", PRIVATE_NETWORKS)
 

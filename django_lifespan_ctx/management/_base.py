@@ -6,11 +6,11 @@ from typing import Any, Generic, cast
 
 from django.core.management.base import BaseCommand, CommandError
 
-from django_lifespan_ctx._engine.hosts import lifespan
+from django_lifespan_ctx._config.statetype import check_asked_type, state_type_argument
+from django_lifespan_ctx._engine.exceptions import LifespanShutdownError, LifespanStartupError
 from django_lifespan_ctx._engine.stop_signals import run_until_signalled
-from django_lifespan_ctx.exceptions import LifespanShutdownError, LifespanStartupError
-from django_lifespan_ctx.httprequest import StateT
-from django_lifespan_ctx.statetype import check_asked_type, state_type_argument
+from django_lifespan_ctx._serving.httprequest import StateT
+from django_lifespan_ctx._serving.setup import lifespan
 
 
 class LifespanCommand(BaseCommand, Generic[StateT]):

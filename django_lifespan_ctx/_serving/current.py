@@ -6,9 +6,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar, Token
 from typing import Any, TypeVar, overload
 
-from django_lifespan_ctx.request_context import running_request_scope
-from django_lifespan_ctx.state import State, state_for_scope, state_from_scope
-from django_lifespan_ctx.statetype import check_asked_type
+from django_lifespan_ctx._config.statetype import check_asked_type
+from django_lifespan_ctx._engine.state import State
+from django_lifespan_ctx._serving.request_context import running_request_scope
+from django_lifespan_ctx._serving.state import state_for_scope, state_from_scope
 
 Asked = TypeVar("Asked")
 

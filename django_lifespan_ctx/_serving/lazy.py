@@ -6,9 +6,10 @@ import asyncio
 import sys
 from typing import Any
 
+from django_lifespan_ctx._engine.exceptions import Failure
 from django_lifespan_ctx._engine.hosts import HostedRunner, hosted_runner
-from django_lifespan_ctx.draining import Drain, arm_drain, lifespan_stopping
-from django_lifespan_ctx.exceptions import Failure
+from django_lifespan_ctx._serving.draining import Drain, arm_drain, lifespan_stopping
+from django_lifespan_ctx._serving.setup import SETUP
 
 
 class _Interrupted(Exception):
@@ -46,7 +47,7 @@ class LazyLifespan:
             raise
 
     async def _start(self) -> dict[str, Any]:
-        host = hosted_runner(sender=self.sender)
+        host = hosted_runner(SETUP, sender=self.sender)
         try:
             await host.start()
         except (Exception, asyncio.CancelledError):

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._engine.observers import LifespanObserver, Phase, StepKind, observe
-from django_lifespan_ctx.conf import conf
 
 
 class SettingsTelemetry:

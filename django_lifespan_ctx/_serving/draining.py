@@ -23,10 +23,10 @@ import threading
 import time
 from collections.abc import Sequence
 
+from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._engine.at_fork import reset_in_child
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.stop_signals import HeldStopSignals
-from django_lifespan_ctx.conf import conf
 
 __all__ = ["in_flight", "is_draining", "wait_for_drain"]
 

@@ -13,12 +13,12 @@ from typing import Any, cast
 from asgiref.sync import iscoroutinefunction
 from django.utils.module_loading import import_string
 
+from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._engine.at_fork import reset_in_child
 from django_lifespan_ctx._engine.owner import close_thread_connections
+from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx._engine.threads import ThreadStartError, start_owned_thread
-from django_lifespan_ctx.conf import conf
-from django_lifespan_ctx.readiness import now
-from django_lifespan_ctx.state import State
+from django_lifespan_ctx._ops.readiness import now
 
 SETTING = "LIFESPAN_HEALTH_CHECKS"
 

@@ -21,14 +21,15 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.views.decorators.cache import never_cache
 
-from django_lifespan_ctx import draining
-from django_lifespan_ctx._engine.plan import Entry, inspect_plan
-from django_lifespan_ctx.health import CheckResult, run_checks
-from django_lifespan_ctx.probe_details import details_allowed
-from django_lifespan_ctx.readiness import ContextStatus, ServiceStatus, tracker
-from django_lifespan_ctx.run_once import holders
-from django_lifespan_ctx.run_once_locks import this_process
-from django_lifespan_ctx.state import State
+from django_lifespan_ctx._config.probe_details import details_allowed
+from django_lifespan_ctx._config.sources import inspect_plan
+from django_lifespan_ctx._engine.plan import Entry
+from django_lifespan_ctx._engine.state import State
+from django_lifespan_ctx._ops.health import CheckResult, run_checks
+from django_lifespan_ctx._ops.readiness import ContextStatus, ServiceStatus, tracker
+from django_lifespan_ctx._ops.run_once import holders
+from django_lifespan_ctx._ops.run_once_locks import this_process
+from django_lifespan_ctx._serving import draining
 
 logger = logging.getLogger("django_lifespan_ctx")
 

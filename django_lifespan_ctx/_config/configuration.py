@@ -12,11 +12,15 @@ from typing import Any, cast
 
 from django.apps import apps
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
 
+from django_lifespan_ctx._config.checks import settings_errors
+from django_lifespan_ctx._config.conf import conf
+from django_lifespan_ctx._config.sources import build_plan, registered_entries, shipped_by_apps
+from django_lifespan_ctx._config.statetype import check_state_type
+from django_lifespan_ctx._engine.exceptions import LifespanConfigurationError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx._engine.plan import Plan, build_plan, registered_entries, shipped_by_apps
-from django_lifespan_ctx.checks import settings_errors
+from django_lifespan_ctx._engine.plan import Plan
+from django_lifespan_ctx._engine.setup import Configured
 
 logger = logging.getLogger("django_lifespan_ctx")
 PACKAGE = "django_lifespan_ctx"
@@ -27,16 +31,6 @@ NOT_INSTALLED = (
     "'django_lifespan_ctx' to INSTALLED_APPS."
 )
 _warned_not_installed = False
-
-
-class LifespanConfigurationError(ImproperlyConfigured):
-    """Startup refused to run: the same problems `manage.py check` reports."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = list(problems)
-        count = len(self.problems)
-        head = "a configuration problem" if count == 1 else f"{count} configuration problems"
-        super().__init__(f"{head} (as `manage.py check` reports): " + " | ".join(self.problems))
 
 
 def describe_message(message: checks.CheckMessage) -> str:
@@ -133,6 +127,10 @@ def _read_entries(source: Any, read: list[Any]) -> None:
 
 
 def settings_source(contexts: Sequence[Any] | None) -> Any:
-    from django_lifespan_ctx.conf import conf
-
     return conf.LIFESPAN_CONTEXTS if contexts is None else contexts
+
+
+def configured(contexts: Sequence[Any] | None = None) -> Configured:
+    """What one startup runs with: the checked plan, the timeouts and the state type's check."""
+    plan = checked_plan(contexts)
+    return Configured(plan, conf.LIFESPAN_STARTUP_TIMEOUT, conf.LIFESPAN_SHUTDOWN_TIMEOUT, check_state_type)

@@ -14,14 +14,15 @@ from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, cast
 
+from django_lifespan_ctx._config.conf import conf
+from django_lifespan_ctx._config.sources import inspect_plan
 from django_lifespan_ctx._engine.deadlines import Deadline, Waker
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.owner import ContextReport, Owner
-from django_lifespan_ctx._engine.plan import Entry, inspect_plan
-from django_lifespan_ctx.conf import conf
-from django_lifespan_ctx.readiness import now
-from django_lifespan_ctx.run_once_locks import FileLock, Lock, PostgresLock, this_process
-from django_lifespan_ctx.state import State
+from django_lifespan_ctx._engine.plan import Entry
+from django_lifespan_ctx._engine.state import State
+from django_lifespan_ctx._ops.readiness import now
+from django_lifespan_ctx._ops.run_once_locks import FileLock, Lock, PostgresLock, this_process
 
 logger = logging.getLogger("django_lifespan_ctx")
 

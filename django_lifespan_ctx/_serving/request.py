@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django.core.handlers.asgi import ASGIRequest
 
-from django_lifespan_ctx.state import State, blank_state, fill_state, wrap_state
+from django_lifespan_ctx._engine.state import State, blank_state, fill_state, wrap_state
 
 
 class LifespanASGIRequest(ASGIRequest):

@@ -7,7 +7,7 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any, cast
 
-from django_lifespan_ctx.conf import conf
+from django_lifespan_ctx._config.conf import conf
 
 DETAILS_SETTING = "LIFESPAN_PROBE_DETAILS"
 TOKEN_SETTING = "LIFESPAN_PROBE_TOKEN"

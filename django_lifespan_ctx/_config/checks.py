@@ -6,8 +6,15 @@ from typing import Any
 from django.apps import apps
 from django.core.checks import CheckMessage, Error, Warning
 
-from django_lifespan_ctx._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, inspect_plan, is_group, ships_contexts
-from django_lifespan_ctx.conf import boolean_problem, conf, drain_problem, drain_signals_problem, timeout_problem
+from django_lifespan_ctx._config.conf import (
+    boolean_problem,
+    conf,
+    drain_problem,
+    drain_signals_problem,
+    timeout_problem,
+)
+from django_lifespan_ctx._config.sources import inspect_plan
+from django_lifespan_ctx._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, is_group, ships_contexts
 
 PREFIX = "django_lifespan_ctx"
 TIMEOUT_IDS = {"LIFESPAN_STARTUP_TIMEOUT": "E009", "LIFESPAN_SHUTDOWN_TIMEOUT": "E010"}

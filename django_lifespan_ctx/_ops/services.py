@@ -24,15 +24,15 @@ from typing import Any, Literal, cast
 
 from django.utils.module_loading import import_string
 
+from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.owner import close_thread_connections, post
 from django_lifespan_ctx._engine.plan import describe, describe_error
+from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx._engine.threads import start_owned_thread
-from django_lifespan_ctx.conf import conf
-from django_lifespan_ctx.readiness import ServiceStatus, tracker
-from django_lifespan_ctx.state import State
-from django_lifespan_ctx.telemetry import service_telemetry
+from django_lifespan_ctx._ops.readiness import ServiceStatus, tracker
+from django_lifespan_ctx._ops.telemetry import service_telemetry
 
 Restart = Literal["always", "on-failure", "never"]
 RESTART_POLICIES: tuple[Restart, ...] = ("always", "on-failure", "never")

@@ -6,9 +6,14 @@ from typing import Any
 
 from django.core.checks import CheckMessage, Error
 
-from django_lifespan_ctx.conf import boolean_problem, conf, positive_problem
-from django_lifespan_ctx.health import check_problems
-from django_lifespan_ctx.probe_details import DETAILS_SETTING, TOKEN_SETTING, details_problem, token_problem
+from django_lifespan_ctx._config.conf import boolean_problem, conf, positive_problem
+from django_lifespan_ctx._config.probe_details import (
+    DETAILS_SETTING,
+    TOKEN_SETTING,
+    details_problem,
+    token_problem,
+)
+from django_lifespan_ctx._ops.health import check_problems
 
 PREFIX = "django_lifespan_ctx"
 HEALTH_CHECKS_ID = "E040"

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
 
 
 @dataclass(frozen=True)
@@ -55,3 +58,13 @@ def raise_for_shutdown(failures: list[Failure]) -> None:
         if not isinstance(failure.error, Exception):
             raise failure.error
     raise LifespanShutdownError(failures) from failures[0].error
+
+
+class LifespanConfigurationError(ImproperlyConfigured):
+    """Startup refused to run: the same problems `manage.py check` reports."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        count = len(self.problems)
+        head = "a configuration problem" if count == 1 else f"{count} configuration problems"
+        super().__init__(f"{head} (as `manage.py check` reports): " + " | ".join(self.problems))

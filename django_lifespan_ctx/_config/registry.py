@@ -9,7 +9,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from django_lifespan_ctx._engine.plan import registered_contexts, same_raw
+from django_lifespan_ctx._config.sources import registered_contexts
+from django_lifespan_ctx._engine.plan import same_raw
 
 __all__ = ["register_context"]
 

@@ -1,6 +1,8 @@
+"""The State mapping the engine fills: a dict readable as ``state.key``, and its errors."""
+
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 NO_LIFESPAN_HINT = (
@@ -149,43 +151,3 @@ def shadowed_method_warning(key: str, context: str) -> str | None:
         f"request.state.{key} is the key's value, not the method. Call the method as "
         f"State.{key}(state, ...), or rename the key to keep `state.{key}(...)` working."
     )
-
-
-# The state of the lifespan that started last in this process, for scopes
-# that carry none of their own (Channels consumers under daphne).
-_process_state: dict[str, Any] = {}
-
-
-def set_process_state(state: dict[str, Any]) -> None:
-    global _process_state
-    _process_state = state
-
-
-def state_for_scope(scope: Any) -> State:
-    """The State of a request scope: the same object on every call for that scope.
-
-    The one place that wraps a scope's state: ``request.state`` and
-    ``current_state()`` both come through here. The first call replaces the
-    scope's ``state`` dict (the server's per-request copy) with a State over
-    it, so the scope, the request and current_state() share one object.
-    """
-    state = scope.get("state")
-    if type(state) is State:
-        return state
-    # State(...) without its Python frame; LifespanASGIRequest.state does the same.
-    source: dict[str, Any] = {} if state is None else state
-    scope["state"] = new = blank_state(State)
-    fill_state(new, source)
-    wrap_state(new, source)
-    return new
-
-
-def state_from_scope(scope: MutableMapping[str, Any]) -> State:
-    """The lifespan State for an ASGI scope, such as a Channels consumer's.
-
-    Servers with lifespan state support put a copy in every scope. A scope
-    without one gets its own shallow copy of this process's lifespan state.
-    """
-    if "state" not in scope:
-        scope["state"] = _process_state.copy()
-    return state_for_scope(scope)
