@@ -48,6 +48,7 @@ browser:
 lint: $(VENV)/.dev-installed
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m ruff format --check .
+	$(BIN)/lint-imports  # the layers (pyproject.toml, docs/architecture.md)
 	$(BIN)/python -m mypy django_lifespan_ctx sample_site/library sample_site/signals_demo sample_site/visits sample_site/sample_site
 	$(BIN)/python -m pyright
 	# The typed state (views, current_state, commands, threads, tests) under both checkers;

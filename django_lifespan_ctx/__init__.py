@@ -13,10 +13,10 @@ if TYPE_CHECKING:
         LifespanStartupError,
         LifespanStoppedError,
     )
-    from django_lifespan_ctx._engine.state import State
+    from django_lifespan_ctx._engine.state import State, StateMapping
     from django_lifespan_ctx._serving.current import CurrentStateMiddleware, current_state
     from django_lifespan_ctx._serving.draining import is_draining, wait_for_drain
-    from django_lifespan_ctx._serving.httprequest import LifespanHttpRequest, StateMapping
+    from django_lifespan_ctx._serving.httprequest import LifespanHttpRequest
     from django_lifespan_ctx._serving.setup import lifespan
     from django_lifespan_ctx._serving.state import state_from_scope
     from django_lifespan_ctx.contexts import LifespanEntry
@@ -57,7 +57,7 @@ _HOMES = {
     "LifespanStartupError": "._engine.exceptions",
     "LifespanStoppedError": "._engine.exceptions",
     "LifespanHttpRequest": "._serving.httprequest",
-    "StateMapping": "._serving.httprequest",
+    "StateMapping": "._engine.state",
     "register_context": "._config.registry",
     "State": "._engine.state",
     "state_from_scope": "._serving.state",

@@ -26,9 +26,8 @@ from django_lifespan_ctx._config.statetype import (
 )
 from django_lifespan_ctx._engine.exceptions import Failure, LifespanStartupError, raise_for_shutdown
 from django_lifespan_ctx._engine.hosts import ThreadHost
-from django_lifespan_ctx._engine.state import State
+from django_lifespan_ctx._engine.state import State, StateT
 from django_lifespan_ctx._serving.current import request_scope
-from django_lifespan_ctx._serving.httprequest import StateT
 from django_lifespan_ctx._serving.setup import SETUP, lifespan
 
 __all__ = [

@@ -19,9 +19,8 @@ from django_lifespan_ctx._engine.exceptions import (
 )
 from django_lifespan_ctx._engine.hosts import StoppedWhileStarting, ThreadHost
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx._engine.state import State
+from django_lifespan_ctx._engine.state import State, StateT
 from django_lifespan_ctx._serving import current
-from django_lifespan_ctx._serving.httprequest import StateT
 from django_lifespan_ctx._serving.setup import SETUP
 
 logger = logging.getLogger("django_lifespan_ctx")

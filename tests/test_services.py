@@ -26,11 +26,11 @@ from opentelemetry.trace import StatusCode
 
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, lifespan, start_in_thread
 from django_lifespan_ctx._config.checks import check_settings
+from django_lifespan_ctx._ops.otel import ServiceTracer
 from django_lifespan_ctx._ops.readiness import ServiceStatus, tracker
 from django_lifespan_ctx._ops.services import ServiceError
 from django_lifespan_ctx._ops.telemetry import service_telemetry
 from django_lifespan_ctx.contexts import background, every, run_once
-from django_lifespan_ctx.contrib.otel import ServiceTracer
 from django_lifespan_ctx.management import LifespanCommand
 from tests import services_targets
 from tests.servers import REPO, ServerProcess

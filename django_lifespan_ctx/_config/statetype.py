@@ -13,8 +13,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from django_lifespan_ctx._config.conf import conf
-from django_lifespan_ctx._engine.state import State
-from django_lifespan_ctx._serving.httprequest import StateMapping
+from django_lifespan_ctx._engine.state import State, StateMapping
 
 # Qualifiers around the type that is checked: Required[int] is checked as int.
 QUALIFIERS = {"Required", "NotRequired", "ReadOnly", "Annotated", "Final", "ClassVar"}

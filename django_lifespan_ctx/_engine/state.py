@@ -1,9 +1,9 @@
-"""The State mapping the engine fills: a dict readable as ``state.key``, and its errors."""
+"""The State mapping the engine fills (a dict readable as ``state.key``), its errors, and its types."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, ValuesView
+from typing import TYPE_CHECKING, Any, Protocol
 
 NO_LIFESPAN_HINT = (
     "The lifespan state is empty. That usually means the ASGI server sent no "
@@ -151,3 +151,35 @@ def shadowed_method_warning(key: str, context: str) -> str | None:
         f"request.state.{key} is the key's value, not the method. Call the method as "
         f"State.{key}(state, ...), or rename the key to keep `state.{key}(...)` working."
     )
+
+
+if TYPE_CHECKING:
+    # A default lets `LifespanCommand` or `LifespanHttpRequest` stand without a type
+    # argument, even under mypy --strict; at run time the default is never consulted,
+    # so Python before 3.13 needs no typing_extensions.
+    from typing_extensions import TypeVar
+
+    StateT = TypeVar("StateT", default=State)
+else:
+    from typing import TypeVar
+
+    StateT = TypeVar("StateT")
+
+
+class StateMapping(Protocol):
+    """The mapping operations of State, for a Protocol that describes the state.
+
+    A Protocol cannot inherit ``Mapping`` (a class, not a protocol), so a state
+    typed as ``class ProjectState(Protocol)`` loses ``in``, iteration and ``len``.
+    Inherit this one too, ``class ProjectState(StateMapping, Protocol)``, to keep
+    them; LIFESPAN_STATE_TYPE does not count these methods as keys.
+    """
+
+    def __getitem__(self, key: str, /) -> Any: ...
+    def __contains__(self, key: object, /) -> bool: ...
+    def __iter__(self) -> Iterator[str]: ...
+    def __len__(self) -> int: ...
+    def keys(self) -> KeysView[str]: ...
+    def values(self) -> ValuesView[Any]: ...
+    def items(self) -> ItemsView[str, Any]: ...
+    def get(self, key: str, default: Any = None, /) -> Any: ...

@@ -24,7 +24,7 @@ class SettingsTelemetry:
 
     def _make(self) -> LifespanObserver:
         if self._tracer is None:
-            from django_lifespan_ctx.contrib.otel import LifespanTracer
+            from django_lifespan_ctx._ops.otel import LifespanTracer
 
             self._tracer = LifespanTracer()
         return self._tracer
@@ -71,7 +71,7 @@ class ServiceTelemetry:
 
     def _make(self) -> Any:
         if self._tracer is None:
-            from django_lifespan_ctx.contrib.otel import ServiceTracer
+            from django_lifespan_ctx._ops.otel import ServiceTracer
 
             self._tracer = ServiceTracer()
         return self._tracer

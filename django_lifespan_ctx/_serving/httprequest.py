@@ -1,44 +1,12 @@
-"""The state's types: LifespanHttpRequest, the StateT every typed surface shares, StateMapping."""
+"""LifespanHttpRequest: the request type that types ``request.state``."""
 
 from __future__ import annotations
 
-from collections.abc import ItemsView, Iterator, KeysView, ValuesView
-from typing import TYPE_CHECKING, Any, Generic, Protocol
+from typing import Generic
 
 from django.http import HttpRequest
 
-from django_lifespan_ctx._engine.state import State
-
-if TYPE_CHECKING:
-    # A default lets `LifespanCommand` or `LifespanHttpRequest` stand without a type
-    # argument, even under mypy --strict; at run time the default is never consulted,
-    # so Python before 3.13 needs no typing_extensions.
-    from typing_extensions import TypeVar
-
-    StateT = TypeVar("StateT", default=State)
-else:
-    from typing import TypeVar
-
-    StateT = TypeVar("StateT")
-
-
-class StateMapping(Protocol):
-    """The mapping operations of State, for a Protocol that describes the state.
-
-    A Protocol cannot inherit ``Mapping`` (a class, not a protocol), so a state
-    typed as ``class ProjectState(Protocol)`` loses ``in``, iteration and ``len``.
-    Inherit this one too, ``class ProjectState(StateMapping, Protocol)``, to keep
-    them; LIFESPAN_STATE_TYPE does not count these methods as keys.
-    """
-
-    def __getitem__(self, key: str, /) -> Any: ...
-    def __contains__(self, key: object, /) -> bool: ...
-    def __iter__(self) -> Iterator[str]: ...
-    def __len__(self) -> int: ...
-    def keys(self) -> KeysView[str]: ...
-    def values(self) -> ValuesView[Any]: ...
-    def items(self) -> ItemsView[str, Any]: ...
-    def get(self, key: str, default: Any = None, /) -> Any: ...
+from django_lifespan_ctx._engine.state import StateT
 
 
 class LifespanHttpRequest(HttpRequest, Generic[StateT]):

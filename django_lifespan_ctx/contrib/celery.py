@@ -38,7 +38,7 @@ from importlib import import_module
 from signal import SIGTERM
 from typing import Any
 
-from django_lifespan_ctx.contrib import missing_extra
+from django_lifespan_ctx._config.extras import missing_extra
 
 try:
     # Celery ships no type information: its parts are Any here.

@@ -45,9 +45,9 @@ import django
 from django.apps import apps
 from django.db import close_old_connections, connections
 
+from django_lifespan_ctx._config.extras import missing_extra
 from django_lifespan_ctx._engine.exceptions import LifespanShutdownError, LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx.contrib import missing_extra
 from django_lifespan_ctx.threaded import running_lifespan
 from django_lifespan_ctx.worker import enter_worker, leave_worker, on_lifespan_loop, worker_lifespan
 

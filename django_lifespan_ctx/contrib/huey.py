@@ -45,7 +45,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.db import close_old_connections
 
-from django_lifespan_ctx.contrib import missing_extra
+from django_lifespan_ctx._config.extras import missing_extra
 
 try:
     import_module("huey")

@@ -54,9 +54,9 @@ import django
 from django.apps import apps
 from django.db import connections
 
+from django_lifespan_ctx._config.extras import missing_extra
 from django_lifespan_ctx._engine.exceptions import LifespanShutdownError, LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx.contrib import missing_extra
 from django_lifespan_ctx.worker import (
     enter_worker,
     leave_worker,

@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from django_lifespan_ctx._config.statetype import check_asked_type, state_type_argument
 from django_lifespan_ctx._engine.exceptions import LifespanShutdownError, LifespanStartupError
+from django_lifespan_ctx._engine.state import StateT
 from django_lifespan_ctx._engine.stop_signals import run_until_signalled
-from django_lifespan_ctx._serving.httprequest import StateT
 from django_lifespan_ctx._serving.setup import lifespan
 
 

@@ -40,9 +40,9 @@ WITHOUT_THE_EXTRA = (
 
 
 def load_engine() -> Any:
-    """contrib.runserver, or None when uvicorn (the runserver extra) is not installed."""
+    """The uvicorn server (_runserver/server.py), or None without uvicorn (the runserver extra)."""
     try:
-        from django_lifespan_ctx.contrib import runserver as engine
+        from django_lifespan_ctx._runserver import server as engine
     except ImportError as exc:
         if exc.name != "uvicorn":
             raise
