@@ -20,7 +20,7 @@ from django.core.management.commands.runserver import Command as DjangoRunserver
 from django.test import override_settings
 from django.utils import autoreload
 
-import django_lifespan_ctx.contrib
+import django_lifespan_ctx._runserver
 from django_lifespan_ctx._runserver import reloading
 from tests import contexts
 from tests.runserver_helpers import (
@@ -314,8 +314,8 @@ def test_without_uvicorn_the_command_serves_with_djangos_server_and_warns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setitem(sys.modules, "uvicorn", None)
-    monkeypatch.delitem(sys.modules, "django_lifespan_ctx.contrib.runserver", raising=False)
-    monkeypatch.delattr(django_lifespan_ctx.contrib, "runserver", raising=False)
+    monkeypatch.delitem(sys.modules, "django_lifespan_ctx._runserver.server", raising=False)
+    monkeypatch.delattr(django_lifespan_ctx._runserver, "server", raising=False)
     served: list[dict[str, object]] = []
     monkeypatch.setattr(DjangoRunserver, "inner_run", lambda self, *args, **options: served.append(options))
     stderr = io.StringIO()

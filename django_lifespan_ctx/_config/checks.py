@@ -14,17 +14,13 @@ from django_lifespan_ctx._config.conf import (
     timeout_problem,
 )
 from django_lifespan_ctx._config.sources import inspect_plan
+from django_lifespan_ctx._engine import check_ids
 from django_lifespan_ctx._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, is_group, ships_contexts
 
-PREFIX = "django_lifespan_ctx"
-TIMEOUT_IDS = {"LIFESPAN_STARTUP_TIMEOUT": "E009", "LIFESPAN_SHUTDOWN_TIMEOUT": "E010"}
-LAZY_STARTUP_ID = "E011"
-EXCLUDE_TYPE_ID = "E016"
-EXCLUDE_UNKNOWN_ID = "W017"
-DRAIN_ID = "E018"
-DRAIN_SIGNALS_ID = "E024"
-RUNSERVER_WITHOUT_EXTRA_ID = "W030"
-RUNSERVER_AFTER_STATICFILES_ID = "W031"
+TIMEOUT_IDS = {
+    "LIFESPAN_STARTUP_TIMEOUT": check_ids.STARTUP_TIMEOUT,
+    "LIFESPAN_SHUTDOWN_TIMEOUT": check_ids.SHUTDOWN_TIMEOUT,
+}
 
 
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
@@ -36,13 +32,13 @@ def check_runserver(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
     from django.core.management import get_commands
 
     app = get_commands().get("runserver")
-    if app == PREFIX and find_spec("uvicorn") is None:
+    if app == check_ids.PREFIX and find_spec("uvicorn") is None:
         return [
             Warning(
                 "manage.py runserver will serve with Django's own development server, without the "
                 "lifespan: it needs uvicorn, which is not installed.",
                 hint="pip install 'django-lifespan-ctx[runserver]'.",
-                id=f"{PREFIX}.{RUNSERVER_WITHOUT_EXTRA_ID}",
+                id=check_ids.full(check_ids.RUNSERVER_WITHOUT_UVICORN),
             )
         ]
     if app == "django.contrib.staticfiles" and find_spec("uvicorn") is not None:
@@ -53,7 +49,7 @@ def check_runserver(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
                 "'django.contrib.staticfiles' in INSTALLED_APPS.",
                 hint="List 'django_lifespan_ctx' before 'django.contrib.staticfiles' in "
                 "INSTALLED_APPS (the first app's runserver wins); static files are still served.",
-                id=f"{PREFIX}.{RUNSERVER_AFTER_STATICFILES_ID}",
+                id=check_ids.full(check_ids.RUNSERVER_AFTER_STATICFILES),
             )
         ]
     return []
@@ -68,7 +64,7 @@ def excluded_apps_problems() -> list[CheckMessage]:
                 f"{EXCLUDE_SETTING} must be a list of app labels, not {excluded!r}.",
                 hint=f'Write {EXCLUDE_SETTING} = ["payments"] to leave out the lifespan_contexts '
                 "that the app labelled 'payments' ships.",
-                id=f"{PREFIX}.{EXCLUDE_TYPE_ID}",
+                id=check_ids.full(check_ids.EXCLUDE_APPS_TYPE),
             )
         ]
     shipping = sorted(config.label for config in apps.get_app_configs() if ships_contexts(config))
@@ -78,7 +74,7 @@ def excluded_apps_problems() -> list[CheckMessage]:
             f"that ships {APP_ATTRIBUTE}, so it leaves nothing out.",
             hint=f"Apps that ship contexts: {', '.join(map(repr, shipping)) or 'none'}. Use the "
             "app's label (AppConfig.label, the last part of its name by default), or remove the entry.",
-            id=f"{PREFIX}.{EXCLUDE_UNKNOWN_ID}",
+            id=check_ids.full(check_ids.EXCLUDE_APPS_UNKNOWN),
         )
         for label in excluded
         if label not in shipping
@@ -89,31 +85,31 @@ def settings_errors(contexts: Any = None) -> list[CheckMessage]:
     """The contexts' and settings' problems; ``contexts`` replaces the plan, as in lifespan()."""
     _, problems = inspect_plan(contexts)
     errors: list[CheckMessage] = [
-        Error(problem.message, hint=problem.hint, id=f"{PREFIX}.{problem.id}") for problem in problems
+        Error(problem.message, hint=problem.hint, id=check_ids.full(problem.id)) for problem in problems
     ]
     for name, id in TIMEOUT_IDS.items():
         problem = timeout_problem(name, conf.raw(name))
         if problem:
             hint = f"Set {name} = 30 (seconds), for example, or None for no limit."
-            errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{id}"))
+            errors.append(Error(problem, hint=hint, id=check_ids.full(id)))
     problem = boolean_problem("LIFESPAN_LAZY_STARTUP", conf.raw("LIFESPAN_LAZY_STARTUP", False))
     if problem:
         hint = "Set LIFESPAN_LAZY_STARTUP = True only for servers that send no lifespan events."
-        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{LAZY_STARTUP_ID}"))
+        errors.append(Error(problem, hint=hint, id=check_ids.full(check_ids.LAZY_STARTUP)))
     problem = drain_problem(conf.raw("LIFESPAN_DRAIN_SECONDS", 0))
     if problem:
         hint = (
             "Set LIFESPAN_DRAIN_SECONDS = 5, say: a little longer than your load balancer takes to "
             "notice, and within the orchestrator's grace period (at most an hour; not inf or nan)."
         )
-        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{DRAIN_ID}"))
+        errors.append(Error(problem, hint=hint, id=check_ids.full(check_ids.DRAIN_SECONDS)))
     problem = drain_signals_problem(conf.raw("LIFESPAN_DRAIN_SIGNALS", ["SIGTERM"]))
     if problem:
         hint = (
             'Leave it out for ["SIGTERM"], what orchestrators send (Ctrl+C, SIGINT, then stops at '
             'once); ["SIGTERM", "SIGINT"] drains on both.'
         )
-        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{DRAIN_SIGNALS_ID}"))
+        errors.append(Error(problem, hint=hint, id=check_ids.full(check_ids.DRAIN_SIGNALS)))
     if contexts is None:  # Replacement contexts leave apps' contexts out, and so the exclusions.
         errors += excluded_apps_problems()
     return errors

@@ -13,6 +13,7 @@ from django.core import checks
 from django.utils.module_loading import import_string
 
 from django_lifespan_ctx._config.conf import conf
+from django_lifespan_ctx._engine import check_ids
 from django_lifespan_ctx._engine.state import State, StateMapping
 
 # Qualifiers around the type that is checked: Required[int] is checked as int.
@@ -64,18 +65,20 @@ def load_state_type(path: object) -> type:
         raise StateTypeError(
             f"LIFESPAN_STATE_TYPE is {path!r}; it must be the dotted path of a TypedDict "
             "or a Protocol, such as 'myproject.state.ProjectState', or None.",
-            "E020",
+            check_ids.STATE_TYPE_NOT_A_PATH,
         )
     try:
         found = import_string(path)
     except ImportError as exc:
-        raise StateTypeError(f"LIFESPAN_STATE_TYPE {path!r} does not import: {exc}", "E021") from exc
+        raise StateTypeError(
+            f"LIFESPAN_STATE_TYPE {path!r} does not import: {exc}", check_ids.STATE_TYPE_DOES_NOT_IMPORT
+        ) from exc
     if not (is_typeddict(found) or is_protocol(found)):
         raise StateTypeError(
             f"LIFESPAN_STATE_TYPE {path!r} is {found!r}, which is neither a TypedDict nor a "
             "Protocol. Describe the state as `class ProjectState(Protocol):` with one annotated "
             "attribute per key (for request.state.key), or as a TypedDict (for request.state['key']).",
-            "E022",
+            check_ids.STATE_TYPE_OF_UNKNOWN_KIND,
         )
     return typing.cast(type, found)
 
@@ -245,7 +248,7 @@ def check_state_type_setting(app_configs: Any = None, **kwargs: Any) -> list[che
     try:
         cls = load_state_type(path)
     except StateTypeError as exc:
-        return [checks.Error(str(exc), hint=hint, id=f"django_lifespan_ctx.{exc.check_id}")]
+        return [checks.Error(str(exc), hint=hint, id=check_ids.full(exc.check_id))]
     _, unresolved = hints(cls)
     if not unresolved:
         return []
@@ -256,7 +259,7 @@ def check_state_type_setting(app_configs: Any = None, **kwargs: Any) -> list[che
             "not importable at run time (imported under `if TYPE_CHECKING:`?), so startup checks "
             "that these keys are present but not the types of their values.",
             hint="Import the annotations' types at run time to have startup check them too.",
-            id="django_lifespan_ctx.W020",
+            id=check_ids.full(check_ids.STATE_TYPE_ONLY_FOR_TYPE_CHECKERS),
         )
     ]
 

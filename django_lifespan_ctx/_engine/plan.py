@@ -14,6 +14,7 @@ from typing import Any, TypeGuard
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from django_lifespan_ctx._engine import check_ids
 from django_lifespan_ctx._engine.spelling import did_you_mean
 from django_lifespan_ctx._engine.words import article
 
@@ -55,7 +56,7 @@ class Problem:
     hint: str
 
     def __str__(self) -> str:
-        return f"django_lifespan_ctx.{self.id}: {self.message} HINT: {self.hint}"
+        return f"{check_ids.full(self.id)}: {self.message} HINT: {self.hint}"
 
 
 class PlanError(ImproperlyConfigured):
@@ -188,7 +189,7 @@ class PlanBuilder:
     def unreadable(self, app: AppContexts) -> None:
         assert app.error is not None
         self.problem(
-            "E023",
+            check_ids.APP_CONTEXTS_UNREADABLE,
             f"App {app.label!r}: reading its AppConfig.{APP_ATTRIBUTE} raised "
             f"{describe_error(app.error)}, so none of its contexts can be entered.",
             f"Fix the app's {APP_ATTRIBUTE} (a setting it reads may be missing), or leave its "
@@ -207,7 +208,7 @@ class PlanBuilder:
             where = "" if app is None else " on the app's AppConfig"
             written = label if app is None else APP_ATTRIBUTE
             self.problem(
-                "E001",
+                check_ids.CONTEXTS_NOT_A_LIST,
                 f"{label} must be a list or tuple, not {type(raw_list).__name__}.",
                 f'Write {written} = ["myapp.lifespan.my_context", ...]{where}.',
             )
@@ -242,7 +243,7 @@ class PlanBuilder:
     def group(self, raw: Sequence[Any], origin: str, app: str | None = None) -> Group | None:
         if not raw:
             self.problem(
-                "E005",
+                check_ids.EMPTY_GROUP,
                 f"{origin} is an empty group.",
                 "A nested list or tuple is a group of contexts entered together: "
                 "list at least one context in it, or remove it.",
@@ -253,7 +254,7 @@ class PlanBuilder:
             member_origin = f"{origin}[{index}]"
             if is_group(member):
                 self.problem(
-                    "E007",
+                    check_ids.NESTED_GROUP,
                     f"{member_origin} is a group inside a group.",
                     "Groups do not nest: list the members in the outer group, "
                     "or make them a separate group before or after it.",
@@ -275,7 +276,7 @@ class PlanBuilder:
                 # Any exception: a module can fail at import in any way, and a
                 # check must report it, never crash.
                 self.problem(
-                    "E003",
+                    check_ids.PATH_DOES_NOT_IMPORT,
                     f"{origin} {raw!r} could not be imported: {describe_error(exc)}.",
                     import_hint(raw, exc),
                 )
@@ -284,7 +285,7 @@ class PlanBuilder:
             name, factory = describe(raw), raw
         else:
             self.problem(
-                "E002",
+                check_ids.ENTRY_OF_UNKNOWN_KIND,
                 f"{origin} is {article(type(raw).__name__)} ({raw!r}).",
                 "Each entry must be a dotted path, a callable that returns a context "
                 "manager, or a list or tuple of those (a group).",
@@ -294,7 +295,7 @@ class PlanBuilder:
             return None
         if id(factory) in self.seen:
             self.problem(
-                "E006",
+                check_ids.LISTED_TWICE,
                 f"{origin} {name!r} is listed twice, also at {self.seen[id(factory)]}.",
                 "Each context is entered once: remove one of the two entries.",
             )
@@ -316,7 +317,7 @@ class PlanBuilder:
         if first == f"{name} at {origin}":
             return True
         self.problem(
-            "E019",
+            check_ids.SERVICE_NAME_TWICE,
             f"Two services are named {service!r}: {first}, and {name} at {origin}.",
             "readyz/, the logs and telemetry tell services apart by name, so one would hide the "
             'other: give one of the two a name of its own, with name="..." in its background() '
@@ -330,7 +331,7 @@ class PlanBuilder:
         if kind == "context manager":
             maker = maker_of(factory)
             self.problem(
-                "E004",
+                check_ids.INSTANCE_NOT_FACTORY,
                 f"{origin} {name!r} is a context manager ({type(factory).__name__}), "
                 "not a factory that makes one.",
                 f"List {maker!r}, the factory that makes it, not a context manager it made: "
@@ -340,7 +341,7 @@ class PlanBuilder:
             return False
         if kind == "not callable":
             self.problem(
-                "E004",
+                check_ids.INSTANCE_NOT_FACTORY,
                 f"{origin} {name!r} is {article(type(factory).__name__)}, which is not callable.",
                 "List the factory that makes the context manager (for example the "
                 "@asynccontextmanager function), not a context manager it made.",
@@ -348,14 +349,14 @@ class PlanBuilder:
             return False
         if kind == "async generator function":
             self.problem(
-                "E012",
+                check_ids.ASYNC_GENERATOR_UNDECORATED,
                 f"{origin} {name!r} is an async generator function, not a context manager factory.",
                 "Decorate it with @contextlib.asynccontextmanager.",
             )
             return False
         if kind == "generator function":
             self.problem(
-                "E013",
+                check_ids.GENERATOR_UNDECORATED,
                 f"{origin} {name!r} is a generator function, not a context manager factory.",
                 "Decorate it with @contextlib.contextmanager (or make it an async "
                 "generator decorated with @contextlib.asynccontextmanager).",
@@ -363,7 +364,7 @@ class PlanBuilder:
             return False
         if kind == "coroutine function":
             self.problem(
-                "E014",
+                check_ids.PLAIN_COROUTINE_FUNCTION,
                 f"{origin} {name!r} is a plain `async def`, not a context manager factory.",
                 'Make it yield the state once (`yield {"key": value}`) and decorate '
                 "it with @contextlib.asynccontextmanager.",
@@ -379,7 +380,7 @@ class PlanBuilder:
         keyword_only = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
         if keyword_only:
             self.problem(
-                "E015",
+                check_ids.KEYWORD_ONLY_ARGUMENT,
                 f"{origin} {name!r} requires the keyword-only argument(s) {', '.join(keyword_only)}.",
                 "A context factory is called with no arguments, or with the state so far "
                 "as its one positional argument: give keyword-only parameters defaults, or "
@@ -390,7 +391,7 @@ class PlanBuilder:
         required = [p for p in positional if p.default is p.empty]
         if len(required) > 1:
             self.problem(
-                "E008",
+                check_ids.TOO_MANY_POSITIONAL_ARGUMENTS,
                 f"{origin} {name!r} requires {len(required)} positional arguments.",
                 "A context factory takes no arguments, or one: the state yielded by the entries before it.",
             )

@@ -13,40 +13,33 @@ from django_lifespan_ctx._config.probe_details import (
     details_problem,
     token_problem,
 )
+from django_lifespan_ctx._engine import check_ids
 from django_lifespan_ctx._ops.health import check_problems
-
-PREFIX = "django_lifespan_ctx"
-HEALTH_CHECKS_ID = "E040"
-HEALTH_TIMEOUT_ID = "E041"
-OPENTELEMETRY_ID = "E042"
-OPENTELEMETRY_MISSING_ID = "E043"
-RUN_ONCE_INTERVAL_ID = "E044"
-PROBE_DETAILS_ID = "E045"
-PROBE_TOKEN_ID = "E046"
 
 
 def check_operations(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     errors: list[CheckMessage] = [
-        Error(message, hint=hint, id=f"{PREFIX}.{HEALTH_CHECKS_ID}")
+        Error(message, hint=hint, id=check_ids.full(check_ids.HEALTH_CHECKS))
         for message, hint in check_problems(conf.raw("LIFESPAN_HEALTH_CHECKS", {}))
     ]
     for name, id in (
-        ("LIFESPAN_HEALTH_TIMEOUT", HEALTH_TIMEOUT_ID),
-        ("LIFESPAN_RUN_ONCE_INTERVAL", RUN_ONCE_INTERVAL_ID),
+        ("LIFESPAN_HEALTH_TIMEOUT", check_ids.HEALTH_TIMEOUT),
+        ("LIFESPAN_RUN_ONCE_INTERVAL", check_ids.RUN_ONCE_INTERVAL),
     ):
         problem = positive_problem(name, conf.raw(name, 5.0))
         if problem:
-            errors.append(Error(problem, hint=f"Set {name} = 5 (seconds), for example.", id=f"{PREFIX}.{id}"))
+            hint = f"Set {name} = 5 (seconds), for example."
+            errors.append(Error(problem, hint=hint, id=check_ids.full(id)))
     telemetry = conf.raw("LIFESPAN_OPENTELEMETRY", False)
     problem = boolean_problem("LIFESPAN_OPENTELEMETRY", telemetry)
     if problem:
-        errors.append(Error(problem, id=f"{PREFIX}.{OPENTELEMETRY_ID}"))
+        errors.append(Error(problem, id=check_ids.full(check_ids.OPENTELEMETRY)))
     elif telemetry and not opentelemetry_installed():
         errors.append(
             Error(
                 "LIFESPAN_OPENTELEMETRY is True, but OpenTelemetry is not installed.",
                 hint="Install the otel extra: pip install 'django-lifespan-ctx[otel]'.",
-                id=f"{PREFIX}.{OPENTELEMETRY_MISSING_ID}",
+                id=check_ids.full(check_ids.OPENTELEMETRY_MISSING),
             )
         )
     return errors + probe_problems()
@@ -60,11 +53,11 @@ def probe_problems() -> list[CheckMessage]:
             f'Write {DETAILS_SETTING} = ["10.0.0.0/8"] for the callers that may read readyz/\'s details, '
             "or [] for none. Until then, every caller gets the status alone."
         )
-        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{PROBE_DETAILS_ID}"))
+        errors.append(Error(problem, hint=hint, id=check_ids.full(check_ids.PROBE_DETAILS)))
     problem = token_problem(conf.LIFESPAN_PROBE_TOKEN)
     if problem:
         hint = f'Read it from the environment: {TOKEN_SETTING} = os.environ.get("PROBE_TOKEN").'
-        errors.append(Error(problem, hint=hint, id=f"{PREFIX}.{PROBE_TOKEN_ID}"))
+        errors.append(Error(problem, hint=hint, id=check_ids.full(check_ids.PROBE_TOKEN)))
     return errors
 
 
