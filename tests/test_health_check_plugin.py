@@ -8,6 +8,7 @@ import re
 import signal
 import sys
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -16,6 +17,7 @@ from django.template import TemplateDoesNotExist
 from django.test import AsyncClient, override_settings
 from django.urls import clear_url_caches
 
+from django_lifespan_ctx._engine.observers import Step
 from django_lifespan_ctx._ops import readiness
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contrib.health_check import Lifespan, LifespanCheck
@@ -77,10 +79,9 @@ async def test_the_plugins_follow_the_lifespan_and_the_declared_checks(
 
 async def test_a_failed_context_is_named() -> None:
     readiness.tracker.phase_started("startup")
-    readiness.tracker.step_started("startup", "context", "myapp.broker", "LIFESPAN_CONTEXTS[1]")
-    readiness.tracker.step_finished(
-        "startup", "context", "myapp.broker", "LIFESPAN_CONTEXTS[1]", OSError(), ()
-    )
+    broker = Step("startup", "context", "myapp.broker", "LIFESPAN_CONTEXTS[1]")
+    readiness.tracker.step_started(broker)
+    readiness.tracker.step_finished(replace(broker, error=OSError()))
     readiness.tracker.phase_finished("startup", OSError())
     result = await Lifespan().get_result()
     assert str(result.error) == "Unavailable: lifespan failed; failed: myapp.broker"

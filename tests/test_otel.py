@@ -155,7 +155,7 @@ def test_a_tracer_with_its_own_provider() -> None:
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = LifespanTracer(provider)
     tracer.phase_started("shutdown")
-    tracer.step_finished("shutdown", "context", "unknown", "x", None, ())  # Never started: ignored.
+    tracer.step_finished(events.Step("shutdown", "context", "unknown", "x"))  # Never started: ignored.
     tracer.phase_finished("shutdown", RuntimeError("late"))
     tracer.phase_finished("startup", None)  # Never started: ignored.
     (span,) = exporter.get_finished_spans()
@@ -174,6 +174,7 @@ def test_without_the_extra_the_setting_is_a_check_error(monkeypatch: pytest.Monk
 def test_importing_the_integration_without_the_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "opentelemetry", None)
     monkeypatch.delitem(sys.modules, "django_lifespan_ctx.contrib.otel")
+    monkeypatch.delitem(sys.modules, "django_lifespan_ctx._ops.otel")
     with pytest.raises(ImportError, match=r"django-lifespan-ctx\[otel\]"):
         importlib.import_module("django_lifespan_ctx.contrib.otel")
 

@@ -15,6 +15,7 @@ import logging
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 logger = logging.getLogger("django_lifespan_ctx")
@@ -23,20 +24,25 @@ Phase = Literal["startup", "shutdown"]
 StepKind = Literal["context", "receiver"]
 
 
+@dataclass(frozen=True)
+class Step:
+    """One step of a phase: a context entered or exited, or a signal receiver called."""
+
+    phase: Phase
+    kind: StepKind
+    name: str  # The context's or receiver's dotted name.
+    origin: str  # Where it was listed: "LIFESPAN_CONTEXTS[1]", "asgi_startup", ...
+    # When finished: what it raised, and the keys a context's enter yielded.
+    error: BaseException | None = None
+    keys: tuple[str, ...] = ()
+
+
 class LifespanObserver(Protocol):
     def phase_started(self, phase: Phase) -> None: ...
 
-    def step_started(self, phase: Phase, kind: StepKind, name: str, origin: str) -> None: ...
+    def step_started(self, step: Step) -> None: ...
 
-    def step_finished(
-        self,
-        phase: Phase,
-        kind: StepKind,
-        name: str,
-        origin: str,
-        error: BaseException | None,
-        keys: tuple[str, ...],
-    ) -> None: ...
+    def step_finished(self, step: Step) -> None: ...
 
     def phase_finished(self, phase: Phase, error: BaseException | None) -> None: ...
 
@@ -114,8 +120,8 @@ def phase_started(phase: Phase) -> None:
 
 
 def step_started(phase: Phase, kind: StepKind, name: str, origin: str) -> None:
-    if _observers:
-        _tell("step_started", phase, kind, name, origin)
+    if _observers:  # The Step is made only when someone watches: startup's busiest path.
+        _tell("step_started", Step(phase, kind, name, origin))
 
 
 def step_finished(
@@ -127,7 +133,7 @@ def step_finished(
     keys: tuple[str, ...] = (),
 ) -> None:
     if _observers:
-        _tell("step_finished", phase, kind, name, origin, error, keys)
+        _tell("step_finished", Step(phase, kind, name, origin, error, keys))
 
 
 def phase_finished(phase: Phase, error: BaseException | None = None) -> None:

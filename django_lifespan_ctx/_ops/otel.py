@@ -19,7 +19,7 @@ except ImportError as exc:
         "django_lifespan_ctx.contrib.otel needs OpenTelemetry: pip install 'django-lifespan-ctx[otel]'."
     ) from exc
 
-from django_lifespan_ctx._engine.observers import Phase, StepKind
+from django_lifespan_ctx._engine.observers import Phase, Step, StepKind
 
 TRACER_NAME = "django_lifespan_ctx"
 """The tracer name of the lifespan's spans, to filter or sample them by."""
@@ -51,14 +51,15 @@ class LifespanTracer:
             f"lifespan {phase}", context=Context(), attributes={"lifespan.phase": phase}
         )
 
-    def step_started(self, phase: Phase, kind: StepKind, name: str, origin: str) -> None:
+    def step_started(self, step: Step) -> None:
+        phase, kind, name = step.phase, step.kind, step.name
         parent = self.phases.get(phase)
         context = trace.set_span_in_context(parent, Context()) if parent is not None else Context()
         attributes: dict[str, Any] = {
             "lifespan.phase": phase,
             "lifespan.step": kind,
             f"lifespan.{kind}": name,
-            "lifespan.origin": origin,
+            "lifespan.origin": step.origin,
         }
         if kind == "receiver":
             verb = "run"
@@ -71,22 +72,14 @@ class LifespanTracer:
             f"{verb} {name}", context=context, attributes=attributes, start_time=time.time_ns()
         )
 
-    def step_finished(
-        self,
-        phase: Phase,
-        kind: StepKind,
-        name: str,
-        origin: str,
-        error: BaseException | None,
-        keys: tuple[str, ...],
-    ) -> None:
-        span = self.steps.pop((phase, kind, name), None)
+    def step_finished(self, step: Step) -> None:
+        span = self.steps.pop((step.phase, step.kind, step.name), None)
         if span is None:
             return
-        if kind == "context":
-            self.entered.add((phase, name))
-        span.set_attribute("lifespan.keys", list(keys))  # Names only: values may be secrets.
-        _finish(span, error)
+        if step.kind == "context":
+            self.entered.add((step.phase, step.name))
+        span.set_attribute("lifespan.keys", list(step.keys))  # Names only: values may be secrets.
+        _finish(span, step.error)
 
     def phase_finished(self, phase: Phase, error: BaseException | None) -> None:
         for key in [key for key in self.steps if key[0] == phase]:

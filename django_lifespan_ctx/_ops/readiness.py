@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-from django_lifespan_ctx._engine.observers import Phase, StepKind, add_observer
+from django_lifespan_ctx._engine.observers import Phase, Step, add_observer
 
 ContextState = Literal["pending", "entered", "failed", "exiting", "exited"]
 # "restarting": failed, and not working again yet. A background() service is running again
@@ -114,32 +114,24 @@ class ReadinessTracker:
 
     # A context's state follows from what it was, not from the phase: the
     # exits that unwind a failed startup happen in the startup phase too.
-    def step_started(self, phase: Phase, kind: StepKind, name: str, origin: str) -> None:
-        if kind != "context":
+    def step_started(self, step: Step) -> None:
+        if step.kind != "context":
             return
-        known = self.contexts.get(name)
+        known = self.contexts.get(step.name)
         if known is not None and known.state == "entered":
             known.state = "exiting"
         else:
-            self.contexts[name] = ContextStatus(name, origin)
+            self.contexts[step.name] = ContextStatus(step.name, step.origin)
 
-    def step_finished(
-        self,
-        phase: Phase,
-        kind: StepKind,
-        name: str,
-        origin: str,
-        error: BaseException | None,
-        keys: tuple[str, ...],
-    ) -> None:
-        if kind != "context":
+    def step_finished(self, step: Step) -> None:
+        if step.kind != "context":
             return
-        known = self.contexts.get(name)
+        known = self.contexts.get(step.name)
         if known is None:
-            known = self.contexts[name] = ContextStatus(name, origin)
+            known = self.contexts[step.name] = ContextStatus(step.name, step.origin)
         if known.state == "exiting":
-            known.state = "failed" if error is not None else "exited"
-        elif error is not None:
+            known.state = "failed" if step.error is not None else "exited"
+        elif step.error is not None:
             known.state = "failed"
         else:
             known.state, known.entered_timestamp = "entered", time.time()

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django_lifespan_ctx._config.conf import conf
-from django_lifespan_ctx._engine.observers import LifespanObserver, Phase, StepKind, observe
+from django_lifespan_ctx._engine.observers import LifespanObserver, Phase, Step, observe
 
 
 class SettingsTelemetry:
@@ -34,21 +34,13 @@ class SettingsTelemetry:
             self._active[phase] = self._make()
             self._active[phase].phase_started(phase)
 
-    def step_started(self, phase: Phase, kind: StepKind, name: str, origin: str) -> None:
-        if phase in self._active:
-            self._active[phase].step_started(phase, kind, name, origin)
+    def step_started(self, step: Step) -> None:
+        if step.phase in self._active:
+            self._active[step.phase].step_started(step)
 
-    def step_finished(
-        self,
-        phase: Phase,
-        kind: StepKind,
-        name: str,
-        origin: str,
-        error: BaseException | None,
-        keys: tuple[str, ...],
-    ) -> None:
-        if phase in self._active:
-            self._active[phase].step_finished(phase, kind, name, origin, error, keys)
+    def step_finished(self, step: Step) -> None:
+        if step.phase in self._active:
+            self._active[step.phase].step_finished(step)
 
     def phase_finished(self, phase: Phase, error: BaseException | None) -> None:
         observer = self._active.pop(phase, None)

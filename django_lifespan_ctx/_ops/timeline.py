@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from django_lifespan_ctx._engine.observers import Phase, StepKind
+from django_lifespan_ctx._engine.observers import Phase, Step, StepKind
 from django_lifespan_ctx._engine.plan import Entry, Group, Plan
 from django_lifespan_ctx._ops.services import Service
 
@@ -44,6 +44,9 @@ class Span:
     error: BaseException | None = None
     exit: bool = False  # An exit (in startup: unwinding after a failure), not an enter.
 
+    def same_step(self, step: Step) -> bool:
+        return self.phase == step.phase and self.kind == step.kind and self.name == step.name
+
 
 @dataclass
 class PhaseTimes:
@@ -70,23 +73,21 @@ class Recorder:
         if times is not None:
             times.end, times.error = self._now(), error
 
-    def step_started(self, phase: Phase, kind: StepKind, name: str, origin: str) -> None:
+    def step_started(self, step: Step) -> None:
         # A context's second step in one phase is its exit: startup unwinding what it entered.
-        again = any(s.phase == phase and s.kind == kind and s.name == name for s in self.spans)
-        self.spans.append(Span(phase, kind, name, self._now(), exit=phase == "shutdown" or again))
+        again = any(span.same_step(step) for span in self.spans)
+        exit = step.phase == "shutdown" or again
+        self.spans.append(Span(step.phase, step.kind, step.name, self._now(), exit=exit))
 
-    def step_finished(
-        self,
-        phase: Phase,
-        kind: StepKind,
-        name: str,
-        origin: str,
-        error: BaseException | None,
-        keys: tuple[str, ...],
-    ) -> None:
+    def step_finished(self, step: Step) -> None:
         for span in reversed(self.spans):
-            if span.phase == phase and span.kind == kind and span.name == name and span.end is None:
-                span.end, span.error = self._now(), error
+            if (
+                span.phase == step.phase
+                and span.kind == step.kind
+                and span.name == step.name
+                and span.end is None
+            ):
+                span.end, span.error = self._now(), step.error
                 return
 
 
