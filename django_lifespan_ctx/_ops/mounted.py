@@ -47,7 +47,7 @@ def asgi_lifespan(app_or_dotted_path: Any) -> Callable[[], AbstractAsyncContextM
 
     # The name logs, errors and `manage.py lifespan --list` show for this entry.
     factory.__qualname__ = f"asgi_lifespan({name!r})"
-    factory.__module__ = __name__
+    factory.__module__ = "django_lifespan_ctx.contexts"  # Named by its public home in logs and listings.
     return factory
 
 

@@ -1,8 +1,7 @@
 """OpenTelemetry spans for the lifespan: one per phase, a child per context and receiver.
 
 Turned on by ``LIFESPAN_OPENTELEMETRY = True``; needs the ``otel`` extra
-(``pip install 'django-lifespan-ctx[otel]'``). Import ``LifespanTracer`` from here
-to install it yourself, with a tracer provider of your own.
+(``pip install 'django-lifespan-ctx[otel]'``).
 """
 
 from __future__ import annotations
