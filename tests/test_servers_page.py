@@ -8,6 +8,7 @@ the Channels `asgi.py`, which replaces the first, with a real WebSocket.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import signal
 from pathlib import Path
@@ -75,14 +76,20 @@ def served(project: Path, command: str) -> ServerProcess:
     argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
     assert argv[0] == "uvicorn"
     server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
-    server.env = {**user_env(), "PYTHONPATH": str(project), "PYTHONUNBUFFERED": "1"}
+    # MCP logs through rich, which wraps its lines at 80 columns when not on a terminal.
+    server.env = {**user_env(), "PYTHONPATH": str(project), "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
     return server
 
 
 def printed(output: str) -> list[str]:
-    """What the other apps' lifespans printed, in order."""
+    """What the other apps' lifespans printed, in order (MCP's lines without rich's columns)."""
     apps = ("Starlette app ", "FastAPI app ", "StreamableHTTP session manager ")
-    return [line for line in output.splitlines() if line.startswith(apps)]
+    found = []
+    for line in output.splitlines():
+        at = min((line.find(app) for app in apps if app in line), default=-1)
+        if at >= 0:
+            found.append(re.split(r"\s{2,}", line[at:])[0])
+    return found
 
 
 def test_each_recipe_pasted_into_a_fresh_project_serves_under_uvicorn(tmp_path: Path) -> None:
