@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from django_lifespan_ctx._ops import probes
+from typing import Any
+
+from django_lifespan_ctx._ops.probe_paths import probe_view
 from django_lifespan_ctx._serving.handler import ServingHandler
 
 __all__ = ["LifespanASGIHandler"]
+
+
+async def _answer_probe(handler: Any, view: Any, scope: Any, receive: Any, send: Any) -> None:
+    # Imported on the first probe: answering one needs the health checks, readiness and
+    # the plan, which importing the handler (every project's asgi.py) must not cost.
+    from django_lifespan_ctx._ops.probes import answer
+
+    await answer(handler, view, scope, receive, send)
 
 
 class LifespanASGIHandler(ServingHandler):
@@ -16,5 +26,5 @@ class LifespanASGIHandler(ServingHandler):
     """
 
     # Answered ahead of the middleware: see the Operations page.
-    probe_view = staticmethod(probes.probe_view)
-    answer_probe = staticmethod(probes.answer)
+    probe_view = staticmethod(probe_view)
+    answer_probe = staticmethod(_answer_probe)

@@ -843,6 +843,8 @@ async def _lazily(scenario: Scenario, log: Log) -> Outcome:
 
 async def _end_of_the_loop(app: Any) -> None:
     lazy = app._lazy
+    if lazy is None:  # No request came, so no lazy startup was ever made.
+        return
     left = [task for task in (lazy._starting, lazy.host and lazy.host._task) if task and not task.done()]
     for task in left:
         task.cancel()

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from django_lifespan_ctx._ops import probes, readiness
+from django_lifespan_ctx._ops import probe_paths, probes, readiness
 from django_lifespan_ctx._ops.checks import check_operations
 from django_lifespan_ctx.handler import LifespanASGIHandler
 from tests import ops_contexts
@@ -66,11 +66,11 @@ async def get(
 
 async def test_probe_paths_are_read_from_the_urlconf_and_follow_it() -> None:
     with override_settings(ROOT_URLCONF="tests.ops_urls"):
-        assert probes.probe_paths() == {"/livez/": probes.livez, "/readyz/": probes.readyz}
-        assert probes.probe_view({"path": "/app/readyz/", "root_path": "/app"}) is probes.readyz
-        assert probes.probe_view({"path": "/state/", "root_path": ""}) is None
+        assert probe_paths.probe_paths() == {"/livez/": probes.livez, "/readyz/": probes.readyz}
+        assert probe_paths.probe_view({"path": "/app/readyz/", "root_path": "/app"}) is probes.readyz
+        assert probe_paths.probe_view({"path": "/state/", "root_path": ""}) is None
     with override_settings(ROOT_URLCONF="tests.ops_hosts_urls"):
-        assert probes.probe_paths() == {
+        assert probe_paths.probe_paths() == {
             "/ops/health/livez/": probes.livez,
             "/ops/health/readyz/": probes.readyz,
         }

@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar, Token
 from typing import Any, TypeVar, overload
 
-from django_lifespan_ctx._config.statetype import check_asked_type
 from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx._serving.request_context import running_request_scope
 from django_lifespan_ctx._serving.state import state_for_scope, state_from_scope
@@ -74,6 +73,9 @@ def current_state(state_type: Callable[..., Any] | None = None, /) -> Any:
     saying where a state is available, outside all of them.
     """
     if state_type is not None:
+        # Imported here: the state type's introspection is not for every asgi.py to import.
+        from django_lifespan_ctx._config.statetype import check_asked_type
+
         check_asked_type(state_type, "current_state({})")
     scope = request_scope.get()
     if scope is None:

@@ -26,7 +26,6 @@ from collections.abc import Sequence
 from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._engine.at_fork import reset_in_child
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx._engine.stop_signals import HeldStopSignals
 
 __all__ = ["in_flight", "is_draining", "wait_for_drain"]
 
@@ -114,6 +113,8 @@ class Drain:
         self.loop = loop
         self.seconds = seconds
         self.server = server
+        from django_lifespan_ctx._engine.stop_signals import HeldStopSignals  # Only a drain needs it.
+
         self.held = HeldStopSignals(loop, self._begin, [signal.Signals[name] for name in signals])
         self._timer: asyncio.TimerHandle | None = None
         self.armed = False

@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from asgiref.typing import (
     ASGIReceiveCallable,
@@ -19,14 +19,14 @@ from django.core.handlers.asgi import ASGIHandler
 from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._engine.exceptions import Failure, LifespanShutdownError, LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx._engine.runner import Runner
 from django_lifespan_ctx._serving import draining
 from django_lifespan_ctx._serving.current import request_scope
-from django_lifespan_ctx._serving.lazy import LazyLifespan, is_probe
 from django_lifespan_ctx._serving.request import LifespanASGIRequest
 from django_lifespan_ctx._serving.request_context import RequestContext
-from django_lifespan_ctx._serving.setup import SETUP
 from django_lifespan_ctx._serving.state import set_process_state
+
+if TYPE_CHECKING:
+    from django_lifespan_ctx._serving.lazy import LazyLifespan
 
 logger = logging.getLogger("django_lifespan_ctx")
 
@@ -61,7 +61,7 @@ class ServingHandler(ASGIHandler):
         # False until a lifespan has started, or the first request has dealt
         # with its absence: the only per-request cost is reading this flag.
         self.lifespan_settled = False
-        self._lazy = LazyLifespan(sender=type(self))
+        self._lazy: LazyLifespan | None = None  # Made on the first request, if ever needed.
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -116,6 +116,10 @@ class ServingHandler(ASGIHandler):
             log(logging.WARNING, NO_LIFESPAN_WARNING)
             self.lifespan_settled = True
             return
+        from django_lifespan_ctx._serving.lazy import LazyLifespan, is_probe
+
+        if self._lazy is None:
+            self._lazy = LazyLifespan(sender=type(self))
         if is_probe(scope):
             # A probe answers at once from what the lifespan reports: it must
             # not wait for, nor fail with, the startup it is asked about.
@@ -149,6 +153,10 @@ class ServingHandler(ASGIHandler):
             )
         # asgiref's LifespanScope leaves "state" untyped.
         server_state = cast("dict[str, Any] | None", cast("Mapping[str, Any]", scope).get("state"))
+        # The engine is imported by the first lifespan, not by asgi.py: see handler.py.
+        from django_lifespan_ctx._engine.runner import Runner
+        from django_lifespan_ctx._serving.setup import SETUP
+
         runner = Runner(setup=SETUP, sender=type(self), scope=scope, state=server_state)
         try:
             await runner.startup()
