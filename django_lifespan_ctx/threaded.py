@@ -11,7 +11,6 @@ from types import TracebackType
 from typing import Any, Generic, TypeVar, cast, overload
 
 from django_lifespan_ctx._config.statetype import check_asked_type
-from django_lifespan_ctx._engine.at_fork import reset_in_child
 from django_lifespan_ctx._engine.exceptions import (
     LifespanShutdownError,
     LifespanStoppedError,
@@ -19,6 +18,7 @@ from django_lifespan_ctx._engine.exceptions import (
 )
 from django_lifespan_ctx._engine.hosts import StoppedWhileStarting, ThreadHost
 from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx._engine.process import process_wide
 from django_lifespan_ctx._engine.state import State, StateT
 from django_lifespan_ctx._serving import current
 from django_lifespan_ctx._serving.setup import SETUP
@@ -265,10 +265,10 @@ def _exit_with_interpreter() -> None:
         atexit.register(_stop_at_exit)
 
 
-@reset_in_child
-def _forget_after_fork() -> None:
-    # A forked child has no copy of the parent's loop thread: the lifespan
-    # running there is not this process's, and must not be reachable here.
+@process_wide
+def _reset() -> None:
+    # No lifespan running. In a forked child, the parent's loop thread has no copy:
+    # the lifespan running there is not this process's, and must not be reachable.
     global _running, _running_lock
     _running = None
     _running_lock = threading.Lock()

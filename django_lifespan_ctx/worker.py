@@ -37,7 +37,7 @@ from typing import Any, ParamSpec, TypeVar, overload
 from django.db import close_old_connections
 
 from django_lifespan_ctx._config.statetype import check_asked_type
-from django_lifespan_ctx._engine.at_fork import reset_in_child
+from django_lifespan_ctx._engine.process import process_wide
 from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx.threaded import LifespanThread, running_lifespan, start_in_thread
 
@@ -157,8 +157,8 @@ def warn_if_lifespan_runs_before_fork(integration: str) -> None:
     )
 
 
-@reset_in_child
-def _forget_after_fork() -> None:
-    # A forked child has no lifespan of its parent's (threaded.py forgets it): no users either.
+@process_wide
+def _reset() -> None:
+    # No lifespan running (threaded.py forgets it), so no users either: in a forked child too.
     global _users, _owned, _lock
     _users, _owned, _lock = 0, False, threading.Lock()

@@ -13,7 +13,7 @@ import pytest
 
 import django_lifespan_ctx
 from django_lifespan_ctx._config import sources
-from django_lifespan_ctx._serving import draining, state
+from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx.signals import asgi_shutdown, asgi_startup
 from tests import contexts
 
@@ -47,8 +47,7 @@ def clean_slate() -> Iterator[None]:
     for number, handler in stop_handlers.items():
         if handler is not None:
             signal.signal(number, handler)
-    draining.reset()
-    state.set_process_state({})
+    reset_process()  # Process-wide state, as at import: drain, readiness, thread and worker lifespans.
     sources.registered_contexts[:] = registered
     asgi_startup.receivers[:] = startup_receivers
     asgi_shutdown.receivers[:] = shutdown_receivers

@@ -42,6 +42,7 @@ from hypothesis import strategies as st
 
 from django_lifespan_ctx import LifespanStoppedError, LifespanThread, lifespan
 from django_lifespan_ctx._engine import observers
+from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx._engine.stop_signals import StopSignals, _cancelled_by_signals
 from django_lifespan_ctx._ops.readiness import tracker
 from django_lifespan_ctx._serving import draining
@@ -746,7 +747,7 @@ class ServerStopSignal:
         """Whether the lifespan left the server's handler in place; then put the test's back."""
         ours = signal.getsignal(signal.SIGTERM) == self.handle
         signal.signal(signal.SIGTERM, self.previous)
-        draining.reset()
+        reset_process()
         return ours
 
 

@@ -20,6 +20,7 @@ from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
 from django_lifespan_ctx._config.checks import check_settings
+from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx._serving import draining
 from django_lifespan_ctx._serving.draining import Drain, arm_drain, is_draining, wait_for_drain
 
@@ -30,7 +31,7 @@ def own_stop_signals() -> Iterator[None]:
     yield
     for number, handler in saved.items():
         signal.signal(number, handler)
-    draining.reset()
+    reset_process()
 
 
 def python_server(loop: asyncio.AbstractEventLoop) -> tuple[list[int], asyncio.Event]:

@@ -18,6 +18,7 @@ from django.test import AsyncClient, override_settings
 from django.urls import clear_url_caches
 
 from django_lifespan_ctx._engine.observers import Step
+from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx._ops import readiness
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contrib.health_check import Lifespan, LifespanCheck
@@ -41,13 +42,13 @@ SETTINGS = {
 
 @pytest.fixture(autouse=True)
 def fresh(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
-    readiness.tracker.reset()
+    reset_process()
     monkeypatch.setenv("LIFESPAN_TEST_UNHEALTHY", str(tmp_path / "unhealthy"))
     with override_settings(**SETTINGS):
         clear_url_caches()
         yield tmp_path / "unhealthy"
     clear_url_caches()
-    readiness.tracker.reset()
+    reset_process()
 
 
 async def test_the_plugins_follow_the_lifespan_and_the_declared_checks(

@@ -14,7 +14,7 @@ import yaml
 from django.test import override_settings
 from django.urls import clear_url_caches
 
-from django_lifespan_ctx._ops import readiness
+from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx.asgi import get_asgi_application
 from tests.asgi_driver import LifespanConversation
 from tests.servers import ServerProcess
@@ -72,7 +72,7 @@ def opsdemo(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
         "LIFESPAN_HEALTH_CHECKS": demo.LIFESPAN_HEALTH_CHECKS,
         "LIFESPAN_RUN_ONCE_INTERVAL": demo.LIFESPAN_RUN_ONCE_INTERVAL,
     }
-    readiness.tracker.reset()
+    reset_process()
     with override_settings(**settings):
         clear_url_caches()
         yield settings

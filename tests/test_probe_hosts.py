@@ -12,7 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from django_lifespan_ctx._ops import probe_paths, probes, readiness
+from django_lifespan_ctx._engine.process import reset_process
+from django_lifespan_ctx._ops import probe_paths, probes
 from django_lifespan_ctx._ops.checks import check_operations
 from django_lifespan_ctx.handler import LifespanASGIHandler
 from tests import ops_contexts
@@ -35,9 +36,9 @@ STRICT = {
 
 @pytest.fixture(autouse=True)
 def fresh_tracker() -> Iterator[None]:
-    readiness.tracker.reset()
+    reset_process()
     yield
-    readiness.tracker.reset()
+    reset_process()
 
 
 async def get(

@@ -15,7 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from django_lifespan_ctx._ops import readiness
+from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx._ops.checks import check_operations
 from django_lifespan_ctx.asgi import get_asgi_application
 from tests import ops_contexts
@@ -27,9 +27,9 @@ OPS = {"ROOT_URLCONF": "tests.ops_urls"}
 
 @pytest.fixture(autouse=True)
 def fresh_tracker() -> Iterator[None]:
-    readiness.tracker.reset()
+    reset_process()
     yield
-    readiness.tracker.reset()
+    reset_process()
 
 
 async def probe(app: Any, path: str, query: bytes = b"") -> tuple[int, dict[str, Any]]:

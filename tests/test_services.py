@@ -26,6 +26,7 @@ from opentelemetry.trace import StatusCode
 
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, lifespan, start_in_thread
 from django_lifespan_ctx._config.checks import check_settings
+from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx._ops.otel import ServiceTracer
 from django_lifespan_ctx._ops.readiness import ServiceStatus, tracker
 from django_lifespan_ctx._ops.services import ServiceError
@@ -38,9 +39,9 @@ from tests.servers import REPO, ServerProcess
 
 @pytest.fixture(autouse=True)
 def fresh_tracker() -> Iterator[None]:
-    tracker.reset()
+    reset_process()
     yield
-    tracker.reset()
+    reset_process()
 
 
 def status(name: str) -> ServiceStatus:

@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 
-from django_lifespan_ctx._engine import at_fork  # noqa: F401  # pyright: ignore[reportUnusedImport] - the one at-fork hook
+from django_lifespan_ctx._engine import process  # noqa: F401  # pyright: ignore[reportUnusedImport] - the one at-fork hook
 from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
 from django_lifespan_ctx._engine.exceptions import Failure, LifespanStoppedError, raise_for_shutdown
 from django_lifespan_ctx._engine.observers import log

@@ -14,8 +14,8 @@ from asgiref.sync import iscoroutinefunction
 from django.utils.module_loading import import_string
 
 from django_lifespan_ctx._config.conf import conf
-from django_lifespan_ctx._engine.at_fork import reset_in_child
 from django_lifespan_ctx._engine.owner import close_thread_connections
+from django_lifespan_ctx._engine.process import process_wide
 from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx._engine.threads import ThreadStartError, start_owned_thread
 from django_lifespan_ctx._ops.readiness import now
@@ -104,9 +104,9 @@ _running: dict[str, CheckCall] = {}
 _running_lock = threading.Lock()
 
 
-@reset_in_child
-def _forget_calls_after_fork() -> None:
-    # A check hung in the parent has no thread in the child: the child may call it again.
+@process_wide
+def _reset() -> None:
+    # No call running. A check hung in a fork's parent has no thread in the child, which may call it again.
     global _running, _running_lock
     _running, _running_lock = {}, threading.Lock()
 

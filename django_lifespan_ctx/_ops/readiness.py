@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from django_lifespan_ctx._engine.observers import Phase, Step, add_observer
+from django_lifespan_ctx._engine.process import process_wide
 
 ContextState = Literal["pending", "entered", "failed", "exiting", "exited"]
 # "restarting": failed, and not working again yet. A background() service is running again
@@ -138,6 +139,7 @@ class ReadinessTracker:
 
 
 tracker = ReadinessTracker()
+process_wide(tracker.reset)
 # Built in, not added by the app's ready(): readiness follows the lifespan
 # that runs, whether or not django_lifespan_ctx is in INSTALLED_APPS.
 add_observer(tracker)

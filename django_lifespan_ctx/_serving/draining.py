@@ -24,8 +24,8 @@ import time
 from collections.abc import Sequence
 
 from django_lifespan_ctx._config.conf import conf
-from django_lifespan_ctx._engine.at_fork import reset_in_child
 from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx._engine.process import process_wide
 
 __all__ = ["in_flight", "is_draining", "wait_for_drain"]
 
@@ -68,17 +68,17 @@ def in_flight() -> int:
     return _in_flight
 
 
-def reset() -> None:
-    """Not draining, nothing in flight: where each server lifespan starts (and each test)."""
+def _not_draining() -> None:
+    """Not draining, nothing in flight: where each server lifespan starts."""
     global _began_at, _in_flight
     with _lock:
         _began_at, _in_flight = None, 0
 
 
-@reset_in_child
-def _forget_after_fork() -> None:
-    # gunicorn --preload and other pre-forking servers: the child starts its own
-    # lifespan, never draining, with none of the parent's waiters or its lock.
+@process_wide
+def _reset() -> None:
+    # Not draining, nothing in flight, no waiters. A child of gunicorn --preload and
+    # other pre-forking servers starts its own lifespan so, without the parent's lock.
     global _lock, _waiters, _began_at, _in_flight, counting
     _lock, _waiters, _began_at, _in_flight, counting = threading.Lock(), [], None, 0, False
 
@@ -121,7 +121,7 @@ class Drain:
 
     def arm(self) -> None:
         global counting
-        reset()
+        _not_draining()
         reason = self.held.hold()
         if reason is not None and self.server == "hypercorn":
             reason = (

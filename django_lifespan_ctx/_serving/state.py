@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from django_lifespan_ctx._engine.process import process_wide
 from django_lifespan_ctx._engine.state import State, blank_state, fill_state, wrap_state
 
 # The state of the lifespan that started last in this process, for scopes
@@ -15,6 +16,11 @@ _process_state: dict[str, Any] = {}
 def set_process_state(state: dict[str, Any]) -> None:
     global _process_state
     _process_state = state
+
+
+@process_wide
+def _reset() -> None:
+    set_process_state({})
 
 
 def state_for_scope(scope: Any) -> State:

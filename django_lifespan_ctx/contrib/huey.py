@@ -52,9 +52,9 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a process without Huey
     raise missing_extra("huey", "huey", "django_lifespan_ctx.contrib.huey") from exc
 
-from django_lifespan_ctx._engine.at_fork import reset_in_child
 from django_lifespan_ctx._engine.exceptions import LifespanShutdownError
 from django_lifespan_ctx._engine.observers import log
+from django_lifespan_ctx._engine.process import process_wide
 from django_lifespan_ctx.worker import (
     enter_worker,
     leave_worker,
@@ -78,7 +78,7 @@ _startup_failure: BaseException | None = None
 _startup_lock = threading.Lock()
 
 
-@reset_in_child
+@process_wide
 def _forget_the_parents_workers() -> None:
     # A forked child (a `-k process` worker, or a process a task forks) tries
     # the lifespan itself: not the parent's failure, nor a lock or a hold that a
