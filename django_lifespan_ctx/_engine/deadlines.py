@@ -1,4 +1,7 @@
-"""Waiting with a deadline, woken by the owners waited for: the engine's only way to wait.
+"""Waiting with a deadline, woken by the owners waited for: how the runner waits.
+
+(The hosts wait on the one task they host with ``asyncio.wait``: nothing there
+needs waking but that task's end.)
 
 A waiter sleeps on one future of its own, which the owners it waits for
 resolve as their state changes (always on the loop: threads post there

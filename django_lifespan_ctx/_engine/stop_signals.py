@@ -1,4 +1,9 @@
-"""SIGINT and SIGTERM, the one way the library catches them.
+"""SIGINT and SIGTERM, caught for the lifespans the library runs itself (commands, threads).
+
+Two other places handle stop signals, each for a reason of its own: runserver's
+reloader (``_runserver/reloading.py``) passes them on to the serving process it
+restarts, and a drain (``_serving/draining.py``) holds a server's own handlers back
+while requests finish, through ``HeldStopSignals`` below.
 
 The first stop signal asks to stop: the lifespan shuts down in order, every
 exit within its deadline. A second asks to hurry: whatever exit still blocks
