@@ -8,7 +8,7 @@ from typing import Any, TypeAlias
 
 from django_lifespan_ctx._ops.mounted import asgi_lifespan
 from django_lifespan_ctx._ops.run_once import run_once
-from django_lifespan_ctx._ops.services import background, every
+from django_lifespan_ctx._ops.services.spec import background, every
 
 # `...`: a factory takes no argument, or the state so far (typed as the project likes).
 _Factory: TypeAlias = Callable[..., AbstractAsyncContextManager[Any] | AbstractContextManager[Any]]

@@ -15,7 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from django_lifespan_ctx import LifespanStoppedError
-from django_lifespan_ctx._ops.services import Supervisor
+from django_lifespan_ctx._ops.services.spec import PeriodicService
+from django_lifespan_ctx._ops.services.supervisor import Supervisor
 from tests.fault_model import (
     CHILD_LINES,
     EVERY_INTERVAL,
@@ -134,10 +135,10 @@ def test_the_readiness_invariant_catches_a_retry_that_reports_running(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # The bug issue 26 reported: each retry of a failing every() job marked it running.
-    async def run_marked_running(self: Supervisor) -> None:
-        self.status.state = "running"
-        await self._periodic(EVERY_INTERVAL)  # pyright: ignore[reportPrivateUsage]
+    async def run_marked_running(self: PeriodicService, supervisor: Supervisor) -> None:
+        supervisor.status.state = "running"
+        await supervisor.periodic(EVERY_INTERVAL)
 
-    monkeypatch.setattr(Supervisor, "_run", run_marked_running)
+    monkeypatch.setattr(PeriodicService, "run", run_marked_running)
     with pytest.raises(AssertionError, match="readyz/ said ready while"):
         test_readyz_is_never_ready_while_a_critical_job_retries_a_slow_failure()

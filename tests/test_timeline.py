@@ -19,7 +19,7 @@ from django.test import override_settings
 
 from django_lifespan_ctx._engine import observers
 from django_lifespan_ctx._engine.plan import Entry, Group, Plan
-from django_lifespan_ctx._ops.services import background, every
+from django_lifespan_ctx._ops.services.spec import background, every
 from django_lifespan_ctx._ops.timeline import Recorder, Span, render
 from django_lifespan_ctx.management.commands import lifespan as lifespan_command
 from tests import contexts

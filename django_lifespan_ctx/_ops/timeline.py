@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from django_lifespan_ctx._engine.observers import Phase, Step, StepKind
 from django_lifespan_ctx._engine.plan import Entry, Group, Plan
-from django_lifespan_ctx._ops.services import Service
+from django_lifespan_ctx._ops.services.spec import Service
 
 WIDTH = 900
 ROW = 22

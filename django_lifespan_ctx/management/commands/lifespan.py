@@ -17,7 +17,7 @@ from django_lifespan_ctx._engine.runner import Runner
 from django_lifespan_ctx._engine.stop_signals import run_until_signalled
 from django_lifespan_ctx._engine.words import plural
 from django_lifespan_ctx._ops.readiness import tracker
-from django_lifespan_ctx._ops.services import Service
+from django_lifespan_ctx._ops.services.spec import Service
 from django_lifespan_ctx._ops.timeline import Recorder, render
 from django_lifespan_ctx._serving.setup import SETUP
 from django_lifespan_ctx.handler import LifespanASGIHandler

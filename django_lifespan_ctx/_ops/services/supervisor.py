@@ -1,206 +1,37 @@
-"""background() and every(): services the lifespan starts, supervises and stops.
+"""The supervisor of one service: runs it in a task of its own, restarts it, stops it.
 
-Each is an entry for LIFESPAN_CONTEXTS, entered and exited by the engine's
-owner like any other context. Its enter starts one supervisor task, after the
-entries before it, so the service gets their state; its exit stops that task,
-before those entries exit. The supervisor runs the target, logs a failure
-with its traceback and restarts it with backoff; a sync target runs in a
-daemon thread of the library's own and is told to stop through an event.
-A service that will not stop is cancelled, then reported and abandoned once
-LIFESPAN_SHUTDOWN_TIMEOUT has passed: shutdown never waits for it forever.
+It logs a failure with its traceback and restarts under the service's policy
+(schedule.py); a sync target runs in a daemon thread of the library's own and is
+told to stop through an event. A service that will not stop is cancelled, then
+reported and abandoned once LIFESPAN_SHUTDOWN_TIMEOUT has passed: shutdown never
+waits for it forever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextvars
-import inspect
 import logging
-import random
 import threading
-from collections.abc import AsyncGenerator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Any, Literal, cast
-
-from django.utils.module_loading import import_string
+from collections.abc import Callable
+from typing import Any, cast
 
 from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.owner import close_thread_connections, post
-from django_lifespan_ctx._engine.plan import describe, describe_error
+from django_lifespan_ctx._engine.plan import describe_error
 from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx._engine.threads import start_owned_thread
 from django_lifespan_ctx._ops.readiness import ServiceStatus, tracker
+from django_lifespan_ctx._ops.services.schedule import Backoff
+from django_lifespan_ctx._ops.services.spec import Service, ServiceError
 from django_lifespan_ctx._ops.telemetry import service_telemetry
 
-Restart = Literal["always", "on-failure", "never"]
-RESTART_POLICIES: tuple[Restart, ...] = ("always", "on-failure", "never")
 # How long a service gets to stop when LIFESPAN_SHUTDOWN_TIMEOUT is unset:
 # Kubernetes' default grace period, so a stuck service is still reported
 # before the kubelet's SIGKILL, and never waited for forever.
 UNBOUNDED_STOP_GRACE = 30.0
-_jitter = random.Random()
-
-
-class ServiceError(Exception):
-    """A background service was set up wrongly, or did not stop when told to."""
-
-
-def _seconds(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0
-
-
-class Service:
-    """The entry background() and every() return: list it in LIFESPAN_CONTEXTS like any other."""
-
-    def __init__(
-        self,
-        target: Any,
-        *,
-        name: object,
-        restart: object,
-        backoff: object,
-        critical: object,
-        interval: float | None = None,
-    ) -> None:
-        # Typed loosely: settings.py is where these are written, and each gets a clear error.
-        kind = "background" if interval is None else "every"
-        if not (isinstance(target, str) and target) and not callable(target):
-            raise TypeError(
-                f"{kind}() needs a target: a dotted path or a function, not {target!r}. "
-                "Write, for example, background('myapp.services.consume_queue')."
-            )
-        if name is not None and not (isinstance(name, str) and name):
-            raise TypeError(f"{kind}(name=...) must be a non-empty string, not {name!r}.")
-        if restart not in RESTART_POLICIES:
-            raise ValueError(
-                f"{kind}({self._shown(target, name)!r}, restart={restart!r}): restart must be "
-                "'always', 'on-failure' or 'never'."
-            )
-        bounds = list(cast("list[Any]", backoff)) if isinstance(backoff, (tuple, list)) else []
-        if not (len(bounds) == 2 and all(_seconds(bound) for bound in bounds) and bounds[0] <= bounds[1]):
-            raise ValueError(
-                f"{kind}({self._shown(target, name)!r}, backoff={backoff!r}): backoff must be two "
-                "positive numbers of seconds, the shortest and the longest wait before a "
-                "restart, such as (0.1, 30.0)."
-            )
-        if not isinstance(critical, bool):
-            raise TypeError(f"{kind}(critical=...) must be True or False, not {critical!r}.")
-        self.target, self.kind = target, kind
-        self.name = self._shown(target, name)
-        self.restart: Restart = restart
-        self.critical, self.interval = critical, interval
-        self.backoff = (float(bounds[0]), float(bounds[1]))
-
-    @staticmethod
-    def _shown(target: Any, name: object) -> str:
-        if isinstance(name, str) and name:
-            return name
-        return target if isinstance(target, str) else describe(target)
-
-    @property
-    def lifespan_service_name(self) -> str:
-        """What the plan reads to refuse two services of one name (_engine.plan, E019)."""
-        return self.name
-
-    def __repr__(self) -> str:
-        if self.interval is None:
-            return f"background({self.name!r})"
-        return f"every({self.interval:g}, {self.name!r})"
-
-    def describe_policy(self) -> str:
-        """How it is supervised, in a few words: for ``manage.py lifespan --list``."""
-        low, high = self.backoff
-        policy = f"every {self.interval:g} s" if self.interval is not None else f"restart={self.restart}"
-        return f"{policy}, backoff {low:g}-{high:g} s" + (", critical" if self.critical else "")
-
-    def __call__(self, state: State) -> AbstractAsyncContextManager[None]:
-        return self._supervised(state)
-
-    @asynccontextmanager
-    async def _supervised(self, state: State) -> AsyncGenerator[None, None]:
-        function, is_async = self._resolve()
-        supervisor = Supervisor(self, function, is_async, state)
-        supervisor.start()
-        try:
-            yield None
-        finally:
-            await supervisor.stop()
-
-    def _resolve(self) -> tuple[Callable[..., Any], bool]:
-        """The target, imported now (settings.py may name a function defined after it), and if it is async."""
-        function: Any = self.target
-        if isinstance(function, str):
-            try:
-                function = import_string(function)
-            except Exception as exc:
-                raise ServiceError(
-                    f"{self!r} could not import {self.target!r}: {describe_error(exc)}. "
-                    "Check the dotted path: it must name a function, like 'myapp.services.refresh'."
-                ) from exc
-            if not callable(function):
-                raise ServiceError(f"{self!r}: {self.target!r} is not a function.")
-        is_async = inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
-            getattr(function, "__call__", None)  # noqa: B004 - an object with an async __call__
-        )
-        takes_stop = self.interval is None and not is_async
-        arguments = ("state", "stop") if takes_stop else ("state",)
-        try:
-            inspect.signature(function).bind(*arguments)
-        except TypeError as exc:
-            raise ServiceError(self._signature_hint(is_async, exc)) from exc
-        except ValueError:
-            pass  # No signature to read (some builtins): called all the same.
-        return cast("Callable[..., Any]", function), is_async
-
-    def _signature_hint(self, is_async: bool, exc: TypeError) -> str:
-        if self.interval is not None:
-            wanted = "def job(state)" if not is_async else "async def job(state)"
-        elif is_async:
-            wanted = "async def service(state), which runs until cancelled"
-        else:
-            wanted = "def service(state, stop), which returns once the threading.Event `stop` is set"
-        return f"{self!r}: {self.kind}() cannot call the target ({exc}); write it as {wanted}."
-
-
-def background(
-    target: Any,
-    *,
-    name: str | None = None,
-    restart: Restart = "on-failure",
-    backoff: tuple[float, float] = (0.1, 30.0),
-    critical: bool = False,
-) -> Service:
-    """A LIFESPAN_CONTEXTS entry that runs ``target`` for as long as the lifespan, supervised.
-
-    ``target`` (a dotted path or a function) is ``async def target(state)``,
-    which runs until cancelled, or ``def target(state, stop)``, run in a daemon
-    thread of the library's own, which returns once the ``threading.Event``
-    ``stop`` is set. ``state`` is what the entries before it yielded. A failure
-    is logged with its traceback and restarted under ``restart`` (``"always"``,
-    ``"on-failure"``, ``"never"``), waiting between ``backoff``'s bounds, longer
-    after each failure in a row. ``critical=True`` makes readyz/ answer 503
-    while the service is not running.
-    """
-    return Service(target, name=name, restart=restart, backoff=backoff, critical=critical)
-
-
-def every(seconds: float, target: Any, *, name: str | None = None, critical: bool = False) -> Service:
-    """A LIFESPAN_CONTEXTS entry that runs ``target(state)`` every ``seconds``, supervised.
-
-    The first run starts with the service; runs never overlap, and one that
-    takes longer than ``seconds`` is logged and the runs it overlapped are
-    skipped. A sync ``target`` runs in a daemon thread of the library's own.
-    A failed run is logged with its traceback and run again after a backoff
-    of at most ``seconds``; ``critical=True`` makes readyz/ answer 503 until a
-    run succeeds again.
-    """
-    if not _seconds(seconds):
-        raise ValueError(f"every({seconds!r}, ...): the interval must be a positive number of seconds.")
-    seconds = float(seconds)
-    backoff = (min(1.0, seconds), seconds)
-    return Service(target, name=name, restart="always", backoff=backoff, critical=critical, interval=seconds)
 
 
 class Supervisor:
@@ -219,7 +50,7 @@ class Supervisor:
         self.stop_event = threading.Event()
         self.held: BaseException | None = None
         self.threads: set[asyncio.Future[BaseException | None]] = set()
-        self._failures_in_a_row = 0
+        self.schedule = Backoff(service.restart, service.backoff)
         self._waker = Waker()
         self._task: asyncio.Task[None] | None = None
 
@@ -250,7 +81,7 @@ class Supervisor:
             began = self.loop.time()
             error: BaseException | None = None
             try:
-                await self._run()
+                await self.service.run(self)
             except asyncio.CancelledError:
                 if not self.stopping:
                     # Some servers cancel every task before the lifespan shutdown.
@@ -269,10 +100,10 @@ class Supervisor:
                 if not isinstance(error, Exception):
                     self._hold(error)
                     return
-            if not self._restarts(error):
+            if not self.schedule.restarts(error):
                 self._give_up(error)
                 return
-            delay = self._delay(error, self.loop.time() - began)
+            delay = self.schedule.delay(error, self.loop.time() - began)
             self.status.state = "restarting"
             self.status.restarts += 1
             self._log_restart(error, delay)
@@ -283,16 +114,8 @@ class Supervisor:
                 self.status.state = "stopped"
                 return
 
-    async def _run(self) -> None:
-        # Up means working since the last failure: a service once it has started again,
-        # a periodic job only once a run has succeeded again (_periodic says so).
-        if self.service.interval is None:
-            self.status.state = "running"
-            await self._call(self.stop_event)
-        else:
-            await self._periodic(self.service.interval)
-
-    async def _call(self, *extra: Any) -> None:
+    async def call(self, *extra: Any) -> None:
+        """Call the target once: awaited if async, else in a daemon thread of the library's own."""
         if self.is_async:
             await self.function(self.state)
         else:
@@ -336,7 +159,8 @@ class Supervisor:
         self.threads.discard(future)
         self._waker.wake()
 
-    async def _periodic(self, interval: float) -> None:
+    async def periodic(self, interval: float) -> None:
+        """Call the target every ``interval`` seconds, never overlapping; up once a run succeeds."""
         next_run = self.loop.time()
         while True:
             wait = next_run - self.loop.time()
@@ -345,7 +169,7 @@ class Supervisor:
             began = self.loop.time()
             run = service_telemetry.run_started(self.service.name, interval)
             try:
-                await self._call()
+                await self.call()
             except BaseException as exc:
                 service_telemetry.run_finished(run, None if self.stopping else exc)
                 raise
@@ -365,25 +189,6 @@ class Supervisor:
                     missed,
                     extra=self._extra(),
                 )
-
-    def _restarts(self, error: BaseException | None) -> bool:
-        restart = self.service.restart
-        return restart == "always" or (restart == "on-failure" and error is not None)
-
-    def _delay(self, error: BaseException | None, ran: float) -> float:
-        """Exponential backoff, reset by a run that lasted; jittered between half the ceiling and the ceiling.
-
-        Half the ceiling is the floor, so a long crash loop makes at most one attempt every
-        backoff[1] / 2 seconds: docs/services.md states this exact rule.
-        """
-        low, high = self.service.backoff
-        if ran >= high:
-            self._failures_in_a_row = 0
-        if error is None:
-            return low
-        self._failures_in_a_row += 1
-        ceiling = min(high, low * 2 ** min(self._failures_in_a_row - 1, 64))
-        return _jitter.uniform(max(low, ceiling / 2), ceiling)
 
     def _log_restart(self, error: BaseException | None, delay: float) -> None:
         restart = self.status.restarts
