@@ -29,7 +29,7 @@ from django_lifespan_ctx._config.checks import check_settings
 from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx._ops.otel import ServiceTracer
 from django_lifespan_ctx._ops.readiness import ServiceStatus, tracker
-from django_lifespan_ctx._ops.services.spec import ServiceError
+from django_lifespan_ctx._ops.services.supervisor import ServiceError
 from django_lifespan_ctx._ops.telemetry import service_telemetry
 from django_lifespan_ctx.contexts import background, every, run_once
 from django_lifespan_ctx.management import LifespanCommand

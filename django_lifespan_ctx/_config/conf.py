@@ -62,6 +62,18 @@ def boolean_problem(name: str, value: Any) -> str | None:
     return f"{name} is {value!r}; it must be True or False."
 
 
+# Loopback and the private ranges: the kubelet, a sidecar, `kubectl port-forward`, an
+# operator on the node. Not the internet. LIFESPAN_PROBE_DETAILS's default.
+PRIVATE_NETWORKS = (
+    "127.0.0.0/8",
+    "::1/128",
+    "10.0.0.0/8",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "fc00::/7",
+)
+
+
 class Settings:
     """Reads our settings on every access, so override_settings just works."""
 
@@ -139,8 +151,6 @@ class Settings:
     @property
     def LIFESPAN_PROBE_DETAILS(self) -> Any:
         # Networks; probe_details.details_problem() says what is wrong with another value.
-        from django_lifespan_ctx._config.probe_details import PRIVATE_NETWORKS
-
         return self.raw("LIFESPAN_PROBE_DETAILS", PRIVATE_NETWORKS)
 
     @property

@@ -11,16 +11,6 @@ from django_lifespan_ctx._config.conf import conf
 
 DETAILS_SETTING = "LIFESPAN_PROBE_DETAILS"
 TOKEN_SETTING = "LIFESPAN_PROBE_TOKEN"
-# Loopback and the private ranges: the kubelet, a sidecar, `kubectl port-forward`, an
-# operator on the node. Not the internet.
-PRIVATE_NETWORKS = (
-    "127.0.0.0/8",
-    "::1/128",
-    "10.0.0.0/8",
-    "172.16.0.0/12",
-    "192.168.0.0/16",
-    "fc00::/7",
-)
 # What a reverse proxy adds. Behind one, the address the server reports may be the
 # proxy's (an ingress controller on 10.x), so a request that carries any of these is
 # a stranger's whatever its address; the headers themselves are never trusted.

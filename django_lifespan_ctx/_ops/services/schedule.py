@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import random
+from typing import Literal
 
-from django_lifespan_ctx._ops.services.spec import Restart
-
+Restart = Literal["always", "on-failure", "never"]
+RESTART_POLICIES: tuple[Restart, ...] = ("always", "on-failure", "never")
 _jitter = random.Random()
 
 

@@ -11,22 +11,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncGenerator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import Any, cast
 
 from django.utils.module_loading import import_string
 
 from django_lifespan_ctx._engine.plan import describe, describe_error
 from django_lifespan_ctx._engine.state import State
-
-if TYPE_CHECKING:
-    from django_lifespan_ctx._ops.services.supervisor import Supervisor
-
-Restart = Literal["always", "on-failure", "never"]
-RESTART_POLICIES: tuple[Restart, ...] = ("always", "on-failure", "never")
-
-
-class ServiceError(Exception):
-    """A background service was set up wrongly, or did not stop when told to."""
+from django_lifespan_ctx._ops.services.schedule import RESTART_POLICIES, Restart
+from django_lifespan_ctx._ops.services.supervisor import ServiceError, Supervisor
 
 
 def _seconds(value: object) -> bool:
@@ -108,8 +100,6 @@ class Service:
 
     @asynccontextmanager
     async def _supervised(self, state: State) -> AsyncGenerator[None, None]:
-        from django_lifespan_ctx._ops.services.supervisor import Supervisor
-
         function, is_async = self._resolve()
         supervisor = Supervisor(self, function, is_async, state)
         supervisor.start()

@@ -14,7 +14,7 @@ import contextvars
 import logging
 import threading
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
@@ -24,9 +24,27 @@ from django_lifespan_ctx._engine.plan import describe_error
 from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx._engine.threads import start_owned_thread
 from django_lifespan_ctx._ops.readiness import ServiceStatus, tracker
-from django_lifespan_ctx._ops.services.schedule import Backoff
-from django_lifespan_ctx._ops.services.spec import Service, ServiceError
+from django_lifespan_ctx._ops.services.schedule import Backoff, Restart
 from django_lifespan_ctx._ops.telemetry import service_telemetry
+
+
+class Service(Protocol):
+    """What the supervisor needs of a service (spec.py's classes): it never imports them."""
+
+    name: str
+    kind: str
+    critical: bool
+    restart: Restart
+    backoff: tuple[float, float]
+
+    def describe_policy(self) -> str: ...
+
+    async def run(self, supervisor: Supervisor) -> None: ...
+
+
+class ServiceError(Exception):
+    """A background service was set up wrongly, or did not stop when told to."""
+
 
 # How long a service gets to stop when LIFESPAN_SHUTDOWN_TIMEOUT is unset:
 # Kubernetes' default grace period, so a stuck service is still reported
