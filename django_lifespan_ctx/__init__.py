@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ._engine.hosts import lifespan
+    from ._keys import StateKey
     from .contexts import LifespanEntry
     from .current import CurrentStateMiddleware, current_state
     from .draining import is_draining, wait_for_drain
@@ -26,6 +27,7 @@ __all__ = [
     "LifespanStoppedError",
     "LifespanThread",
     "State",
+    "StateKey",
     "StateMapping",
     "current_state",
     "is_draining",
@@ -41,6 +43,7 @@ __all__ = [
 # and that must not cost Django's ORM, the engine and the servers' signals.
 _HOMES = {
     "lifespan": "._engine.hosts",
+    "StateKey": "._keys",
     "LifespanEntry": ".contexts",
     "CurrentStateMiddleware": ".current",
     "current_state": ".current",

@@ -16,6 +16,7 @@ from django.utils.module_loading import import_string
 from ._engine.at_fork import reset_in_child
 from ._engine.owner import close_thread_connections
 from ._engine.threads import ThreadStartError, start_owned_thread
+from ._keys import key_checks
 from .conf import conf
 from .readiness import now
 from .state import State
@@ -162,7 +163,8 @@ async def run_check(name: str, check: Callable[[State], Any], state: State, time
 
 async def run_checks(state: State) -> list[CheckResult]:
     timeout = conf.LIFESPAN_HEALTH_TIMEOUT
-    checks = declared_checks()
+    # A typed key's own check (StateKey(..., check=...)) runs as a declared one does.
+    checks = {**declared_checks(), **key_checks(state)}
     # Each check gets its own copy, as each request does: none sees another's writes.
     return list(
         await asyncio.gather(

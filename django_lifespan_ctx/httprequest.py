@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import ItemsView, Iterator, KeysView, ValuesView
-from typing import TYPE_CHECKING, Any, Generic, Protocol
+from typing import TYPE_CHECKING, Any, Generic, Protocol, overload
 
 from django.http import HttpRequest
 
@@ -15,7 +15,10 @@ if TYPE_CHECKING:
     # so Python before 3.13 needs no typing_extensions.
     from typing_extensions import TypeVar
 
+    from ._keys import StateKey
+
     StateT = TypeVar("StateT", default=State)
+    T = TypeVar("T")
 else:
     from typing import TypeVar
 
@@ -31,6 +34,11 @@ class StateMapping(Protocol):
     them; LIFESPAN_STATE_TYPE does not count these methods as keys.
     """
 
+    # A typed key reads as its type here too: `request.state[PAYMENTS_CLIENT]`.
+    @overload
+    def __getitem__(self, key: StateKey[T], /) -> T: ...
+    @overload
+    def __getitem__(self, key: str, /) -> Any: ...
     def __getitem__(self, key: str, /) -> Any: ...
     def __contains__(self, key: object, /) -> bool: ...
     def __iter__(self) -> Iterator[str]: ...

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, overload
+
+if TYPE_CHECKING:
+    from ._keys import StateKey
+
+T = TypeVar("T")
+D = TypeVar("D")
 
 NO_LIFESPAN_HINT = (
     "The lifespan state is empty. That usually means the ASGI server sent no "
@@ -51,6 +57,22 @@ class State(dict[str, Any]):
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
         _adopt(self, {} if data is None else data)
+
+    if TYPE_CHECKING:
+        # For type checkers only: a read stays dict's own C code. A StateKey[T] reads as T.
+        @overload
+        def __getitem__(self, key: StateKey[T], /) -> T: ...
+        @overload
+        def __getitem__(self, key: str, /) -> Any: ...
+        def __getitem__(self, key: str, /) -> Any: ...
+        # dict.get's own overloads, less precise about a typed key's value than these.
+        @overload  # type: ignore[override]
+        def get(self, key: StateKey[T], /) -> T | None: ...
+        @overload
+        def get(self, key: StateKey[T], default: D, /) -> T | D: ...
+        @overload
+        def get(self, key: str, default: Any = None, /) -> Any: ...
+        def get(self, key: str, default: Any = None, /) -> Any: ...  # pyright: ignore[reportIncompatibleMethodOverride]
 
     def __missing__(self, key: str) -> Any:
         raise StateKeyError(missing_key_message(key, self))

@@ -19,6 +19,8 @@ from django.test import override_settings
 from django.test.client import AsyncClient, AsyncClientHandler, Client, ClientHandler
 
 from ._engine.hosts import ThreadHost, lifespan
+from ._keys import typed_values_unchecked
+from ._overrides import override_state, overrides_for_test, with_overrides
 from .current import request_scope
 from .exceptions import Failure, LifespanStartupError, raise_for_shutdown
 from .httprequest import StateT
@@ -31,6 +33,7 @@ __all__ = [
     "LifespanTestMixin",
     "lifespan_for_test",
     "lifespan_in_thread",
+    "override_state",
     "with_lifespan",
 ]
 
@@ -39,7 +42,8 @@ Asked = TypeVar("Asked")
 
 OPT_OUT = (
     "check_state_type=False (in @pytest.mark.lifespan(...), @with_lifespan(...), "
-    "lifespan_for_test() or lifespan_in_thread(); lifespan_check_state_type = False "
+    "lifespan_for_test(), lifespan_in_thread() or override_state(); "
+    "lifespan_check_state_type = False "
     "on a LifespanTestMixin class)"
 )
 
@@ -50,7 +54,7 @@ class LifespanClientHandler(ClientHandler):
         self.lifespan_state = state
 
     def get_response(self, request: HttpRequest) -> HttpResponseBase:
-        request.state = state = State(dict(self.lifespan_state))  # type: ignore[attr-defined]
+        request.state = state = State(with_overrides(self.lifespan_state))  # type: ignore[attr-defined]
         # current_state() in the view (and what it calls) is this request's state, as under a server.
         token = request_scope.set({"type": "http", "state": state})
         try:
@@ -65,7 +69,7 @@ class LifespanAsyncClientHandler(AsyncClientHandler):
         self.lifespan_state = state
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        request.state = state = State(dict(self.lifespan_state))  # type: ignore[attr-defined]
+        request.state = state = State(with_overrides(self.lifespan_state))  # type: ignore[attr-defined]
         token = request_scope.set({"type": "http", "state": state})
         try:
             return await super().get_response_async(request)
@@ -106,7 +110,7 @@ def _state_type_rule(check: bool, given: Mapping[str, Any] | None) -> Generator[
     """
     if not check:
         # A setting, not a context variable: the thread host's loop reads it too.
-        with override_settings(LIFESPAN_STATE_TYPE=None):
+        with override_settings(LIFESPAN_STATE_TYPE=None), typed_values_unchecked():
             yield
         return
     try:
@@ -141,17 +145,21 @@ def _with_fixes(mismatch: StateTypeMismatch, given: Mapping[str, Any] | None) ->
 
 @asynccontextmanager
 async def _lifespan_for_test(
-    contexts: Sequence[Any] | None, state: Mapping[str, Any] | None, check_state_type: bool
+    contexts: Sequence[Any] | None,
+    state: Mapping[str, Any] | None,
+    check_state_type: bool,
+    overrides: Mapping[str, Any] | None,
 ) -> AsyncGenerator[State, None]:
     if state is not None:
         if contexts is not None:
             raise TypeError("Pass contexts or state, not both.")
-        with _state_type_rule(check_state_type, state):
-            given = State(dict(state))
+        with _state_type_rule(check_state_type, state), overrides_for_test(overrides, check_state_type):
+            given = State(with_overrides(state))
         yield given
         return
     async with AsyncExitStack() as stack:
         with _state_type_rule(check_state_type, None):
+            stack.enter_context(overrides_for_test(overrides, check_state_type))
             running = await stack.enter_async_context(lifespan(contexts=contexts))
         yield running
 
@@ -162,6 +170,7 @@ def lifespan_for_test(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractAsyncContextManager[State]: ...
 @overload
 def lifespan_for_test(
@@ -171,6 +180,7 @@ def lifespan_for_test(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractAsyncContextManager[Asked]: ...
 
 
@@ -181,37 +191,44 @@ def lifespan_for_test(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractAsyncContextManager[Any]:
     """The lifespan for one test: the project's, given contexts, or a given state.
 
     With ``state``, nothing is entered and no signal is sent: the test gets
     exactly that state. Either way the state is checked against
-    LIFESPAN_STATE_TYPE, unless ``check_state_type=False``.
+    LIFESPAN_STATE_TYPE, unless ``check_state_type=False``. ``overrides={KEY: fake}``
+    replaces those resources with fakes, as override_state() does.
     ``lifespan_for_test(ProjectState)`` yields it typed as ``ProjectState``.
     """
     if state_type is not None:
         check_asked_type(state_type, "lifespan_for_test({})")
-    return _lifespan_for_test(contexts, state, check_state_type)
+    return _lifespan_for_test(contexts, state, check_state_type, overrides)
 
 
 @contextmanager
 def _lifespan_in_thread(
-    contexts: Sequence[Any] | None, state: Mapping[str, Any] | None, check_state_type: bool
+    contexts: Sequence[Any] | None,
+    state: Mapping[str, Any] | None,
+    check_state_type: bool,
+    overrides: Mapping[str, Any] | None,
 ) -> Generator[State, None, None]:
     if state is not None:
         if contexts is not None:
             raise TypeError("Pass contexts or state, not both.")
-        with _state_type_rule(check_state_type, state):
-            given = State(dict(state))
+        with _state_type_rule(check_state_type, state), overrides_for_test(overrides, check_state_type):
+            given = State(with_overrides(state))
         yield given
         return
     host = ThreadHost(contexts=contexts, name="lifespan test loop")
-    with _state_type_rule(check_state_type, None):
-        running = host.start()
-    try:
-        yield running
-    finally:
-        raise_for_shutdown(host.stop())
+    # The fakes stay in place until the lifespan has stopped: clients made in the test see them.
+    with overrides_for_test(overrides, check_state_type):
+        with _state_type_rule(check_state_type, None):
+            running = host.start()
+        try:
+            yield running
+        finally:
+            raise_for_shutdown(host.stop())
 
 
 @overload
@@ -220,6 +237,7 @@ def lifespan_in_thread(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractContextManager[State]: ...
 @overload
 def lifespan_in_thread(
@@ -229,6 +247,7 @@ def lifespan_in_thread(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractContextManager[Asked]: ...
 
 
@@ -239,6 +258,7 @@ def lifespan_in_thread(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractContextManager[Any]:
     """The same, for sync tests: the lifespan runs on an event loop in a thread of its own.
 
@@ -247,7 +267,7 @@ def lifespan_in_thread(
     """
     if state_type is not None:
         check_asked_type(state_type, "lifespan_in_thread({})")
-    return _lifespan_in_thread(contexts, state, check_state_type)
+    return _lifespan_in_thread(contexts, state, check_state_type, overrides)
 
 
 def _check_asked(test: Any) -> None:
@@ -327,6 +347,7 @@ def with_lifespan(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Callable[[Target], Target]: ...
 
 
@@ -336,6 +357,7 @@ def with_lifespan(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Any:
     """Run a test (method or class) inside the lifespan.
 
@@ -344,7 +366,12 @@ def with_lifespan(
     Async tests run the lifespan on their own loop; sync tests on a loop in
     a thread (see lifespan_in_thread).
     """
-    options = {"contexts": contexts, "state": state, "check_state_type": check_state_type}
+    options = {
+        "contexts": contexts,
+        "state": state,
+        "check_state_type": check_state_type,
+        "overrides": overrides,
+    }
 
     def decorate(target: Any) -> Any:
         if isinstance(target, type):
@@ -359,7 +386,8 @@ class LifespanTestMixin(Generic[StateT]):
 
     Set ``lifespan_contexts`` or ``lifespan_given_state`` on the class to
     replace the project's contexts for all of its tests, and
-    ``lifespan_check_state_type = False`` to leave LIFESPAN_STATE_TYPE unchecked.
+    ``lifespan_check_state_type = False`` to leave LIFESPAN_STATE_TYPE unchecked, and
+    ``lifespan_overrides = {KEY: fake}`` to replace resources with fakes (see override_state).
     ``LifespanTestMixin[ProjectState]`` types ``self.lifespan_state`` as ``ProjectState``.
     """
 
@@ -367,6 +395,7 @@ class LifespanTestMixin(Generic[StateT]):
     lifespan_contexts: Sequence[Any] | None = None
     lifespan_given_state: Mapping[str, Any] | None = None
     lifespan_check_state_type: bool = True
+    lifespan_overrides: Mapping[str, Any] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -374,5 +403,6 @@ class LifespanTestMixin(Generic[StateT]):
             "contexts": cls.lifespan_contexts,
             "state": cls.lifespan_given_state,
             "check_state_type": cls.lifespan_check_state_type,
+            "overrides": cls.lifespan_overrides,
         }
         _wrap_class(cls, options)

@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NoReturn, cast
 
+from .._keys import key_label
+from .._overrides import add_unyielded, yielded_values
 from ..conf import conf
 from ..configuration import LifespanConfigurationError, checked_plan
 from ..exceptions import Failure, LifespanStartupError
@@ -89,6 +91,7 @@ class Runner:
             for step in self.plan:
                 await self._enter(step.members if isinstance(step, Group) else (step,), deadline)
             await self._send_startup(deadline)
+            add_unyielded(self.state, self._key_owners)
             self._doing = "checking the state against LIFESPAN_STATE_TYPE"
             check_state_type(self.state, self._key_owners)
         except BaseException as exc:
@@ -192,7 +195,8 @@ class Runner:
             if not isinstance(key, str):
                 raise TypeError(f"{name!r} yielded the key {key!r}; state keys must be strings.")
             self._claim(key, entry)
-        keys = cast("dict[str, Any]", value)
+        # Typed keys' values checked against their types; a test's fakes put in place.
+        keys = yielded_values(cast("dict[str, Any]", value), entry.owner)
         self.state.update(keys)
         report.keys = tuple(keys)
 
@@ -278,7 +282,7 @@ class Runner:
             "Lifespan startup complete in %.1f ms: %s, state keys: %s",
             milliseconds,
             plural(len(self.contexts_reported()), "context"),
-            capped_list(self.state),
+            capped_list(map(key_label, self.state)),
             extra={"lifespan_phase": "startup", "lifespan_duration_ms": milliseconds},
         )
 

@@ -12,6 +12,7 @@ from ..._engine.owner import ContextReport
 from ..._engine.plan import Group, Plan, build_plan
 from ..._engine.runner import Runner
 from ..._engine.stop_signals import run_until_signalled
+from ..._keys import key_label
 from ..._timeline import Recorder, render
 from ...configuration import LifespanConfigurationError, ensure_configured
 from ...exceptions import LifespanStartupError
@@ -145,7 +146,7 @@ class Command(BaseCommand):
                 if report is None:
                     rows.append((entry.name, "not reached", "-", "-"))
                     continue
-                keys = ", ".join(report.keys) or "-"
+                keys = ", ".join(map(key_label, report.keys)) or "-"
                 entered = _ms(report.enter_seconds)
                 exited = _ms(report.exit_seconds)
                 if report.failed:
@@ -157,5 +158,6 @@ class Command(BaseCommand):
                 rows.append((entry.name, entered, exited, keys))
         for report in reports:
             if report.kind == "receiver":
-                rows.append((f"{report.name} (asgi_startup receiver)", "-", "-", ", ".join(report.keys)))
+                keys = ", ".join(map(key_label, report.keys))
+                rows.append((f"{report.name} (asgi_startup receiver)", "-", "-", keys))
         return _table(rows) + self._services_run(plan)
