@@ -1,4 +1,4 @@
-"""override_state() and overrides=: one resource replaced by a fake for one test, the real context still run."""
+"""override_state() and overrides=: a resource replaced by a fake for one test, its real context still run."""
 
 from __future__ import annotations
 

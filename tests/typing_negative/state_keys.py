@@ -10,7 +10,12 @@ from django.test import SimpleTestCase
 from django_lifespan_ctx import LifespanHttpRequest, StateKey, current_state, start_in_thread
 from django_lifespan_ctx.contrib.celery import worker_lifespan
 from django_lifespan_ctx.management import LifespanCommand
-from django_lifespan_ctx.testing import LifespanTestMixin, lifespan_for_test, lifespan_in_thread, override_state
+from django_lifespan_ctx.testing import (
+    LifespanTestMixin,
+    lifespan_for_test,
+    lifespan_in_thread,
+    override_state,
+)
 
 
 class PaymentsClient:
@@ -29,7 +34,7 @@ async def view(request: LifespanHttpRequest) -> HttpResponse:
     legacy: str = request.state["any string key"]  # String keys: Any, as ever.
     wrong: str = request.state[PAYMENTS_CLIENT]  # error
     typo = request.state[PAYMENTS_CLIENT].charg(100)  # error
-    never = request.state[PAYMENTS_CLIENTS]  # error
+    never = request.state[PAYMENTS_CLIENTS]  # noqa: F821  # error
     return HttpResponse(f"{client} {charged} {maybe} {legacy} {wrong} {typo} {never}")
 
 
