@@ -95,9 +95,9 @@ async def test_a_given_state_gets_the_fake_too() -> None:
 
 
 async def test_a_fake_of_the_wrong_type_is_refused_naming_the_key() -> None:
-    with pytest.raises(TypeError, match=r"override_state\(\) in the test yielded StateKey\('client'.* = str"):
-        with override_state({CLIENT: "not a client"}):
-            pass  # pragma: no cover
+    refused = r"override_state\(\) in the test yielded StateKey\('client'.* = str"
+    with pytest.raises(TypeError, match=refused), override_state({CLIENT: "not a client"}):
+        pass  # pragma: no cover
     with pytest.raises(TypeError, match="which is not tests.shipping_apps.mailer.resources.MailClient"):
         async with lifespan_for_test(overrides={CLIENT: "not a client"}):
             pass  # pragma: no cover
