@@ -198,7 +198,8 @@ def lifespan_for_test(
     With ``state``, nothing is entered and no signal is sent: the test gets
     exactly that state. Either way the state is checked against
     LIFESPAN_STATE_TYPE, unless ``check_state_type=False``. ``overrides={KEY: fake}``
-    replaces those resources with fakes, as override_state() does.
+    replaces those resources with fakes, as
+    [`override_state()`][django_lifespan_ctx.testing.override_state] does.
     ``lifespan_for_test(ProjectState)`` yields it typed as ``ProjectState``.
     """
     if state_type is not None:
@@ -387,7 +388,8 @@ class LifespanTestMixin(Generic[StateT]):
     Set ``lifespan_contexts`` or ``lifespan_given_state`` on the class to
     replace the project's contexts for all of its tests, and
     ``lifespan_check_state_type = False`` to leave LIFESPAN_STATE_TYPE unchecked, and
-    ``lifespan_overrides = {KEY: fake}`` to replace resources with fakes (see override_state).
+    ``lifespan_overrides = {KEY: fake}`` to replace resources with fakes (see
+    [`override_state()`][django_lifespan_ctx.testing.override_state]).
     ``LifespanTestMixin[ProjectState]`` types ``self.lifespan_state`` as ``ProjectState``.
     """
 
