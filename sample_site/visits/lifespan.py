@@ -1,7 +1,7 @@
 """The context the visits app ships: one counter for the whole server, reported when it stops."""
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 
 from .keys import VISIT_COUNTER, VisitCounter
@@ -10,7 +10,7 @@ logger = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def visit_counter() -> AsyncIterator[dict[str, VisitCounter]]:
+async def visit_counter() -> AsyncGenerator[dict[str, VisitCounter], None]:
     counter = VisitCounter()
     logger.info("visit counter opened")
     # The typed key, not a string: no other app's "visit_counter" can collide with it.
