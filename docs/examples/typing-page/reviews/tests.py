@@ -1,0 +1,16 @@
+# reviews/tests.py
+from django.test import SimpleTestCase
+
+from django_lifespan_ctx.testing import LifespanTestMixin
+
+from .keys import REVIEWS_CLIENT
+
+
+class StarsTests(LifespanTestMixin, SimpleTestCase):
+    async def test_stars(self) -> None:
+        response = await self.async_client.get("/reviews/Dune/")
+        self.assertEqual(response.json(), {"title": "Dune", "stars": 5, "open": True})
+
+    def test_the_client_in_the_state(self) -> None:
+        client = self.lifespan_state[REVIEWS_CLIENT]  # Typed here too.
+        self.assertEqual(client.stars("Emma"), 5)
