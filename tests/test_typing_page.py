@@ -88,10 +88,10 @@ def test_a_typed_key_of_the_wrong_type_fails_startup_as_the_page_says(project: P
         lifespan.write_text(written)
 
     assert done.returncode != 0
-    shown = " ".join(
-        "'reviews.lifespan.reviews_client' (app 'reviews') yielded StateKey('client',\n"
-        "  reviews.keys.ReviewsClient, app='reviews') = str, which is not\n"
-        "  reviews.keys.ReviewsClient, the key's type.".split()
+    shown = (
+        "'reviews.lifespan.reviews_client' (app 'reviews') yielded StateKey('client', "
+        "reviews.keys.ReviewsClient, app='reviews') = str, which is not "
+        "reviews.keys.ReviewsClient, the key's type."
     )
     assert shown in " ".join(render("typing.md").split())
     assert shown.removesuffix(".") in " ".join((done.stdout + done.stderr).split())
