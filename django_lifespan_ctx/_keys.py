@@ -6,7 +6,7 @@ import builtins
 import sys
 from collections.abc import Callable, Generator, Mapping
 from contextlib import contextmanager
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar
 
 from asgiref.sync import iscoroutinefunction
 
@@ -85,10 +85,18 @@ def _caller_module() -> str:
 
 
 def typed(key: str) -> StateKey[Any] | None:
-    """``key`` as a StateKey, or None for a plain string key."""
-    if isinstance(key, StateKey):
-        return cast("StateKey[Any]", key)  # type: ignore[redundant-cast]  # pyright: StateKey[Unknown]
-    return None
+    """The StateKey that ``key`` is, or whose text it is (the state's keys); None for a string key."""
+    return _declared.get(key)
+
+
+def plain(key: str) -> str:
+    """The key as an exact ``str``, as the state stores it.
+
+    A dict whose keys are all exact strings keeps CPython's fast paths: attribute reads
+    of the request's State (``request.state.client``) would lose theirs with one str
+    subclass among the keys. A read by the StateKey finds the same entry (equal text).
+    """
+    return str.__str__(key)
 
 
 def _find(text: str) -> StateKey[Any]:

@@ -6,7 +6,7 @@ from collections.abc import Generator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar, overload
 
-from ._keys import StateKey, check_typed_values
+from ._keys import StateKey, check_typed_values, plain
 
 T = TypeVar("T")
 
@@ -57,13 +57,14 @@ def _overriding(values: dict[str, Any], check: bool) -> Generator[None, None, No
             raise TypeError(f"override_state(): the key {key!r} is not a state key (a string or a StateKey).")
     if check:
         check_typed_values(values, OVERRIDE)
-    _active.append(values)
+    layer = plain_keys(values)
+    _active.append(layer)
     try:
         yield
     finally:
         # By identity: an inner block may have ended out of order (a fixture torn down late).
-        for index, layer in enumerate(_active):
-            if layer is values:
+        for index, active_layer in enumerate(_active):
+            if active_layer is layer:
                 del _active[index]
                 break
 
@@ -85,13 +86,16 @@ def active() -> dict[str, Any]:
     return merged
 
 
+def plain_keys(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {plain(key): value for key, value in values.items()}
+
+
 def yielded_values(values: dict[str, Any], context: str) -> dict[str, Any]:
-    """What a context yielded, with the test's fakes in place; typed values checked (fakes were already)."""
+    """What a context yielded, for the state: typed values checked (fakes were already), the
+    test's fakes in place, every key an exact str (see _keys.plain)."""
     fakes = active() if _active else {}
-    if fakes:
-        values = {key: fakes.get(key, value) for key, value in values.items()}
     check_typed_values({key: value for key, value in values.items() if key not in fakes}, context)
-    return values
+    return {plain(key): fakes.get(key, value) for key, value in values.items()}
 
 
 def add_unyielded(state: dict[str, Any], owners: dict[str, str]) -> None:
@@ -105,5 +109,5 @@ def add_unyielded(state: dict[str, Any], owners: dict[str, str]) -> None:
 def with_overrides(state: Mapping[str, Any]) -> dict[str, Any]:
     """A request's copy of ``state``, with the fakes of the blocks open now."""
     if not _active:
-        return dict(state)
-    return {**state, **active()}
+        return plain_keys(state)
+    return {**plain_keys(state), **active()}

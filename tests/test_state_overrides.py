@@ -150,3 +150,17 @@ class MixinTests(LifespanTestMixin, SimpleTestCase):
     async def test_async(self) -> None:
         response = await self.async_client.get("/async/")
         assert response.content == b"FakeMail False"
+
+
+async def test_a_given_state_is_checked_too_with_the_same_opt_out() -> None:
+    with pytest.raises(TypeError, match=r"the test's state=\{\.\.\.\} yielded StateKey\('client'"):
+        async with lifespan_for_test(state={CLIENT: "not a client"}):
+            pass  # pragma: no cover
+    async with lifespan_for_test(state={CLIENT: "a stand-in"}, check_state_type=False) as state:
+        assert state[CLIENT] == "a stand-in"
+
+
+def test_the_state_keeps_exact_strings_as_keys_so_attribute_reads_keep_their_fast_path() -> None:
+    with lifespan_in_thread(overrides={"extra": 1}) as state:
+        assert [type(key) for key in state] == [str, str]
+        assert state[CLIENT] is state[str(CLIENT)]
