@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from django.http import HttpResponse
 from django.test import SimpleTestCase
 
-from django_lifespan_ctx import LifespanHttpRequest, StateKey, current_state, start_in_thread
+from django_lifespan_ctx import LifespanHttpRequest, StateKey, StateMapping, current_state, start_in_thread
 from django_lifespan_ctx.contrib.celery import worker_lifespan
 from django_lifespan_ctx.management import LifespanCommand
 from django_lifespan_ctx.testing import (
@@ -36,6 +36,18 @@ async def view(request: LifespanHttpRequest) -> HttpResponse:
     typo = request.state[PAYMENTS_CLIENT].charg(100)  # error
     never = request.state[PAYMENTS_CLIENTS]  # noqa: F821  # error
     return HttpResponse(f"{client} {charged} {maybe} {legacy} {wrong} {typo} {never}")
+
+
+class ProjectState(StateMapping, Protocol):
+    catalogue: list[str]
+
+
+async def beside_a_project_type(request: LifespanHttpRequest[ProjectState]) -> HttpResponse:
+    # A project's Protocol (with StateMapping) and an app's typed key, in one view.
+    titles: list[str] = request.state.catalogue
+    client: PaymentsClient = request.state[PAYMENTS_CLIENT]
+    wrong: int = request.state[PAYMENTS_CLIENT]  # error
+    return HttpResponse(f"{titles} {client} {wrong}")
 
 
 def elsewhere() -> None:
