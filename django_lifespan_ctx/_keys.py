@@ -121,8 +121,19 @@ def key_label(key: str) -> str:
     return f"{typed_key.name} (app {app})" if app else f"{typed_key.name} ({typed_key.module})"
 
 
-def type_problem(key: str, value: Any, context: str) -> str | None:
-    """Why ``value`` cannot be the value of ``key``, naming the key, its app and the context; None if fine."""
+CONTEXT_FIX = "Yield an instance of {type}, or declare the key with the type the context yields."
+TEST_FIX = (
+    "Give a fake that is an instance of {type} (a subclass, or a Mock(spec=...)), or leave the "
+    "check out of this test with check_state_type=False."
+)
+
+
+def type_problem(key: str, value: Any, source: str, fix: str = CONTEXT_FIX) -> str | None:
+    """Why ``value`` cannot be the value of ``key``, or None if it can.
+
+    ``source`` says who set it, verb included (``"'ctx' (app 'shop') yielded"``), and the
+    key's repr names its app; ``fix`` is the advice, with ``{type}`` for the key's type.
+    """
     typed_key = typed(key)
     if typed_key is None or _unchecked:
         return None
@@ -132,17 +143,15 @@ def type_problem(key: str, value: Any, context: str) -> str | None:
         return None
     expected = _describe(typed_key.type)
     return (
-        f"{context} yielded {key!r} = {_describe(type(value))}, which is not "
-        f"{expected}, the key's type. Yield an instance of {expected} "
-        f"(a fake in a test must be one too: a subclass, or a Mock(spec=...)), or declare the "
-        "key with the type the context yields."
+        f"{source} {typed_key!r} = {_describe(type(value))}, which is not {expected}, the key's type. "
+        + fix.format(type=expected)
     )
 
 
-def check_typed_values(values: Mapping[str, Any], context: str) -> None:
-    """TypeError naming the key, its app and ``context`` for the first value of the wrong type."""
+def check_typed_values(values: Mapping[str, Any], source: str, fix: str = CONTEXT_FIX) -> None:
+    """TypeError for the first value of the wrong type (see type_problem)."""
     for key, value in values.items():
-        problem = type_problem(key, value, context)
+        problem = type_problem(key, value, source, fix)
         if problem:
             raise TypeError(problem)
 

@@ -6,7 +6,7 @@ from collections.abc import Generator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar, overload
 
-from ._keys import StateKey, check_typed_values, plain
+from ._keys import TEST_FIX, StateKey, check_typed_values, plain
 
 T = TypeVar("T")
 
@@ -56,7 +56,7 @@ def _overriding(values: dict[str, Any], check: bool) -> Generator[None, None, No
         if not isinstance(key, str):  # pyright: ignore[reportUnnecessaryIsInstance]  # untyped callers
             raise TypeError(f"override_state(): the key {key!r} is not a state key (a string or a StateKey).")
     if check:
-        check_typed_values(values, OVERRIDE)
+        check_typed_values(values, f"{OVERRIDE} gave", TEST_FIX)
     layer = plain_keys(values)
     _active.append(layer)
     try:
@@ -94,7 +94,9 @@ def yielded_values(values: dict[str, Any], context: str) -> dict[str, Any]:
     """What a context yielded, for the state: typed values checked (fakes were already), the
     test's fakes in place, every key an exact str (see _keys.plain)."""
     fakes = active() if _active else {}
-    check_typed_values({key: value for key, value in values.items() if key not in fakes}, context)
+    check_typed_values(
+        {key: value for key, value in values.items() if key not in fakes}, f"{context} yielded"
+    )
     return {plain(key): fakes.get(key, value) for key, value in values.items()}
 
 

@@ -19,7 +19,7 @@ from django.test import override_settings
 from django.test.client import AsyncClient, AsyncClientHandler, Client, ClientHandler
 
 from ._engine.hosts import ThreadHost, lifespan
-from ._keys import check_typed_values, typed_values_unchecked
+from ._keys import TEST_FIX, check_typed_values, typed_values_unchecked
 from ._overrides import override_state, overrides_for_test, with_overrides
 from .current import request_scope
 from .exceptions import Failure, LifespanStartupError, raise_for_shutdown
@@ -154,7 +154,7 @@ async def _lifespan_for_test(
         if contexts is not None:
             raise TypeError("Pass contexts or state, not both.")
         with _state_type_rule(check_state_type, state), overrides_for_test(overrides, check_state_type):
-            check_typed_values(state, "the test's state={...}")
+            check_typed_values(state, "the test's state={...} gave", TEST_FIX)
             given = State(with_overrides(state))
         yield given
         return
@@ -219,7 +219,7 @@ def _lifespan_in_thread(
         if contexts is not None:
             raise TypeError("Pass contexts or state, not both.")
         with _state_type_rule(check_state_type, state), overrides_for_test(overrides, check_state_type):
-            check_typed_values(state, "the test's state={...}")
+            check_typed_values(state, "the test's state={...} gave", TEST_FIX)
             given = State(with_overrides(state))
         yield given
         return

@@ -95,7 +95,7 @@ async def test_a_given_state_gets_the_fake_too() -> None:
 
 
 async def test_a_fake_of_the_wrong_type_is_refused_naming_the_key() -> None:
-    refused = r"override_state\(\) in the test yielded StateKey\('client'.* = str"
+    refused = r"override_state\(\) in the test gave StateKey\('client'.* = str.*check_state_type=False"
     with pytest.raises(TypeError, match=refused), override_state({CLIENT: "not a client"}):
         pass  # pragma: no cover
     with pytest.raises(TypeError, match="which is not tests.shipping_apps.mailer.resources.MailClient"):
@@ -153,7 +153,7 @@ class MixinTests(LifespanTestMixin, SimpleTestCase):
 
 
 async def test_a_given_state_is_checked_too_with_the_same_opt_out() -> None:
-    with pytest.raises(TypeError, match=r"the test's state=\{\.\.\.\} yielded StateKey\('client'"):
+    with pytest.raises(TypeError, match=r"the test's state=\{\.\.\.\} gave StateKey\('client'"):
         async with lifespan_for_test(state={CLIENT: "not a client"}):
             pass  # pragma: no cover
     async with lifespan_for_test(state={CLIENT: "a stand-in"}, check_state_type=False) as state:
