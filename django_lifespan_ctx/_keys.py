@@ -26,7 +26,8 @@ class StateKey(str, Generic[T]):
     ``httpx.AsyncClient`` under mypy and pyright, without LIFESPAN_STATE_TYPE.
     Startup fails when a context yields a value that is not an instance of the
     key's class. ``check`` (a function, sync or async, that takes the value) is
-    the resource's health check, run by ``readyz/``.
+    the resource's health check, run by ``readyz/``. A test replaces the value with
+    [`override_state(CLIENT, fake)`][django_lifespan_ctx.testing.override_state].
 
     The key is a ``str`` whose text is the module that declared it and the name,
     ``"payments.keys:client"``: two apps' keys named ``"client"`` are two keys, and
@@ -57,7 +58,7 @@ class StateKey(str, Generic[T]):
         declared_in = module if module is not None else _caller_module()
         key = super().__new__(cls, f"{declared_in}:{name}")
         key.name, key.type, key.check, key.module = name, type, check, declared_in
-        _declared.setdefault(str(key), key)
+        _declared[str(key)] = key  # The latest, should a module be imported again.
         return key
 
     @property
