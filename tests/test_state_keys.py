@@ -15,7 +15,15 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from django_lifespan_ctx import LifespanStartupError, State, StateKey, lifespan, readiness
+from django_lifespan_ctx import (
+    LifespanStartupError,
+    State,
+    StateKey,
+    current_state,
+    lifespan,
+    readiness,
+    start_in_thread,
+)
 from django_lifespan_ctx.asgi import get_asgi_application
 from tests import contexts
 from tests.asgi_driver import LifespanConversation
@@ -69,6 +77,26 @@ async def test_two_apps_keys_of_the_same_name_both_start_and_each_app_reads_its_
         "exit billing_client",
         "exit mail_client",
     ]
+
+
+def test_a_process_lifespan_in_a_thread_reads_the_typed_key_from_any_thread() -> None:
+    handle = start_in_thread(contexts=[mailer.mail_client])
+    try:
+        found: list[object] = []
+        reader = threading.Thread(target=lambda: found.append(current_state()[mailer.CLIENT]))
+        reader.start()
+        reader.join(5)
+        assert found == [handle.state[mailer.CLIENT]] and isinstance(found[0], mailer.MailClient)
+        assert handle.state.get(mailer.CLIENT) is found[0]
+    finally:
+        handle.stop()
+
+
+async def test_a_missing_typed_key_names_it_and_its_app() -> None:
+    with installing(MAILER):
+        async with lifespan(contexts=[]) as state:
+            with pytest.raises(KeyError, match=r"StateKey\('client', .*MailClient, app='mailer'\) is not in"):
+                state[mailer.CLIENT]
 
 
 async def test_two_contexts_yielding_the_same_string_key_still_fail() -> None:
