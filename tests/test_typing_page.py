@@ -64,10 +64,11 @@ def test_the_pages_tests_pass_under_the_django_runner(project: Path) -> None:
     done = run("python manage.py test -v 2", project)
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Ran 5 tests" in done.stderr
+    assert "Ran 6 tests" in done.stderr
     assert "test_the_real_contexts_in_a_thread" in done.stderr
     # The reviews app's view and test read its typed key, with the project's state type set.
     assert "test_stars (reviews.tests.StarsTests" in done.stderr
+    assert "test_with_a_fake (reviews.tests.StarsTests" in done.stderr
 
 
 def test_the_lifespan_command_names_the_typed_keys_app(project: Path) -> None:
