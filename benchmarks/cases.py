@@ -21,6 +21,7 @@ CASES = (
     Case("django-lifespan-ctx, view reads nothing", "django-lifespan-ctx", "/no-state/"),
     Case("django-lifespan-ctx, view reads state by item", "django-lifespan-ctx", "/read-item/"),
     Case("django-lifespan-ctx, view reads state by attribute", "django-lifespan-ctx", "/read-attribute/"),
+    Case("django-lifespan-ctx, view reads state by typed key", "django-lifespan-ctx", "/read-key/"),
     Case(
         "django-lifespan-ctx, view reads state by item and by attribute",
         "django-lifespan-ctx",

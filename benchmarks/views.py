@@ -7,7 +7,7 @@ from typing import Protocol
 from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
-from django_lifespan_ctx import LifespanHttpRequest
+from django_lifespan_ctx import LifespanHttpRequest, StateKey
 
 
 class Client:
@@ -20,11 +20,15 @@ class BenchState(Protocol):
 
 # The floor: a resource held in a module global, which a lifespan state replaces.
 GLOBAL_CLIENT = Client()
+# The same client under a typed key, as an app would declare it.
+CLIENT = StateKey("client", Client)
 
 
 @asynccontextmanager
 async def shared_client() -> AsyncIterator[dict[str, Client]]:
-    yield {"client": Client()}
+    client = Client()
+    # Both keys in every case's state, so that all cases copy the same state.
+    yield {"client": client, CLIENT: client}
 
 
 def respond(body: bytes) -> HttpResponse:
@@ -55,6 +59,11 @@ async def read_attribute(request: LifespanHttpRequest[BenchState]) -> HttpRespon
     return respond(b"state" if client is not None else b"no client")
 
 
+async def read_key(request: LifespanHttpRequest) -> HttpResponse:
+    client = request.state[CLIENT]  # A Client to type checkers, with no state type.
+    return respond(b"state" if client is not None else b"no client")
+
+
 async def read_state(request: LifespanHttpRequest[BenchState]) -> HttpResponse:
     # Both ways users read it: by item (Starlette's habit) and by attribute.
     by_item = request.state["client"]  # type: ignore[index]
@@ -68,4 +77,5 @@ urlpatterns = [
     path("read-item/", read_item),
     path("read-attribute/", read_attribute),
     path("read-state/", read_state),
+    path("read-key/", read_key),
 ]

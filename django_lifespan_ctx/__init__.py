@@ -6,6 +6,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from django_lifespan_ctx._config.keys import StateKey
     from django_lifespan_ctx._config.registry import register_context
     from django_lifespan_ctx._engine.exceptions import (
         Failure,
@@ -32,6 +33,7 @@ __all__ = [
     "LifespanStoppedError",
     "LifespanThread",
     "State",
+    "StateKey",
     "StateMapping",
     "current_state",
     "is_draining",
@@ -47,6 +49,7 @@ __all__ = [
 # and that must not cost Django's ORM, the engine and the servers' signals.
 _HOMES = {
     "lifespan": "._serving.setup",
+    "StateKey": "._config.keys",
     "LifespanEntry": ".contexts",
     "CurrentStateMiddleware": "._serving.current",
     "current_state": "._serving.current",

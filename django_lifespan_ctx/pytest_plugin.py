@@ -21,9 +21,10 @@ if TYPE_CHECKING:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "lifespan(contexts=None, state=None, check_state_type=True): replace the project's "
-        "lifespan contexts, or give the state outright, for the lifespan fixtures of this test; "
-        "check_state_type=False leaves LIFESPAN_STATE_TYPE unchecked for it.",
+        "lifespan(contexts=None, state=None, check_state_type=True, overrides=None): replace the "
+        "project's lifespan contexts, or give the state outright, for the lifespan fixtures of this "
+        "test; check_state_type=False leaves LIFESPAN_STATE_TYPE unchecked for it; overrides={KEY: "
+        "fake} puts fakes in place of those keys' values while the real contexts still run.",
     )
 
 

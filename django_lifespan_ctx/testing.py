@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponseBase
 from django.test import override_settings
 from django.test.client import AsyncClient, AsyncClientHandler, Client, ClientHandler
 
+from django_lifespan_ctx._config.keys import TEST_FIX, check_typed_values, typed_values_unchecked
 from django_lifespan_ctx._config.statetype import (
     StateTypeMismatch,
     check_asked_type,
@@ -28,6 +29,7 @@ from django_lifespan_ctx._engine.exceptions import Failure, LifespanStartupError
 from django_lifespan_ctx._engine.hosts import ThreadHost
 from django_lifespan_ctx._engine.state import State, StateT
 from django_lifespan_ctx._serving.current import request_scope
+from django_lifespan_ctx._serving.overrides import override_state, overrides_for_test, with_overrides
 from django_lifespan_ctx._serving.setup import SETUP, lifespan
 
 __all__ = [
@@ -36,6 +38,7 @@ __all__ = [
     "LifespanTestMixin",
     "lifespan_for_test",
     "lifespan_in_thread",
+    "override_state",
     "with_lifespan",
 ]
 
@@ -44,7 +47,8 @@ Asked = TypeVar("Asked")
 
 OPT_OUT = (
     "check_state_type=False (in @pytest.mark.lifespan(...), @with_lifespan(...), "
-    "lifespan_for_test() or lifespan_in_thread(); lifespan_check_state_type = False "
+    "lifespan_for_test(), lifespan_in_thread() or override_state(); "
+    "lifespan_check_state_type = False "
     "on a LifespanTestMixin class)"
 )
 
@@ -55,7 +59,7 @@ class LifespanClientHandler(ClientHandler):
         self.lifespan_state = state
 
     def get_response(self, request: HttpRequest) -> HttpResponseBase:
-        request.state = state = State(dict(self.lifespan_state))  # type: ignore[attr-defined]
+        request.state = state = State(with_overrides(self.lifespan_state))  # type: ignore[attr-defined]
         # current_state() in the view (and what it calls) is this request's state, as under a server.
         token = request_scope.set({"type": "http", "state": state})
         try:
@@ -70,7 +74,7 @@ class LifespanAsyncClientHandler(AsyncClientHandler):
         self.lifespan_state = state
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
-        request.state = state = State(dict(self.lifespan_state))  # type: ignore[attr-defined]
+        request.state = state = State(with_overrides(self.lifespan_state))  # type: ignore[attr-defined]
         token = request_scope.set({"type": "http", "state": state})
         try:
             return await super().get_response_async(request)
@@ -111,7 +115,7 @@ def _state_type_rule(check: bool, given: Mapping[str, Any] | None) -> Generator[
     """
     if not check:
         # A setting, not a context variable: the thread host's loop reads it too.
-        with override_settings(LIFESPAN_STATE_TYPE=None):
+        with override_settings(LIFESPAN_STATE_TYPE=None), typed_values_unchecked():
             yield
         return
     try:
@@ -146,17 +150,22 @@ def _with_fixes(mismatch: StateTypeMismatch, given: Mapping[str, Any] | None) ->
 
 @asynccontextmanager
 async def _lifespan_for_test(
-    contexts: Sequence[Any] | None, state: Mapping[str, Any] | None, check_state_type: bool
+    contexts: Sequence[Any] | None,
+    state: Mapping[str, Any] | None,
+    check_state_type: bool,
+    overrides: Mapping[str, Any] | None,
 ) -> AsyncGenerator[State, None]:
     if state is not None:
         if contexts is not None:
             raise TypeError("Pass contexts or state, not both.")
-        with _state_type_rule(check_state_type, state):
-            given = State(dict(state))
+        with _state_type_rule(check_state_type, state), overrides_for_test(overrides, check_state_type):
+            check_typed_values(state, "the test's state={...} gave", TEST_FIX)
+            given = State(with_overrides(state))
         yield given
         return
     async with AsyncExitStack() as stack:
         with _state_type_rule(check_state_type, None):
+            stack.enter_context(overrides_for_test(overrides, check_state_type))
             running = await stack.enter_async_context(lifespan(contexts=contexts))
         yield running
 
@@ -167,6 +176,7 @@ def lifespan_for_test(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractAsyncContextManager[State]: ...
 @overload
 def lifespan_for_test(
@@ -176,6 +186,7 @@ def lifespan_for_test(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractAsyncContextManager[Asked]: ...
 
 
@@ -186,37 +197,46 @@ def lifespan_for_test(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractAsyncContextManager[Any]:
     """The lifespan for one test: the project's, given contexts, or a given state.
 
     With ``state``, nothing is entered and no signal is sent: the test gets
     exactly that state. Either way the state is checked against
-    LIFESPAN_STATE_TYPE, unless ``check_state_type=False``.
+    LIFESPAN_STATE_TYPE, unless ``check_state_type=False``. ``overrides={KEY: fake}``
+    replaces those resources with fakes, as
+    [`override_state()`][django_lifespan_ctx.testing.override_state] does.
     ``lifespan_for_test(ProjectState)`` yields it typed as ``ProjectState``.
     """
     if state_type is not None:
         check_asked_type(state_type, "lifespan_for_test({})")
-    return _lifespan_for_test(contexts, state, check_state_type)
+    return _lifespan_for_test(contexts, state, check_state_type, overrides)
 
 
 @contextmanager
 def _lifespan_in_thread(
-    contexts: Sequence[Any] | None, state: Mapping[str, Any] | None, check_state_type: bool
+    contexts: Sequence[Any] | None,
+    state: Mapping[str, Any] | None,
+    check_state_type: bool,
+    overrides: Mapping[str, Any] | None,
 ) -> Generator[State, None, None]:
     if state is not None:
         if contexts is not None:
             raise TypeError("Pass contexts or state, not both.")
-        with _state_type_rule(check_state_type, state):
-            given = State(dict(state))
+        with _state_type_rule(check_state_type, state), overrides_for_test(overrides, check_state_type):
+            check_typed_values(state, "the test's state={...} gave", TEST_FIX)
+            given = State(with_overrides(state))
         yield given
         return
     host = ThreadHost(SETUP, contexts=contexts, name="lifespan test loop")
-    with _state_type_rule(check_state_type, None):
-        running = host.start()
-    try:
-        yield running
-    finally:
-        raise_for_shutdown(host.stop())
+    # The fakes stay in place until the lifespan has stopped: clients made in the test see them.
+    with overrides_for_test(overrides, check_state_type):
+        with _state_type_rule(check_state_type, None):
+            running = host.start()
+        try:
+            yield running
+        finally:
+            raise_for_shutdown(host.stop())
 
 
 @overload
@@ -225,6 +245,7 @@ def lifespan_in_thread(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractContextManager[State]: ...
 @overload
 def lifespan_in_thread(
@@ -234,6 +255,7 @@ def lifespan_in_thread(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractContextManager[Asked]: ...
 
 
@@ -244,6 +266,7 @@ def lifespan_in_thread(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> AbstractContextManager[Any]:
     """The same, for sync tests: the lifespan runs on an event loop in a thread of its own.
 
@@ -252,7 +275,7 @@ def lifespan_in_thread(
     """
     if state_type is not None:
         check_asked_type(state_type, "lifespan_in_thread({})")
-    return _lifespan_in_thread(contexts, state, check_state_type)
+    return _lifespan_in_thread(contexts, state, check_state_type, overrides)
 
 
 def _check_asked(test: Any) -> None:
@@ -332,6 +355,7 @@ def with_lifespan(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Callable[[Target], Target]: ...
 
 
@@ -341,6 +365,7 @@ def with_lifespan(
     contexts: Sequence[Any] | None = None,
     state: Mapping[str, Any] | None = None,
     check_state_type: bool = True,
+    overrides: Mapping[str, Any] | None = None,
 ) -> Any:
     """Run a test (method or class) inside the lifespan.
 
@@ -349,7 +374,12 @@ def with_lifespan(
     Async tests run the lifespan on their own loop; sync tests on a loop in
     a thread (see lifespan_in_thread).
     """
-    options = {"contexts": contexts, "state": state, "check_state_type": check_state_type}
+    options = {
+        "contexts": contexts,
+        "state": state,
+        "check_state_type": check_state_type,
+        "overrides": overrides,
+    }
 
     def decorate(target: Any) -> Any:
         if isinstance(target, type):
@@ -364,7 +394,9 @@ class LifespanTestMixin(Generic[StateT]):
 
     Set ``lifespan_contexts`` or ``lifespan_given_state`` on the class to
     replace the project's contexts for all of its tests, and
-    ``lifespan_check_state_type = False`` to leave LIFESPAN_STATE_TYPE unchecked.
+    ``lifespan_check_state_type = False`` to leave LIFESPAN_STATE_TYPE unchecked, and
+    ``lifespan_overrides = {KEY: fake}`` to replace resources with fakes (see
+    [`override_state()`][django_lifespan_ctx.testing.override_state]).
     ``LifespanTestMixin[ProjectState]`` types ``self.lifespan_state`` as ``ProjectState``.
     """
 
@@ -372,6 +404,7 @@ class LifespanTestMixin(Generic[StateT]):
     lifespan_contexts: Sequence[Any] | None = None
     lifespan_given_state: Mapping[str, Any] | None = None
     lifespan_check_state_type: bool = True
+    lifespan_overrides: Mapping[str, Any] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -379,5 +412,6 @@ class LifespanTestMixin(Generic[StateT]):
             "contexts": cls.lifespan_contexts,
             "state": cls.lifespan_given_state,
             "check_state_type": cls.lifespan_check_state_type,
+            "overrides": cls.lifespan_overrides,
         }
         _wrap_class(cls, options)

@@ -43,6 +43,8 @@ def test_the_sample_site_serves_books_through_the_lifespan_client() -> None:
     # The background service filled the cache before the first request, and readyz/ lists it.
     assert '<p id="featured">Featured: <a href="/books/1/">' in home.text
     assert ready.status_code == 200, ready.text
+    # The visits app's typed key carries its own check: readyz/ runs it, no setting lists it.
+    assert ready.json()["checks"]["visit_counter (app visits)"]["result"] == "pass"
     (featured,) = ready.json()["services"]
     assert (featured["name"], featured["kind"], featured["status"]) == ("featured-book", "every", "running")
     assert "every(5, 'featured-book') stopped." in server.output

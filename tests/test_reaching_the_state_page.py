@@ -27,6 +27,7 @@ from tests.pasted_project import (
     imported_distributions,
     installed_by,
     manage_py_check,
+    run_in,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
@@ -36,6 +37,7 @@ BLOCKS = code_blocks(render("reaching-the-state.md"))
 FILES = file_blocks(BLOCKS)
 INSTALL = command_block(BLOCKS, "pip install")
 (UVICORN,) = command_block(BLOCKS, "uvicorn ").splitlines()
+(MANAGE_PY_TEST,) = command_block(BLOCKS, "python manage.py test").splitlines()
 
 
 class Catalogue(BaseHTTPRequestHandler):
@@ -84,6 +86,7 @@ def test_the_page_shows_each_file_whole_and_installs_what_it_imports() -> None:
         "# mysite/threads.py",
         "# mysite/asgi.py: replace the whole file",
         "# mysite/urls.py: replace the whole file",
+        "# mysite/tests.py",
     ]
     assert imported_distributions(FILES) <= installed_by(INSTALL) | {"asgiref"}  # asgiref comes with Django.
 
@@ -122,3 +125,10 @@ def test_every_recipe_reaches_the_one_client_under_uvicorn(project: Path) -> Non
     assert "Traceback" not in server.output, server.output
     assert "Application shutdown complete" in server.output, server.output
     assert code == 0, server.output
+
+
+def test_the_pages_tests_replace_the_client_and_pass(project: Path) -> None:
+    # No catalogue service runs: only the fake answers, under the real lifespan.
+    done = run_in(project, MANAGE_PY_TEST, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Ran 3 tests" in done.stderr and "\nOK" in done.stderr, done.stderr

@@ -77,6 +77,7 @@ def test_the_page_shows_each_file_whole_with_startapp_and_what_it_imports_instal
         "# pytest.ini",
         "# books/test_views.py",
         "# books/tests.py: replace the whole file",
+        "# books/test_overrides.py",
     ]
     assert "python manage.py startapp books" in INSTALL.splitlines()
     python = [block for block in FILES if not block.startswith("# pytest.ini")]
@@ -92,7 +93,7 @@ def test_pytest_runs_the_pages_tests_with_real_contexts_and_replacements(project
     result = run(project, PYTEST)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
-    assert "4 passed" in result.stdout, output
+    assert "8 passed" in result.stdout, output
     # The page's pytest.ini is one to copy: pytest-asyncio has nothing to warn about.
     assert "Warning" not in output, output
 
@@ -100,7 +101,7 @@ def test_pytest_runs_the_pages_tests_with_real_contexts_and_replacements(project
 def test_manage_py_test_runs_the_pages_tests_with_real_contexts_and_replacements(project: Path) -> None:
     result = run(project, MANAGE_PY_TEST)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Ran 4 tests" in result.stderr and "\nOK" in result.stderr, result.stderr
+    assert "Ran 5 tests" in result.stderr and "\nOK" in result.stderr, result.stderr
 
 
 def test_a_context_that_fails_to_start_fails_the_test_with_the_servers_message(

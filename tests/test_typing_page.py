@@ -19,7 +19,7 @@ from tests.rendered_docs import code_blocks, render
 
 BLOCKS = code_blocks(render("typing.md"))
 INSTALL = command_block(BLOCKS, "pip install django-lifespan-ctx")
-FILES = [block for block in BLOCKS if block.startswith("# shop/")]
+FILES = [block for block in BLOCKS if block.startswith(("# shop/", "# reviews/"))]
 (PYPROJECT,) = [block for block in BLOCKS if block.startswith("# pyproject.toml")]
 
 
@@ -38,6 +38,12 @@ def test_the_page_shows_the_shop_as_whole_files() -> None:
     assert headers == [
         "# shop/settings.py: add at the end",
         "# shop/lifespan.py",
+        "# reviews/__init__.py",
+        "# reviews/keys.py",
+        "# reviews/lifespan.py",
+        "# reviews/apps.py",
+        "# reviews/views.py",
+        "# reviews/tests.py",
         "# shop/state.py",
         "# shop/views.py",
         "# shop/by_item.py",
@@ -58,8 +64,38 @@ def test_the_pages_tests_pass_under_the_django_runner(project: Path) -> None:
     done = run("python manage.py test -v 2", project)
 
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Ran 3 tests" in done.stderr
+    assert "Ran 6 tests" in done.stderr
     assert "test_the_real_contexts_in_a_thread" in done.stderr
+    # The reviews app's view and test read its typed key, with the project's state type set.
+    assert "test_stars (reviews.tests.StarsTests" in done.stderr
+    assert "test_with_a_fake (reviews.tests.StarsTests" in done.stderr
+
+
+def test_the_lifespan_command_names_the_typed_keys_app(project: Path) -> None:
+    done = run("python manage.py lifespan", project)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "reviews.lifespan.reviews_client" in done.stdout
+    assert "client (app reviews)" in done.stdout
+
+
+def test_a_typed_key_of_the_wrong_type_fails_startup_as_the_page_says(project: Path) -> None:
+    lifespan = project / "reviews" / "lifespan.py"
+    written = lifespan.read_text()
+    lifespan.write_text(written.replace("{REVIEWS_CLIENT: client}", '{REVIEWS_CLIENT: "a string"}'))
+    try:
+        done = run("python manage.py catalogue", project)
+    finally:
+        lifespan.write_text(written)
+
+    assert done.returncode != 0
+    shown = (
+        "'reviews.lifespan.reviews_client' (app 'reviews') yielded StateKey('client', "
+        "reviews.keys.ReviewsClient, app='reviews') = str, which is not "
+        "reviews.keys.ReviewsClient, the key's type."
+    )
+    assert shown in " ".join(render("typing.md").split())
+    assert shown.removesuffix(".") in " ".join((done.stdout + done.stderr).split())
 
 
 def test_startup_checks_the_state_against_the_type(project: Path) -> None:

@@ -91,6 +91,7 @@ class Runner:
             for step in self.plan:
                 await self._enter(step.members if isinstance(step, Group) else (step,), deadline)
             await self._send_startup(deadline)
+            self.setup.after_startup(self.state, self._key_owners)
             self._doing = "checking the state against LIFESPAN_STATE_TYPE"
             configured.check_state(self.state, self._key_owners)
         except BaseException as exc:
@@ -194,7 +195,8 @@ class Runner:
             if not isinstance(key, str):
                 raise TypeError(f"{name!r} yielded the key {key!r}; state keys must be strings.")
             self._claim(key, entry)
-        keys = cast("dict[str, Any]", value)
+        # Typed keys' values checked against their types; a test's fakes put in place.
+        keys = self.setup.yielded(cast("dict[str, Any]", value), entry.owner)
         self.state.update(keys)
         report.keys = tuple(keys)
 
@@ -280,7 +282,7 @@ class Runner:
             "Lifespan startup complete in %.1f ms: %s, state keys: %s",
             milliseconds,
             plural(len(self.contexts_reported()), "context"),
-            capped_list(self.state),
+            capped_list(map(self.setup.key_label, self.state)),
             extra={"lifespan_phase": "startup", "lifespan_duration_ms": milliseconds},
         )
 

@@ -35,3 +35,11 @@ class Setup:
     # Make ``state`` what current_state() returns in this context, and undo it.
     enter_hosted: Callable[[State], Any]
     leave_hosted: Callable[[Any], None]
+    # What a context yielded, as the state takes it (the context's name is given):
+    # typed keys' values checked against their types, a test's fakes in their place.
+    yielded: Callable[[dict[str, Any], str], dict[str, Any]]
+    # Once every context and receiver has run: keys the state gains that nobody
+    # yielded (a test's fakes), recorded as owned in the owners mapping.
+    after_startup: Callable[[dict[str, Any], dict[str, str]], None]
+    # How listings and the startup log show a key (a typed key with its app).
+    key_label: Callable[[str], str]

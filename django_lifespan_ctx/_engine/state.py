@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, ItemsView, Iterable, Iterator, KeysView, ValuesView
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, overload
+
+if TYPE_CHECKING:
+    from django_lifespan_ctx._config.keys import StateKey
+
+T = typing.TypeVar("T")
+D = typing.TypeVar("D")
 
 NO_LIFESPAN_HINT = (
     "The lifespan state is empty. That usually means the ASGI server sent no "
@@ -53,6 +60,22 @@ class State(dict[str, Any]):
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
         _adopt(self, {} if data is None else data)
+
+    if TYPE_CHECKING:
+        # For type checkers only: a read stays dict's own C code. A StateKey[T] reads as T.
+        @overload
+        def __getitem__(self, key: StateKey[T], /) -> T: ...
+        @overload
+        def __getitem__(self, key: str, /) -> Any: ...
+        def __getitem__(self, key: str, /) -> Any: ...
+        # dict.get's own overloads, less precise about a typed key's value than these.
+        @overload  # type: ignore[override]
+        def get(self, key: StateKey[T], /) -> T | None: ...
+        @overload
+        def get(self, key: StateKey[T], default: D, /) -> T | D: ...
+        @overload
+        def get(self, key: str, default: Any = None, /) -> Any: ...
+        def get(self, key: str, default: Any = None, /) -> Any: ...  # pyright: ignore[reportIncompatibleMethodOverride]
 
     def __missing__(self, key: str) -> Any:
         raise StateKeyError(missing_key_message(key, self))
@@ -175,6 +198,11 @@ class StateMapping(Protocol):
     them; LIFESPAN_STATE_TYPE does not count these methods as keys.
     """
 
+    # A typed key reads as its type here too: `request.state[PAYMENTS_CLIENT]`.
+    @overload
+    def __getitem__(self, key: StateKey[T], /) -> T: ...
+    @overload
+    def __getitem__(self, key: str, /) -> Any: ...
     def __getitem__(self, key: str, /) -> Any: ...
     def __contains__(self, key: object, /) -> bool: ...
     def __iter__(self) -> Iterator[str]: ...

@@ -14,6 +14,7 @@ from asgiref.sync import iscoroutinefunction
 from django.utils.module_loading import import_string
 
 from django_lifespan_ctx._config.conf import conf
+from django_lifespan_ctx._config.keys import key_checks
 from django_lifespan_ctx._engine.owner import close_thread_connections
 from django_lifespan_ctx._engine.process import process_wide
 from django_lifespan_ctx._engine.state import State
@@ -162,7 +163,8 @@ async def run_check(name: str, check: Callable[[State], Any], state: State, time
 
 async def run_checks(state: State) -> list[CheckResult]:
     timeout = conf.LIFESPAN_HEALTH_TIMEOUT
-    checks = declared_checks()
+    # A typed key's own check (StateKey(..., check=...)) runs as a declared one does.
+    checks = {**declared_checks(), **key_checks(state)}
     # Each check gets its own copy, as each request does: none sees another's writes.
     return list(
         await asyncio.gather(

@@ -13,10 +13,12 @@ from typing import Any
 
 from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._config.configuration import configured
+from django_lifespan_ctx._config.keys import key_label
 from django_lifespan_ctx._engine.hosts import host_lifespan
 from django_lifespan_ctx._engine.setup import Setup
 from django_lifespan_ctx._engine.state import State
 from django_lifespan_ctx._serving.current import enter_hosted, leave_hosted
+from django_lifespan_ctx._serving.overrides import add_unyielded, yielded_values
 
 
 def _shutdown_timeout() -> float | None:
@@ -28,6 +30,9 @@ SETUP = Setup(
     shutdown_timeout=_shutdown_timeout,
     enter_hosted=enter_hosted,
     leave_hosted=leave_hosted,
+    yielded=yielded_values,
+    after_startup=add_unyielded,
+    key_label=key_label,
 )
 
 

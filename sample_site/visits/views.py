@@ -1,15 +1,14 @@
-from collections import Counter
-
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils.html import format_html
 
-from django_lifespan_ctx import current_state
+from django_lifespan_ctx import LifespanHttpRequest
+
+from .keys import VISIT_COUNTER
 
 
-async def visits(request: HttpRequest) -> HttpResponse:
-    # The app reads its own key; it needs no view of the project's state type.
-    counter: Counter[str] = current_state()["visit_counter"]
-    counter[request.path] += 1
+async def visits(request: LifespanHttpRequest) -> HttpResponse:
+    # The app reads its own typed key: a VisitCounter to type checkers, with no project state type.
+    served = request.state[VISIT_COUNTER].add(request.path)
     return HttpResponse(
         format_html(
             "<!doctype html><title>Visits</title><h1>Visits</h1>"
@@ -17,6 +16,6 @@ async def visits(request: HttpRequest) -> HttpResponse:
             "from a context the <code>visits</code> app ships in its AppConfig's "
             "<code>lifespan_contexts</code>: the project's settings do not list it.</p>"
             '<p><a href="/">Back</a></p>',
-            counter[request.path],
+            served,
         )
     )

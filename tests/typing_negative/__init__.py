@@ -1,4 +1,5 @@
-"""Reads of a key the state type lacks: mypy and pyright must both reject them.
+"""Reads of a key the state type lacks, and typed keys read or overridden as the wrong type:
+mypy and pyright must both reject them.
 
 `python -m tests.typing_negative` (run by `make lint`) proves that typing the
 state catches such reads, in views (LifespanHttpRequest), current_state(T),

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_lifespan_ctx._config.configuration import ensure_configured
+from django_lifespan_ctx._config.keys import key_label
 from django_lifespan_ctx._config.sources import build_plan
 from django_lifespan_ctx._engine.exceptions import LifespanConfigurationError, LifespanStartupError
 from django_lifespan_ctx._engine.hosts import lifespan_scope
@@ -147,7 +148,7 @@ class Command(BaseCommand):
                 if report is None:
                     rows.append((entry.name, "not reached", "-", "-"))
                     continue
-                keys = ", ".join(report.keys) or "-"
+                keys = ", ".join(map(key_label, report.keys)) or "-"
                 entered = _ms(report.enter_seconds)
                 exited = _ms(report.exit_seconds)
                 if report.failed:
@@ -159,5 +160,6 @@ class Command(BaseCommand):
                 rows.append((entry.name, entered, exited, keys))
         for report in reports:
             if report.kind == "receiver":
-                rows.append((f"{report.name} (asgi_startup receiver)", "-", "-", ", ".join(report.keys)))
+                keys = ", ".join(map(key_label, report.keys))
+                rows.append((f"{report.name} (asgi_startup receiver)", "-", "-", keys))
         return _table(rows) + self._services_run(plan)
