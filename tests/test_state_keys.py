@@ -6,7 +6,7 @@ import asyncio
 import logging
 import pickle
 import threading
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from io import StringIO
 from typing import Any
@@ -23,7 +23,6 @@ from django_lifespan_ctx import (
     lifespan,
     start_in_thread,
 )
-from django_lifespan_ctx._ops import readiness
 from django_lifespan_ctx.asgi import get_asgi_application
 from tests import contexts
 from tests.asgi_driver import LifespanConversation
@@ -34,13 +33,6 @@ from tests.test_probes import probe
 
 MAILER = "tests.shipping_apps.mailer"
 BILLING = "tests.shipping_apps.billing"
-
-
-@pytest.fixture(autouse=True)
-def fresh_tracker() -> Iterator[None]:
-    readiness.tracker.reset()
-    yield
-    readiness.tracker.reset()
 
 
 def yielding(values: dict[str, Any], name: str) -> Any:
@@ -134,6 +126,16 @@ def test_the_lifespan_command_names_each_typed_keys_app() -> None:
     table = out.getvalue()
     assert "tests.shipping_apps.mailer.resources.mail_client" in table
     assert "client (app mailer)" in table and "client (app billing)" in table
+
+
+def test_the_lifespan_list_names_each_declared_typed_key_with_its_app_type_and_check() -> None:
+    out = StringIO()
+    with installing(MAILER, BILLING):
+        call_command("lifespan", "--list", stdout=out)
+    listing = out.getvalue().split("Typed state keys (StateKey), by owning app:")[1]
+    rows = {line.split("  ")[0]: line.split() for line in listing.strip().splitlines()[1:]}
+    assert "client (app mailer)" in rows and "client (app billing)" in rows
+    assert rows["client (app billing)"][-1] == rows["client (app mailer)"][-1] == "yes"
 
 
 # -- readyz/ runs each typed key's own check, with no LIFESPAN_HEALTH_CHECKS entry --

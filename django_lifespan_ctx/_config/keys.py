@@ -85,6 +85,11 @@ def _caller_module() -> str:
     return str(frame.f_globals.get("__name__", "__main__"))
 
 
+def declared_keys() -> list[StateKey[Any]]:
+    """Every key declared so far in this process, by owning app and name (for listings)."""
+    return sorted(_declared.values(), key=lambda key: (key.app or key.module, key.name))
+
+
 def typed(key: str) -> StateKey[Any] | None:
     """The StateKey that ``key`` is, or whose text it is (the state's keys); None for a string key."""
     return _declared.get(key)

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_lifespan_ctx._config.configuration import ensure_configured
-from django_lifespan_ctx._config.keys import key_label
+from django_lifespan_ctx._config.keys import declared_keys, key_label
+from django_lifespan_ctx._config.statetype import describe
 from django_lifespan_ctx._config.sources import build_plan
 from django_lifespan_ctx._engine.exceptions import LifespanConfigurationError, LifespanStartupError
 from django_lifespan_ctx._engine.hosts import lifespan_scope
@@ -115,7 +116,16 @@ class Command(BaseCommand):
                     rows.append((f"{number}{letter}", f"  {member.name}", member.origin))
             else:
                 rows.append((f"{number}", step.name, step.origin))
-        return _table(rows) + self._services_planned(plan)
+        return _table(rows) + self._services_planned(plan) + self._keys_declared()
+
+    def _keys_declared(self) -> str:
+        # Declared where the plan's entries are imported from: known without running anything.
+        keys = declared_keys()
+        if not keys:
+            return ""
+        rows = [("typed key", "type", "health check")]
+        rows += [(key_label(key), describe(key.type), "yes" if key.check else "-") for key in keys]
+        return "\n\nTyped state keys (StateKey), by owning app:\n" + _table(rows)
 
     def _services_planned(self, plan: Plan) -> str:
         services = _services(plan)
