@@ -79,7 +79,7 @@ def loop(kind: str, times: int) -> None:
 
     django.setup()
     from django_lifespan_ctx import StateKey
-    from django_lifespan_ctx._serving.request import LifespanASGIRequest
+    from django_lifespan_ctx._serving.state.request import LifespanASGIRequest
 
     key = StateKey("client", object)
     client = object()

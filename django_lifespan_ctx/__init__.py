@@ -15,11 +15,11 @@ if TYPE_CHECKING:
         LifespanStoppedError,
     )
     from django_lifespan_ctx._engine.state import State, StateMapping
-    from django_lifespan_ctx._serving.current import CurrentStateMiddleware, current_state
     from django_lifespan_ctx._serving.draining import is_draining, wait_for_drain
-    from django_lifespan_ctx._serving.httprequest import LifespanHttpRequest
     from django_lifespan_ctx._serving.setup import lifespan
-    from django_lifespan_ctx._serving.state import state_from_scope
+    from django_lifespan_ctx._serving.state.lookups import CurrentStateMiddleware, current_state
+    from django_lifespan_ctx._serving.state.request import LifespanHttpRequest
+    from django_lifespan_ctx._serving.state.scope import state_from_scope
     from django_lifespan_ctx.contexts import LifespanEntry
     from django_lifespan_ctx.threaded import LifespanThread, start_in_thread
 
@@ -51,19 +51,19 @@ _HOMES = {
     "lifespan": "._serving.setup",
     "StateKey": "._config.keys",
     "LifespanEntry": ".contexts",
-    "CurrentStateMiddleware": "._serving.current",
-    "current_state": "._serving.current",
+    "CurrentStateMiddleware": "._serving.state.lookups",
+    "current_state": "._serving.state.lookups",
     "is_draining": "._serving.draining",
     "wait_for_drain": "._serving.draining",
     "Failure": "._engine.exceptions",
     "LifespanShutdownError": "._engine.exceptions",
     "LifespanStartupError": "._engine.exceptions",
     "LifespanStoppedError": "._engine.exceptions",
-    "LifespanHttpRequest": "._serving.httprequest",
+    "LifespanHttpRequest": "._serving.state.request",
     "StateMapping": "._engine.state",
     "register_context": "._config.registry",
     "State": "._engine.state",
-    "state_from_scope": "._serving.state",
+    "state_from_scope": "._serving.state.scope",
     "LifespanThread": ".threaded",
     "start_in_thread": ".threaded",
 }
@@ -77,7 +77,7 @@ def __getattr__(name: str) -> Any:
     value = getattr(import_module(home, __name__), name)
     # A project that uses us, even without the app in INSTALLED_APPS (so no ready()),
     # gets the error that explains request.state on a request our handler did not serve.
-    from django_lifespan_ctx._serving.hints import install_state_hint
+    from django_lifespan_ctx._serving.state.missing import install_state_hint
 
     install_state_hint()
     globals()[name] = value

@@ -29,7 +29,7 @@ class LifespanCtxConfig(AppConfig):
         events.add_observer(tracker)
         events.add_observer(telemetry)
         # request.state on a request our handler did not serve: an error that says why.
-        from django_lifespan_ctx._serving.hints import install_state_hint
+        from django_lifespan_ctx._serving.state.missing import install_state_hint
 
         install_state_hint()
         if settings.DEBUG and not settings.LOGGING:

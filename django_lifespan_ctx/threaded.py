@@ -20,8 +20,8 @@ from django_lifespan_ctx._engine.hosts import StoppedWhileStarting, ThreadHost
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.process import process_wide
 from django_lifespan_ctx._engine.state import State, StateT
-from django_lifespan_ctx._serving import current
 from django_lifespan_ctx._serving.setup import SETUP
+from django_lifespan_ctx._serving.state import lookups as current
 
 logger = logging.getLogger("django_lifespan_ctx")
 Result = TypeVar("Result")

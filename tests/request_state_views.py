@@ -10,7 +10,7 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import path
 
 from django_lifespan_ctx import LifespanHttpRequest, State, current_state
-from django_lifespan_ctx._serving.request_context import running_request_scope
+from django_lifespan_ctx._serving.state.lookups import running_request_scope
 
 
 @asynccontextmanager

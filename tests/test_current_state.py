@@ -14,8 +14,8 @@ from django.test import override_settings
 from websockets.sync.client import connect
 
 from django_lifespan_ctx import CurrentStateMiddleware, State, current_state, lifespan, state_from_scope
-from django_lifespan_ctx._serving.current import enter_hosted, leave_hosted, request_scope
-from django_lifespan_ctx._serving.state import set_process_state
+from django_lifespan_ctx._serving.state.lookups import enter_hosted, leave_hosted, request_scope
+from django_lifespan_ctx._serving.state.scope import set_process_state
 from django_lifespan_ctx.handler import LifespanASGIHandler
 from django_lifespan_ctx.testing import LifespanAsyncClient, LifespanClient
 from tests import contexts

@@ -11,13 +11,13 @@ from django.http import HttpRequest
 from django.test import AsyncRequestFactory, Client, RequestFactory, override_settings
 
 from django_lifespan_ctx import State
-from django_lifespan_ctx._serving.hints import (
+from django_lifespan_ctx._serving.state.missing import (
     MissingState,
     StateNotServed,
     install_state_hint,
     not_served_message,
 )
-from django_lifespan_ctx._serving.request import LifespanASGIRequest
+from django_lifespan_ctx._serving.state.request import LifespanASGIRequest
 from tests.servers import ServerProcess, events
 
 ASGI_LINE = "application = get_asgi_application()"

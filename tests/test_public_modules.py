@@ -48,5 +48,5 @@ def test_every_name_on_the_reference_page_imports_from_the_module_it_is_listed_u
 def test_a_private_module_is_one_whose_name_or_package_starts_with_an_underscore() -> None:
     # The rule the first test applies, on names that show each case.
     assert "django_lifespan_ctx._engine.runner" not in public_modules()
-    assert "django_lifespan_ctx._serving.state" not in public_modules()
+    assert "django_lifespan_ctx._serving.state.scope" not in public_modules()
     assert "django_lifespan_ctx.threaded" in public_modules()

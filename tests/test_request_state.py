@@ -114,7 +114,7 @@ async def test_the_request_context_knows_the_running_requests_scope(path: str) -
 
 
 def test_no_request_is_running_outside_one() -> None:
-    from django_lifespan_ctx._serving.request_context import running_request_scope
+    from django_lifespan_ctx._serving.state.lookups import running_request_scope
 
     assert running_request_scope() is None
 

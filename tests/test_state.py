@@ -9,7 +9,7 @@ import pytest
 
 from django_lifespan_ctx import State
 from django_lifespan_ctx._engine.state import shadowed_method_warning
-from django_lifespan_ctx._serving.state import set_process_state, state_for_scope, state_from_scope
+from django_lifespan_ctx._serving.state.scope import set_process_state, state_for_scope, state_from_scope
 
 # Every public method of State, as a key: each must read back as the key.
 METHOD_NAMES = ["clear", "copy", "fromkeys", "get", "items", "keys", "pop", "popitem", "setdefault"]

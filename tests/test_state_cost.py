@@ -19,8 +19,8 @@ from benchmarks.cases import CASES, FLOOR, expected_body
 from benchmarks.driver import http_scope, request
 from benchmarks.per_request import build
 from django_lifespan_ctx import State
-from django_lifespan_ctx._serving.request import LifespanASGIRequest
-from django_lifespan_ctx._serving.state import state_for_scope
+from django_lifespan_ctx._serving.state.request import LifespanASGIRequest
+from django_lifespan_ctx._serving.state.scope import state_for_scope
 
 
 @override_settings(

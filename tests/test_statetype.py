@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from django_lifespan_ctx._config.statetype import check_state_type, check_state_type_setting, matches
+from django_lifespan_ctx._config.statetype import check_state_type, check_state_type_setting
+from django_lifespan_ctx._config.type_hints import matches
 from django_lifespan_ctx.asgi import get_asgi_application
 from tests import contexts
 from tests.asgi_driver import LifespanConversation

@@ -113,7 +113,7 @@ def _find(text: str) -> StateKey[Any]:
 
 
 def _describe(hint: Any) -> str:
-    from django_lifespan_ctx._config.statetype import describe
+    from django_lifespan_ctx._config.type_hints import describe
 
     return describe(hint)
 
@@ -143,7 +143,7 @@ def type_problem(key: str, value: Any, source: str, fix: str = CONTEXT_FIX) -> s
     typed_key = typed(key)
     if typed_key is None or _unchecked:
         return None
-    from django_lifespan_ctx._config.statetype import matches
+    from django_lifespan_ctx._config.type_hints import matches
 
     if matches(value, typed_key.type):
         return None

@@ -20,10 +20,9 @@ from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._engine.exceptions import Failure, LifespanShutdownError, LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._serving import draining
-from django_lifespan_ctx._serving.current import request_scope
-from django_lifespan_ctx._serving.request import LifespanASGIRequest
-from django_lifespan_ctx._serving.request_context import RequestContext
-from django_lifespan_ctx._serving.state import set_process_state
+from django_lifespan_ctx._serving.state.lookups import RequestContext, request_scope
+from django_lifespan_ctx._serving.state.request import LifespanASGIRequest
+from django_lifespan_ctx._serving.state.scope import set_process_state
 
 if TYPE_CHECKING:
     from django_lifespan_ctx._serving.lazy import LazyLifespan

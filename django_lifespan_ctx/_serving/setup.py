@@ -17,8 +17,8 @@ from django_lifespan_ctx._config.keys import key_label
 from django_lifespan_ctx._engine.hosts import host_lifespan
 from django_lifespan_ctx._engine.setup import Setup
 from django_lifespan_ctx._engine.state import State
-from django_lifespan_ctx._serving.current import enter_hosted, leave_hosted
-from django_lifespan_ctx._serving.overrides import add_unyielded, yielded_values
+from django_lifespan_ctx._serving.state.lookups import enter_hosted, leave_hosted
+from django_lifespan_ctx._serving.state.overrides import add_unyielded, yielded_values
 
 
 def _shutdown_timeout() -> float | None:

@@ -32,7 +32,7 @@ from typing import Any
 from django_lifespan_ctx._config.extras import missing_extra
 from django_lifespan_ctx._engine.exceptions import LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx._serving.current import current_state
+from django_lifespan_ctx._serving.state.lookups import current_state
 from django_lifespan_ctx.worker import enter_worker, on_lifespan_loop, worker_lifespan
 
 __all__ = ["connect", "disconnect", "on_lifespan_loop", "worker_lifespan"]

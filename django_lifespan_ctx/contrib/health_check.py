@@ -25,7 +25,7 @@ except ImportError as exc:
 from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._ops.health import declared_checks, run_check
 from django_lifespan_ctx._ops.readiness import tracker
-from django_lifespan_ctx._serving.state import state_from_scope
+from django_lifespan_ctx._serving.state.scope import state_from_scope
 
 # mypy sees django-health-check's classes as Any (it ships no types).
 _Base: Any = HealthCheck

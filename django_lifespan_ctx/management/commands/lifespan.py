@@ -8,8 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from django_lifespan_ctx._config.configuration import ensure_configured
 from django_lifespan_ctx._config.keys import declared_keys, key_label
-from django_lifespan_ctx._config.statetype import describe
 from django_lifespan_ctx._config.sources import build_plan
+from django_lifespan_ctx._config.type_hints import describe
 from django_lifespan_ctx._engine.exceptions import LifespanConfigurationError, LifespanStartupError
 from django_lifespan_ctx._engine.hosts import lifespan_scope
 from django_lifespan_ctx._engine.observers import add_observer, remove_observer

@@ -1,12 +1,13 @@
-"""The request class our handler serves: Django's ASGIRequest with ``request.state``."""
+"""request.state: the request class our handler serves, and the type views annotate it with."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any, Generic, cast
 
 from django.core.handlers.asgi import ASGIRequest
+from django.http import HttpRequest
 
-from django_lifespan_ctx._engine.state import State, blank_state, fill_state, wrap_state
+from django_lifespan_ctx._engine.state import State, StateT, blank_state, fill_state, wrap_state
 
 
 class LifespanASGIRequest(ASGIRequest):
@@ -33,3 +34,17 @@ class LifespanASGIRequest(ASGIRequest):
         # django-asgi-lifespan's middleware does `request.state = scope["state"]`:
         # a project moving over with it still listed keeps working.
         cast("dict[str, Any]", self.scope)["state"] = value
+
+
+class LifespanHttpRequest(HttpRequest, Generic[StateT]):
+    """Annotate views with ``LifespanHttpRequest[ProjectState]`` to type ``request.state``.
+
+    ``ProjectState`` is a ``Protocol`` (read ``request.state.key``) or a
+    ``TypedDict`` (read ``request.state["key"]``); LIFESPAN_STATE_TYPE makes
+    startup check the real state against it. django-htmx's ``HtmxHttpRequest``
+    is the model: the class exists for type checkers, and at run time requests
+    are the handler's own (``LifespanASGIRequest``). Without a type argument,
+    ``request.state`` is the plain [`State`][django_lifespan_ctx.State].
+    """
+
+    state: StateT

@@ -1,4 +1,9 @@
-"""current_state(): the lifespan State of whatever is running now."""
+"""current_state(): the lifespan State of whatever is running now, and where it is found.
+
+Four places, tried in order: the request our handler serves (RequestContext, below),
+a scope CurrentStateMiddleware passes on, a lifespan() block, and the process-wide
+lifespan of start_in_thread().
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,10 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from contextvars import ContextVar, Token
 from typing import Any, TypeVar, overload
 
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext
+
 from django_lifespan_ctx._engine.state import State
-from django_lifespan_ctx._serving.request_context import running_request_scope
-from django_lifespan_ctx._serving.state import state_for_scope, state_from_scope
+from django_lifespan_ctx._serving.state.scope import state_for_scope, state_from_scope
 
 Asked = TypeVar("Asked")
 
@@ -113,3 +119,29 @@ class CurrentStateMiddleware:
             await self.app(scope, receive, send)
         finally:
             request_scope.reset(token)
+
+
+# -- Which request is running, at no cost per request --
+#
+# Django's ASGIHandler enters a ``ThreadSensitiveContext`` for every request:
+# asgiref keeps it in a context variable, which every task and every sync view's
+# thread the request starts inherits. Our handler enters this subclass instead,
+# carrying the request's scope. A context variable of our own would do the same
+# job, but each one costs every request about 0.35% more CPU instructions: asgiref
+# walks every context variable after each hop into a thread (see
+# docs/benchmarks.md).
+
+
+class RequestContext(ThreadSensitiveContext):
+    scope: MutableMapping[str, Any]
+
+
+def running_request_scope() -> MutableMapping[str, Any] | None:
+    """The scope of the request our handler is serving here, or None outside one.
+
+    None also inside a request whose ThreadSensitiveContext an enclosing app
+    entered first (asgiref keeps the outermost): our handler then sets
+    request_scope instead.
+    """
+    context = SyncToAsync.thread_sensitive_context.get(None)
+    return context.scope if type(context) is RequestContext else None
