@@ -148,6 +148,26 @@ def _with_fixes(mismatch: StateTypeMismatch, given: Mapping[str, Any] | None) ->
     return StateTypeMismatch(message, mismatch.path, mismatch.missing)
 
 
+def _given_state(
+    contexts: Sequence[Any] | None,
+    state: Mapping[str, Any] | None,
+    check_state_type: bool,
+    overrides: Mapping[str, Any] | None,
+) -> State | None:
+    """The state a test gave outright, checked and with its fakes; None: run a lifespan instead.
+
+    Shared by both test lifespans, the async one and the one in a thread: they differ
+    only in how they start and stop the lifespan itself.
+    """
+    if state is None:
+        return None
+    if contexts is not None:
+        raise TypeError("Pass contexts or state, not both.")
+    with _state_type_rule(check_state_type, state), overrides_for_test(overrides, check_state_type):
+        check_typed_values(state, "the test's state={...} gave", TEST_FIX)
+        return State(with_overrides(state))
+
+
 @asynccontextmanager
 async def _lifespan_for_test(
     contexts: Sequence[Any] | None,
@@ -155,12 +175,8 @@ async def _lifespan_for_test(
     check_state_type: bool,
     overrides: Mapping[str, Any] | None,
 ) -> AsyncGenerator[State, None]:
-    if state is not None:
-        if contexts is not None:
-            raise TypeError("Pass contexts or state, not both.")
-        with _state_type_rule(check_state_type, state), overrides_for_test(overrides, check_state_type):
-            check_typed_values(state, "the test's state={...} gave", TEST_FIX)
-            given = State(with_overrides(state))
+    given = _given_state(contexts, state, check_state_type, overrides)
+    if given is not None:
         yield given
         return
     async with AsyncExitStack() as stack:
@@ -220,12 +236,8 @@ def _lifespan_in_thread(
     check_state_type: bool,
     overrides: Mapping[str, Any] | None,
 ) -> Generator[State, None, None]:
-    if state is not None:
-        if contexts is not None:
-            raise TypeError("Pass contexts or state, not both.")
-        with _state_type_rule(check_state_type, state), overrides_for_test(overrides, check_state_type):
-            check_typed_values(state, "the test's state={...} gave", TEST_FIX)
-            given = State(with_overrides(state))
+    given = _given_state(contexts, state, check_state_type, overrides)
+    if given is not None:
         yield given
         return
     host = ThreadHost(SETUP, contexts=contexts, name="lifespan test loop")
