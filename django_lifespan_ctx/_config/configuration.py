@@ -15,11 +15,11 @@ from django.core import checks
 
 from django_lifespan_ctx._config.checks import settings_errors
 from django_lifespan_ctx._config.conf import conf
-from django_lifespan_ctx._config.sources import build_plan, registered_entries, shipped_by_apps
+from django_lifespan_ctx._config.sources import inspect_plan, registered_entries, shipped_by_apps
 from django_lifespan_ctx._config.statetype import check_state_type
 from django_lifespan_ctx._engine.exceptions import LifespanConfigurationError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx._engine.plan import Plan
+from django_lifespan_ctx._engine.plan import Plan, Problem
 from django_lifespan_ctx._engine.setup import Configured
 
 logger = logging.getLogger("django_lifespan_ctx")
@@ -44,13 +44,18 @@ def library_checks() -> list[Any]:
     return [check for check in registered if getattr(check, "__module__", "").startswith(PACKAGE)]
 
 
-def configuration_problems(contexts: Sequence[Any] | None = None) -> list[str]:
-    """Every error our checks find, one line each; ``contexts`` replaces LIFESPAN_CONTEXTS."""
+def configuration_problems(
+    contexts: Sequence[Any] | None = None, inspected: tuple[Plan, list[Problem]] | None = None
+) -> list[str]:
+    """Every error our checks find, one line each; ``contexts`` replaces LIFESPAN_CONTEXTS.
+
+    ``inspected``: the plan already read from those contexts, so it is read once.
+    """
     global _warned_not_installed
     if not apps.is_installed(PACKAGE) and not _warned_not_installed:
         _warned_not_installed = True
         log(logging.WARNING, NOT_INSTALLED)
-    found: list[checks.CheckMessage] = list(settings_errors(contexts))
+    found: list[checks.CheckMessage] = list(settings_errors(contexts, inspected))
     for check in library_checks():
         if getattr(check, "__name__", "") == "check_settings":
             continue  # Run above, with the contexts this run uses.
@@ -58,8 +63,10 @@ def configuration_problems(contexts: Sequence[Any] | None = None) -> list[str]:
     return [describe_message(message) for message in found if message.is_serious()]
 
 
-def ensure_configured(contexts: Sequence[Any] | None = None) -> None:
-    problems = configuration_problems(contexts)
+def ensure_configured(
+    contexts: Sequence[Any] | None = None, inspected: tuple[Plan, list[Problem]] | None = None
+) -> None:
+    problems = configuration_problems(contexts, inspected)
     if problems:
         raise LifespanConfigurationError(problems)
 
@@ -98,8 +105,11 @@ def checked_plan(contexts: Sequence[Any] | None = None) -> Plan:
     key = tuple(map(id, read))
     if _last_passed is not None and _last_passed[0] == key:
         return _last_passed[1]
-    ensure_configured(contexts)
-    plan = build_plan(contexts)
+    # Read once, for the checks and for the plan: the checks report every problem it found,
+    # so a plan that passes them has none.
+    inspected = inspect_plan(contexts)
+    ensure_configured(contexts, inspected)
+    plan = inspected[0]
     _last_passed = (key, plan, read)
     return plan
 

@@ -268,6 +268,11 @@ class PlanBuilder:
         return Group(tuple(members), origin)
 
     def entry(self, raw: Any, origin: str, app: str | None = None) -> Entry | None:
+        known = None if isinstance(raw, str) else _known(raw)
+        if known is not None:
+            # Read before, and found to be a factory: only what depends on this plan is left.
+            name, takes_state = known
+            return self.listed(raw, name, origin, takes_state, app)
         if isinstance(raw, str):
             name = raw
             try:
@@ -293,6 +298,16 @@ class PlanBuilder:
             return None
         if not self.is_factory(factory, name, origin):
             return None
+        takes_state = self.takes_state(factory, name, origin)
+        if takes_state is None:
+            return None
+        if not isinstance(raw, str):
+            _remember(_factories, factory, (name, takes_state))
+        return self.listed(factory, name, origin, takes_state, app)
+
+    def listed(
+        self, factory: Callable[..., Any], name: str, origin: str, takes_state: bool, app: str | None
+    ) -> Entry | None:
         if id(factory) in self.seen:
             self.problem(
                 check_ids.LISTED_TWICE,
@@ -302,9 +317,6 @@ class PlanBuilder:
             return None
         self.seen[id(factory)] = origin
         if not self.service_name_is_free(factory, name, origin):
-            return None
-        takes_state = self.takes_state(factory, name, origin)
-        if takes_state is None:
             return None
         return Entry(name, factory, origin, takes_state, app)
 
@@ -403,6 +415,10 @@ class PlanBuilder:
 # built at every startup (and by every check): each factory is read once.
 _kinds: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
 _signatures: weakref.WeakKeyDictionary[Any, inspect.Signature | None] = weakref.WeakKeyDictionary()
+# A factory listed as an object (not a dotted path) that passed every check of its
+# own: its name and whether it takes the state. What depends on the plan it is in
+# (listed twice, a service name taken) is checked each time.
+_factories: weakref.WeakKeyDictionary[Any, tuple[str, bool]] = weakref.WeakKeyDictionary()
 
 
 def _cached(cache: weakref.WeakKeyDictionary[Any, Any], factory: Any, read: Callable[[Any], Any]) -> Any:
@@ -411,11 +427,22 @@ def _cached(cache: weakref.WeakKeyDictionary[Any, Any], factory: Any, read: Call
     except (KeyError, TypeError):
         pass
     value = read(factory)
+    _remember(cache, factory, value)
+    return value
+
+
+def _remember(cache: weakref.WeakKeyDictionary[Any, Any], factory: Any, value: Any) -> None:
     try:
         cache[factory] = value
     except TypeError:
         pass  # Not weakly referable, or unhashable: read again next time.
-    return value
+
+
+def _known(factory: Any) -> tuple[str, bool] | None:
+    try:
+        return _factories.get(factory)
+    except TypeError:  # Unhashable: read every time.
+        return None
 
 
 def _read_kind(factory: Any) -> str | None:
