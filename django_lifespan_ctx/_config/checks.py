@@ -81,6 +81,10 @@ def excluded_apps_problems() -> list[CheckMessage]:
     ]
 
 
+def plan_errors(problems: list[Problem]) -> list[CheckMessage]:
+    return [Error(problem.message, hint=problem.hint, id=check_ids.full(problem.id)) for problem in problems]
+
+
 def settings_errors(
     contexts: Any = None, inspected: tuple[Plan, list[Problem]] | None = None
 ) -> list[CheckMessage]:
@@ -90,9 +94,7 @@ def settings_errors(
     once and hands it here), so no entry is imported or inspected twice.
     """
     _, problems = inspect_plan(contexts) if inspected is None else inspected
-    errors: list[CheckMessage] = [
-        Error(problem.message, hint=problem.hint, id=check_ids.full(problem.id)) for problem in problems
-    ]
+    errors = plan_errors(problems)
     for name, id in TIMEOUT_IDS.items():
         problem = timeout_problem(name, conf.raw(name))
         if problem:

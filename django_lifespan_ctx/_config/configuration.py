@@ -13,7 +13,7 @@ from typing import Any, cast
 from django.apps import apps
 from django.core import checks
 
-from django_lifespan_ctx._config.checks import settings_errors
+from django_lifespan_ctx._config.checks import plan_errors, settings_errors
 from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._config.sources import inspect_plan, registered_entries, shipped_by_apps
 from django_lifespan_ctx._config.statetype import check_state_type
@@ -87,10 +87,16 @@ _READ_SETTINGS = (
     "LIFESPAN_STATE_TYPE",
     "LIFESPAN_EXCLUDE_APPS",
     "LIFESPAN_DRAIN_SECONDS",
+    "LIFESPAN_DRAIN_SIGNALS",
+    "LIFESPAN_PROBE_DETAILS",
+    "LIFESPAN_PROBE_TOKEN",
     "INSTALLED_APPS",
     "DATABASES",
 )
 _last_passed: tuple[tuple[int, ...], Plan, list[Any]] | None = None
+# The same for every check but the plan's: they read only the settings, so with the
+# very same settings they pass again, and only a new plan needs checking.
+_settings_passed: tuple[tuple[int, ...], list[Any]] | None = None
 
 
 def checked_plan(contexts: Sequence[Any] | None = None) -> Plan:
@@ -100,31 +106,43 @@ def checked_plan(contexts: Sequence[Any] | None = None) -> Plan:
     cannot be reused; the next startup reads again only if any of them changed.
     A configuration that failed is read again every time: the fix may be in.
     """
-    global _last_passed
-    read = _what_is_read(contexts)
+    global _last_passed, _settings_passed
+    settings_read = _settings_read(contexts)
+    read = _what_is_read(contexts, settings_read)
     key = tuple(map(id, read))
     if _last_passed is not None and _last_passed[0] == key:
         return _last_passed[1]
     # Read once, for the checks and for the plan: the checks report every problem it found,
     # so a plan that passes them has none.
     inspected = inspect_plan(contexts)
-    ensure_configured(contexts, inspected)
+    settings_key = tuple(map(id, settings_read))
+    if _settings_passed is not None and _settings_passed[0] == settings_key:
+        problems = [describe_message(message) for message in plan_errors(inspected[1])]
+        if problems:
+            raise LifespanConfigurationError(problems)
+    else:
+        ensure_configured(contexts, inspected)
+        _settings_passed = (settings_key, settings_read)
     plan = inspected[0]
     _last_passed = (key, plan, read)
     return plan
 
 
-def _what_is_read(contexts: Sequence[Any] | None) -> list[Any]:
+def _settings_read(contexts: Sequence[Any] | None) -> list[Any]:
+    """What every check but the plan's reads; given ``contexts``, apps' exclusions are not checked."""
     from django.conf import settings
 
-    read: list[Any] = [contexts, *(getattr(settings, name, None) for name in _READ_SETTINGS)]
+    return [*(getattr(settings, name, None) for name in _READ_SETTINGS), *library_checks(), contexts is None]
+
+
+def _what_is_read(contexts: Sequence[Any] | None, settings_read: list[Any]) -> list[Any]:
+    read: list[Any] = [contexts, *settings_read]
     _read_entries(settings_source(contexts), read)
     if contexts is None:
         for app in shipped_by_apps():
             read.append(app.contexts)
             _read_entries(app.contexts, read)
     read.extend(registered_entries())
-    read.extend(library_checks())
     return read
 
 

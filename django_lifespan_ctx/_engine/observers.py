@@ -14,8 +14,8 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
-from collections.abc import Callable
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Literal, Protocol
 
 logger = logging.getLogger("django_lifespan_ctx")
@@ -119,9 +119,32 @@ def phase_started(phase: Phase) -> None:
         _tell("phase_started", phase)
 
 
+_new = object.__new__
+
+
+def _step(
+    phase: Phase, kind: StepKind, name: str, origin: str, error: BaseException | None, keys: tuple[str, ...]
+) -> Step:
+    """Step(...), without the frozen dataclass's __init__ (a setattr per field).
+
+    Four Steps are made per context: through __init__ they cost more than
+    entering a no-op context does. Writing the instance's dict once is what
+    __init__ would leave there; the Step is as frozen afterwards.
+    """
+    step = _new(Step)
+    fields = step.__dict__
+    fields["phase"] = phase
+    fields["kind"] = kind
+    fields["name"] = name
+    fields["origin"] = origin
+    fields["error"] = error
+    fields["keys"] = keys
+    return step
+
+
 def step_started(phase: Phase, kind: StepKind, name: str, origin: str) -> None:
     if _observers:  # The Step is made only when someone watches: startup's busiest path.
-        _tell("step_started", Step(phase, kind, name, origin))
+        _tell("step_started", _step(phase, kind, name, origin, None, ()))
 
 
 def step_finished(
@@ -133,7 +156,7 @@ def step_finished(
     keys: tuple[str, ...] = (),
 ) -> None:
     if _observers:
-        _tell("step_finished", Step(phase, kind, name, origin, error, keys))
+        _tell("step_finished", _step(phase, kind, name, origin, error, keys))
 
 
 def phase_finished(phase: Phase, error: BaseException | None = None) -> None:

@@ -271,8 +271,7 @@ class PlanBuilder:
         known = None if isinstance(raw, str) else _known(raw)
         if known is not None:
             # Read before, and found to be a factory: only what depends on this plan is left.
-            name, takes_state = known
-            return self.listed(raw, name, origin, takes_state, app)
+            return self.listed(raw, known, origin, app)
         if isinstance(raw, str):
             name = raw
             try:
@@ -301,13 +300,13 @@ class PlanBuilder:
         takes_state = self.takes_state(factory, name, origin)
         if takes_state is None:
             return None
+        known = Known(name, takes_state, service_name_of(factory))
         if not isinstance(raw, str):
-            _remember(_factories, factory, (name, takes_state))
-        return self.listed(factory, name, origin, takes_state, app)
+            _remember(_factories, factory, known)
+        return self.listed(factory, known, origin, app)
 
-    def listed(
-        self, factory: Callable[..., Any], name: str, origin: str, takes_state: bool, app: str | None
-    ) -> Entry | None:
+    def listed(self, factory: Callable[..., Any], known: Known, origin: str, app: str | None) -> Entry | None:
+        name = known.name
         if id(factory) in self.seen:
             self.problem(
                 check_ids.LISTED_TWICE,
@@ -316,13 +315,17 @@ class PlanBuilder:
             )
             return None
         self.seen[id(factory)] = origin
-        if not self.service_name_is_free(factory, name, origin):
+        if not self.service_name_is_free(known.service, name, origin):
             return None
-        return Entry(name, factory, origin, takes_state, app)
+        entry = known.entry
+        # Entries are immutable: the one made for this factory last time serves again, if
+        # it was listed in the same place.
+        if entry is None or entry.origin != origin or entry.app != app or entry.factory is not factory:
+            entry = known.entry = Entry(name, factory, origin, known.takes_state, app)
+        return entry
 
-    def service_name_is_free(self, factory: Any, name: str, origin: str) -> bool:
+    def service_name_is_free(self, service: str | None, name: str, origin: str) -> bool:
         """Services are told apart by name (readyz/, logs, telemetry): two of one name would hide one."""
-        service = service_name_of(factory)
         if service is None:
             return True
         first = self.service_names.setdefault(service, f"{name} at {origin}")
@@ -415,10 +418,21 @@ class PlanBuilder:
 # built at every startup (and by every check): each factory is read once.
 _kinds: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
 _signatures: weakref.WeakKeyDictionary[Any, inspect.Signature | None] = weakref.WeakKeyDictionary()
-# A factory listed as an object (not a dotted path) that passed every check of its
-# own: its name and whether it takes the state. What depends on the plan it is in
-# (listed twice, a service name taken) is checked each time.
-_factories: weakref.WeakKeyDictionary[Any, tuple[str, bool]] = weakref.WeakKeyDictionary()
+class Known:
+    """A factory listed as an object (not a dotted path) that passed every check of its own.
+
+    What depends on the plan it is in (listed twice, a service name taken) is
+    checked each time; the Entry last made for it is kept, to serve again.
+    """
+
+    __slots__ = ("entry", "name", "service", "takes_state")
+
+    def __init__(self, name: str, takes_state: bool, service: str | None) -> None:
+        self.name, self.takes_state, self.service = name, takes_state, service
+        self.entry: Entry | None = None
+
+
+_factories: weakref.WeakKeyDictionary[Any, Known] = weakref.WeakKeyDictionary()
 
 
 def _cached(cache: weakref.WeakKeyDictionary[Any, Any], factory: Any, read: Callable[[Any], Any]) -> Any:
@@ -438,7 +452,7 @@ def _remember(cache: weakref.WeakKeyDictionary[Any, Any], factory: Any, value: A
         pass  # Not weakly referable, or unhashable: read again next time.
 
 
-def _known(factory: Any) -> tuple[str, bool] | None:
+def _known(factory: Any) -> Known | None:
     try:
         return _factories.get(factory)
     except TypeError:  # Unhashable: read every time.
