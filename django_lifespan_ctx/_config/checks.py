@@ -15,7 +15,14 @@ from django_lifespan_ctx._config.conf import (
 )
 from django_lifespan_ctx._config.sources import inspect_plan
 from django_lifespan_ctx._engine import check_ids
-from django_lifespan_ctx._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, Plan, Problem, is_group, ships_contexts
+from django_lifespan_ctx._engine.plan import (
+    APP_ATTRIBUTE,
+    EXCLUDE_SETTING,
+    Plan,
+    Problem,
+    is_group,
+    ships_contexts,
+)
 
 TIMEOUT_IDS = {
     "LIFESPAN_STARTUP_TIMEOUT": check_ids.STARTUP_TIMEOUT,

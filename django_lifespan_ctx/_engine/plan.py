@@ -305,7 +305,7 @@ class PlanBuilder:
             _remember(_factories, factory, known)
         return self.listed(factory, known, origin, app)
 
-    def listed(self, factory: Callable[..., Any], known: Known, origin: str, app: str | None) -> Entry | None:
+    def listed(self, factory: Any, known: Known, origin: str, app: str | None) -> Entry | None:
         name = known.name
         if id(factory) in self.seen:
             self.problem(
@@ -418,6 +418,8 @@ class PlanBuilder:
 # built at every startup (and by every check): each factory is read once.
 _kinds: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
 _signatures: weakref.WeakKeyDictionary[Any, inspect.Signature | None] = weakref.WeakKeyDictionary()
+
+
 class Known:
     """A factory listed as an object (not a dotted path) that passed every check of its own.
 

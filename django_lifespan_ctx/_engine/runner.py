@@ -19,7 +19,7 @@ from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
 from django_lifespan_ctx._engine.exceptions import Failure, LifespanConfigurationError, LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.owner import ContextReport, Owner, uncancel_current_task
-from django_lifespan_ctx._engine.plan import Entry, Group, Plan, describe
+from django_lifespan_ctx._engine.plan import Entry, Plan, describe
 from django_lifespan_ctx._engine.receivers import ReceiverCall, live_receivers
 from django_lifespan_ctx._engine.runs import RunOwner
 from django_lifespan_ctx._engine.setup import Setup
@@ -483,7 +483,7 @@ class Runner:
         after it go to a fresh run owner, so it costs none of them their exit.
         """
         failures: list[Failure] = []
-        watched: Owner | None = None
+        watched = run.current
         deadline = Deadline(self.shutdown_timeout, self.hurry)
         cancelled = False
         first = True

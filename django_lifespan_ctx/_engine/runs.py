@@ -110,14 +110,11 @@ class RunOwner:
     # -- the task ---------------------------------------------------------
 
     async def _carry(self) -> None:
-        try:
-            await self._enter_all()
-            self.entering = False
-            self.wake()
-            await self._hold()
-            await self._exit_all()
-        finally:
-            self.entering = False
+        await self._enter_all()
+        self.entering = False
+        self.wake()
+        await self._hold()
+        await self._exit_all()
 
     async def _enter_all(self) -> None:
         for index, entry in enumerate(self.entries):
@@ -186,12 +183,15 @@ class RunOwner:
 
     def _task_ended(self, task: asyncio.Task[None]) -> None:
         # Cancelled before its first step, the task never ran _carry: the first owner
-        # never began, and is done without having entered.
-        self.entering = False
+        # never began, and is done without having entered. Ended while entering, the
+        # run failed there: the runner must not take the entries not reached as entered.
+        was_entering, self.entering = self.entering, False
         if self.loop.is_closed():
             return
         for owner in self.owners:
             if not owner.done and not owner.opened:
                 owner.mark_enter_failed(asyncio.CancelledError())
+                if was_entering and self.failed is None:
+                    self.failed = owner
         self.done = True
         self.wake()
