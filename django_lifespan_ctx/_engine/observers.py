@@ -50,6 +50,9 @@ class LifespanObserver(Protocol):
 LOGGING = "a filter or handler of the 'django_lifespan_ctx' logger"
 
 _observers: list[LifespanObserver] = []
+# Whether anyone watches, for callers that would otherwise prepare an event for no one
+# (changed in place, never rebound).
+watching = _observers
 # Each event's bound methods, made when an observer comes or goes rather than on
 # every event: four events per context make this the startup path's busiest loop.
 _methods: dict[str, tuple[tuple[LifespanObserver, Callable[..., None]], ...]] = {}

@@ -118,49 +118,29 @@ class Owner:
     owner is finished with the context (exited, or never entered).
     """
 
-    __slots__ = (
-        "_exit_began",
-        "_release_waiter",
-        "_started",
-        "_task",
-        "_thread_release",
-        "done",
-        "enter_done",
-        "enter_error",
-        "entry",
-        "exit_error",
-        "exit_phase",
-        "in_thread",
-        "loop",
-        "made",
-        "opened",
-        "overdue",
-        "released",
-        "report",
-        "value",
-        "wake",
-    )
+    # Class-level defaults rather than __slots__ set one by one: an owner is made for
+    # every context at every startup, and most of these never change from the default.
+    enter_done = False
+    done = False
+    value: Any = None
+    enter_error: BaseException | None = None
+    exit_error: BaseException | None = None
+    opened = False
+    # The context a run owner entered for it (runs.py), until that run owner exits it.
+    made: Any = None
+    in_thread = False
+    overdue = False
+    exit_phase: observers.Phase = "shutdown"
+    released = False
+    _release_waiter: asyncio.Future[None] | None = None
+    _thread_release: threading.Event | None = None
+    _task: asyncio.Task[None] | None = None
+    _started = 0.0
+    _exit_began = 0.0
 
     def __init__(self, entry: Entry, report: ContextReport, wake: Callable[[], None]) -> None:
         self.entry, self.report, self.wake = entry, report, wake
         self.loop = asyncio.get_running_loop()
-        self.enter_done = False
-        self.done = False
-        self.value: Any = None
-        self.enter_error: BaseException | None = None
-        self.exit_error: BaseException | None = None
-        self.opened = False
-        # The context a run owner entered for it (runs.py), until that run owner exits it.
-        self.made: Any = None
-        self.in_thread = False
-        self.overdue = False
-        self.exit_phase: observers.Phase = "shutdown"
-        self.released = False
-        self._release_waiter: asyncio.Future[None] | None = None
-        self._thread_release: threading.Event | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._started = 0.0
-        self._exit_began = 0.0
 
     # -- what the waiter calls --------------------------------------------
 
@@ -302,8 +282,9 @@ class Owner:
             self.mark_exit_started()
         if logger.isEnabledFor(logging.DEBUG):
             observers.observe(observers.LOGGING, log_step, "Entered", self.report, "startup", seconds)
-        keys = yielded_keys(value)
-        observers.step_finished("startup", "context", self.entry.name, self.entry.origin, None, keys)
+        if observers.watching:
+            keys = yielded_keys(value)
+            observers.step_finished("startup", "context", self.entry.name, self.entry.origin, None, keys)
 
     def mark_exit_started(self) -> None:
         self._exit_began = time.perf_counter()

@@ -161,7 +161,10 @@ class Runner:
         return Owner(entry, self._report(entry), self._waker.wake)
 
     def _merge_owner(self, owner: Owner) -> None:
-        self._merge(owner.entry, owner.value, owner.report)
+        value = owner.value
+        if value is None or (type(value) is dict and not value):
+            return  # As in _merge, one call sooner: a run merges after every context.
+        self._merge(owner.entry, value, owner.report)
 
     async def _enter_run(self, entries: Sequence[Entry], deadline: Deadline) -> None:
         """Consecutive single entries, in one task each run; a sync one gets its own thread."""
