@@ -145,9 +145,25 @@ def _step(
     return step
 
 
+# Steps with no error and no keys are the same at every startup: each is made once.
+# Kept up to a bound, for processes (test runs) that name many contexts.
+_plain_steps: dict[tuple[str, str, str, str], Step] = {}
+PLAIN_STEPS_KEPT = 4096
+
+
+def _plain_step(phase: Phase, kind: StepKind, name: str, origin: str) -> Step:
+    key = (phase, kind, name, origin)
+    step = _plain_steps.get(key)
+    if step is None:
+        if len(_plain_steps) >= PLAIN_STEPS_KEPT:
+            _plain_steps.clear()
+        step = _plain_steps[key] = _step(phase, kind, name, origin, None, ())
+    return step
+
+
 def step_started(phase: Phase, kind: StepKind, name: str, origin: str) -> None:
     if _observers:  # The Step is made only when someone watches: startup's busiest path.
-        step = _step(phase, kind, name, origin, None, ())
+        step = _plain_step(phase, kind, name, origin)
         # _tell, written out: two calls per context each way.
         for observer, method in _methods["step_started"]:
             try:
@@ -165,7 +181,10 @@ def step_finished(
     keys: tuple[str, ...] = (),
 ) -> None:
     if _observers:
-        step = _step(phase, kind, name, origin, error, keys)
+        if error is None and not keys:
+            step = _plain_step(phase, kind, name, origin)
+        else:
+            step = _step(phase, kind, name, origin, error, keys)
         for observer, method in _methods["step_finished"]:
             try:
                 method(step)
