@@ -150,6 +150,8 @@ class RunOwner:
                 return
 
     def _fail(self, owner: Owner, error: BaseException) -> None:
+        if isinstance(error, asyncio.CancelledError):
+            uncancel_current_task()  # The exits of those entered before it start uncancelled.
         self.failed = owner
         owner.mark_enter_failed(error)
 
