@@ -47,10 +47,12 @@ async def test_entered_in_list_order_and_exited_in_reverse(app: Any) -> None:
 async def test_each_context_is_exited_by_the_task_that_entered_it(app: Any) -> None:
     conversation = await started(app, {})
     await conversation.shutdown()
-    # Each context has an owner task of its own, which enters and exits it.
+    # Each context's owner task enters and exits it: consecutive async contexts share
+    # one (a run, entered in order and exited in reverse there), never the server's task.
     assert contexts.TASKS["alpha"][0] == contexts.TASKS["alpha"][1]
     assert contexts.TASKS["beta"][0] == contexts.TASKS["beta"][1]
-    assert contexts.TASKS["alpha"][0] != contexts.TASKS["beta"][0]
+    assert contexts.TASKS["alpha"][0] == contexts.TASKS["beta"][0]
+    assert contexts.TASKS["alpha"][0] != id(conversation.task)
 
 
 @pytest.mark.parametrize("path", ["/state/", "/sync-state/"])

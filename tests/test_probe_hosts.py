@@ -245,14 +245,23 @@ async def test_the_old_behaviour_is_one_setting_away() -> None:
     assert (status, body["lifespan"]) == (200, "started")
 
 
-@override_settings(**STRICT, LIFESPAN_PROBE_DETAILS="10.0.0.0/8")
-async def test_an_invalid_setting_closes_the_details() -> None:
+@override_settings(**STRICT)
+async def test_an_invalid_setting_closes_the_details_and_startup_refuses_it_as_check_does() -> None:
     app = LifespanASGIHandler()
     conversation = LifespanConversation(app, state={})
     await conversation.startup()
-    status, body, _ = await get(app, "/readyz/", client=("10.0.0.1", 1))
+    # Made invalid after startup (a settings override): the probe gives the status alone.
+    with override_settings(LIFESPAN_PROBE_DETAILS="10.0.0.0/8"):
+        status, body, _ = await get(app, "/readyz/", client=("10.0.0.1", 1))
     await conversation.shutdown()
     assert (status, body) == (200, {"status": "ready"})
+    # Invalid at startup: refused, with the id `manage.py check` reports.
+    with override_settings(LIFESPAN_PROBE_DETAILS="10.0.0.0/8"):
+        refused = LifespanConversation(LifespanASGIHandler(), state={})
+        reply = await refused.startup()
+        await refused.finish()
+    assert reply["type"] == "lifespan.startup.failed"
+    assert "django_lifespan_ctx.E045" in reply["message"]
 
 
 def test_uvicorn_gives_a_stranger_the_status_and_a_token_holder_the_details(tmp_path: Path) -> None:

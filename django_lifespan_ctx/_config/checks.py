@@ -15,7 +15,14 @@ from django_lifespan_ctx._config.conf import (
 )
 from django_lifespan_ctx._config.sources import inspect_plan
 from django_lifespan_ctx._engine import check_ids
-from django_lifespan_ctx._engine.plan import APP_ATTRIBUTE, EXCLUDE_SETTING, is_group, ships_contexts
+from django_lifespan_ctx._engine.plan import (
+    APP_ATTRIBUTE,
+    EXCLUDE_SETTING,
+    Plan,
+    Problem,
+    is_group,
+    ships_contexts,
+)
 
 TIMEOUT_IDS = {
     "LIFESPAN_STARTUP_TIMEOUT": check_ids.STARTUP_TIMEOUT,
@@ -81,12 +88,20 @@ def excluded_apps_problems() -> list[CheckMessage]:
     ]
 
 
-def settings_errors(contexts: Any = None) -> list[CheckMessage]:
-    """The contexts' and settings' problems; ``contexts`` replaces the plan, as in lifespan()."""
-    _, problems = inspect_plan(contexts)
-    errors: list[CheckMessage] = [
-        Error(problem.message, hint=problem.hint, id=check_ids.full(problem.id)) for problem in problems
-    ]
+def plan_errors(problems: list[Problem]) -> list[CheckMessage]:
+    return [Error(problem.message, hint=problem.hint, id=check_ids.full(problem.id)) for problem in problems]
+
+
+def settings_errors(
+    contexts: Any = None, inspected: tuple[Plan, list[Problem]] | None = None
+) -> list[CheckMessage]:
+    """The contexts' and settings' problems; ``contexts`` replaces the plan, as in lifespan().
+
+    ``inspected`` is the plan already read from those contexts (startup builds it
+    once and hands it here), so no entry is imported or inspected twice.
+    """
+    _, problems = inspect_plan(contexts) if inspected is None else inspected
+    errors = plan_errors(problems)
     for name, id in TIMEOUT_IDS.items():
         problem = timeout_problem(name, conf.raw(name))
         if problem:

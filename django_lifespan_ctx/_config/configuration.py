@@ -13,13 +13,13 @@ from typing import Any, cast
 from django.apps import apps
 from django.core import checks
 
-from django_lifespan_ctx._config.checks import settings_errors
+from django_lifespan_ctx._config.checks import plan_errors, settings_errors
 from django_lifespan_ctx._config.conf import conf
-from django_lifespan_ctx._config.sources import build_plan, registered_entries, shipped_by_apps
+from django_lifespan_ctx._config.sources import inspect_plan, registered_entries, shipped_by_apps
 from django_lifespan_ctx._config.statetype import check_state_type
 from django_lifespan_ctx._engine.exceptions import LifespanConfigurationError
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx._engine.plan import Plan
+from django_lifespan_ctx._engine.plan import Plan, Problem
 from django_lifespan_ctx._engine.setup import Configured
 
 logger = logging.getLogger("django_lifespan_ctx")
@@ -44,13 +44,18 @@ def library_checks() -> list[Any]:
     return [check for check in registered if getattr(check, "__module__", "").startswith(PACKAGE)]
 
 
-def configuration_problems(contexts: Sequence[Any] | None = None) -> list[str]:
-    """Every error our checks find, one line each; ``contexts`` replaces LIFESPAN_CONTEXTS."""
+def configuration_problems(
+    contexts: Sequence[Any] | None = None, inspected: tuple[Plan, list[Problem]] | None = None
+) -> list[str]:
+    """Every error our checks find, one line each; ``contexts`` replaces LIFESPAN_CONTEXTS.
+
+    ``inspected``: the plan already read from those contexts, so it is read once.
+    """
     global _warned_not_installed
     if not apps.is_installed(PACKAGE) and not _warned_not_installed:
         _warned_not_installed = True
         log(logging.WARNING, NOT_INSTALLED)
-    found: list[checks.CheckMessage] = list(settings_errors(contexts))
+    found: list[checks.CheckMessage] = list(settings_errors(contexts, inspected))
     for check in library_checks():
         if getattr(check, "__name__", "") == "check_settings":
             continue  # Run above, with the contexts this run uses.
@@ -58,8 +63,10 @@ def configuration_problems(contexts: Sequence[Any] | None = None) -> list[str]:
     return [describe_message(message) for message in found if message.is_serious()]
 
 
-def ensure_configured(contexts: Sequence[Any] | None = None) -> None:
-    problems = configuration_problems(contexts)
+def ensure_configured(
+    contexts: Sequence[Any] | None = None, inspected: tuple[Plan, list[Problem]] | None = None
+) -> None:
+    problems = configuration_problems(contexts, inspected)
     if problems:
         raise LifespanConfigurationError(problems)
 
@@ -80,10 +87,16 @@ _READ_SETTINGS = (
     "LIFESPAN_STATE_TYPE",
     "LIFESPAN_EXCLUDE_APPS",
     "LIFESPAN_DRAIN_SECONDS",
+    "LIFESPAN_DRAIN_SIGNALS",
+    "LIFESPAN_PROBE_DETAILS",
+    "LIFESPAN_PROBE_TOKEN",
     "INSTALLED_APPS",
     "DATABASES",
 )
 _last_passed: tuple[tuple[int, ...], Plan, list[Any]] | None = None
+# The same for every check but the plan's: they read only the settings, so with the
+# very same settings they pass again, and only a new plan needs checking.
+_settings_passed: tuple[tuple[int, ...], list[Any]] | None = None
 
 
 def checked_plan(contexts: Sequence[Any] | None = None) -> Plan:
@@ -93,28 +106,43 @@ def checked_plan(contexts: Sequence[Any] | None = None) -> Plan:
     cannot be reused; the next startup reads again only if any of them changed.
     A configuration that failed is read again every time: the fix may be in.
     """
-    global _last_passed
-    read = _what_is_read(contexts)
+    global _last_passed, _settings_passed
+    settings_read = _settings_read(contexts)
+    read = _what_is_read(contexts, settings_read)
     key = tuple(map(id, read))
     if _last_passed is not None and _last_passed[0] == key:
         return _last_passed[1]
-    ensure_configured(contexts)
-    plan = build_plan(contexts)
+    # Read once, for the checks and for the plan: the checks report every problem it found,
+    # so a plan that passes them has none.
+    inspected = inspect_plan(contexts)
+    settings_key = tuple(map(id, settings_read))
+    if _settings_passed is not None and _settings_passed[0] == settings_key:
+        problems = [describe_message(message) for message in plan_errors(inspected[1])]
+        if problems:
+            raise LifespanConfigurationError(problems)
+    else:
+        ensure_configured(contexts, inspected)
+        _settings_passed = (settings_key, settings_read)
+    plan = inspected[0]
     _last_passed = (key, plan, read)
     return plan
 
 
-def _what_is_read(contexts: Sequence[Any] | None) -> list[Any]:
+def _settings_read(contexts: Sequence[Any] | None) -> list[Any]:
+    """What every check but the plan's reads; given ``contexts``, apps' exclusions are not checked."""
     from django.conf import settings
 
-    read: list[Any] = [contexts, *(getattr(settings, name, None) for name in _READ_SETTINGS)]
+    return [*(getattr(settings, name, None) for name in _READ_SETTINGS), *library_checks(), contexts is None]
+
+
+def _what_is_read(contexts: Sequence[Any] | None, settings_read: list[Any]) -> list[Any]:
+    read: list[Any] = [contexts, *settings_read]
     _read_entries(settings_source(contexts), read)
     if contexts is None:
         for app in shipped_by_apps():
             read.append(app.contexts)
             _read_entries(app.contexts, read)
     read.extend(registered_entries())
-    read.extend(library_checks())
     return read
 
 

@@ -50,6 +50,9 @@ class LifespanObserver(Protocol):
 LOGGING = "a filter or handler of the 'django_lifespan_ctx' logger"
 
 _observers: list[LifespanObserver] = []
+# Whether anyone watches, for callers that would otherwise prepare an event for no one
+# (changed in place, never rebound).
+watching = _observers
 # Each event's bound methods, made when an observer comes or goes rather than on
 # every event: four events per context make this the startup path's busiest loop.
 _methods: dict[str, tuple[tuple[LifespanObserver, Callable[..., None]], ...]] = {}
@@ -119,9 +122,54 @@ def phase_started(phase: Phase) -> None:
         _tell("phase_started", phase)
 
 
+_new = object.__new__
+
+
+def _step(
+    phase: Phase, kind: StepKind, name: str, origin: str, error: BaseException | None, keys: tuple[str, ...]
+) -> Step:
+    """Step(...), without the frozen dataclass's __init__ (a setattr per field).
+
+    Four Steps are made per context: through __init__ they cost more than
+    entering a no-op context does. Writing the instance's dict once is what
+    __init__ would leave there; the Step is as frozen afterwards.
+    """
+    step = _new(Step)
+    fields = step.__dict__
+    fields["phase"] = phase
+    fields["kind"] = kind
+    fields["name"] = name
+    fields["origin"] = origin
+    fields["error"] = error
+    fields["keys"] = keys
+    return step
+
+
+# Steps with no error and no keys are the same at every startup: each is made once.
+# Kept up to a bound, for processes (test runs) that name many contexts.
+_plain_steps: dict[tuple[str, str, str, str], Step] = {}
+PLAIN_STEPS_KEPT = 4096
+
+
+def _plain_step(phase: Phase, kind: StepKind, name: str, origin: str) -> Step:
+    key = (phase, kind, name, origin)
+    step = _plain_steps.get(key)
+    if step is None:
+        if len(_plain_steps) >= PLAIN_STEPS_KEPT:
+            _plain_steps.clear()
+        step = _plain_steps[key] = _step(phase, kind, name, origin, None, ())
+    return step
+
+
 def step_started(phase: Phase, kind: StepKind, name: str, origin: str) -> None:
     if _observers:  # The Step is made only when someone watches: startup's busiest path.
-        _tell("step_started", Step(phase, kind, name, origin))
+        step = _plain_step(phase, kind, name, origin)
+        # _tell, written out: two calls per context each way.
+        for observer, method in _methods["step_started"]:
+            try:
+                method(step)
+            except Exception as exc:
+                report_observer_failure(f"lifespan observer {observer!r} (step_started)", exc)
 
 
 def step_finished(
@@ -133,7 +181,15 @@ def step_finished(
     keys: tuple[str, ...] = (),
 ) -> None:
     if _observers:
-        _tell("step_finished", Step(phase, kind, name, origin, error, keys))
+        if error is None and not keys:
+            step = _plain_step(phase, kind, name, origin)
+        else:
+            step = _step(phase, kind, name, origin, error, keys)
+        for observer, method in _methods["step_finished"]:
+            try:
+                method(step)
+            except Exception as exc:
+                report_observer_failure(f"lifespan observer {observer!r} (step_finished)", exc)
 
 
 def phase_finished(phase: Phase, error: BaseException | None = None) -> None:

@@ -118,63 +118,60 @@ class Owner:
     owner is finished with the context (exited, or never entered).
     """
 
-    __slots__ = (
-        "_exit_began",
-        "_release_waiter",
-        "_started",
-        "_task",
-        "_thread_release",
-        "done",
-        "enter_done",
-        "enter_error",
-        "entry",
-        "exit_error",
-        "exit_phase",
-        "in_thread",
-        "loop",
-        "opened",
-        "overdue",
-        "released",
-        "report",
-        "value",
-        "wake",
-    )
+    # Class-level defaults rather than __slots__ set one by one: an owner is made for
+    # every context at every startup, and most of these never change from the default.
+    enter_done = False
+    done = False
+    value: Any = None
+    enter_error: BaseException | None = None
+    exit_error: BaseException | None = None
+    opened = False
+    # The context a run owner entered for it (runs.py), until that run owner exits it.
+    made: Any = None
+    in_thread = False
+    overdue = False
+    exit_phase: observers.Phase = "shutdown"
+    released = False
+    _release_waiter: asyncio.Future[None] | None = None
+    _thread_release: threading.Event | None = None
+    _task: asyncio.Task[None] | None = None
+    _started = 0.0
+    _exit_began = 0.0
 
     def __init__(self, entry: Entry, report: ContextReport, wake: Callable[[], None]) -> None:
         self.entry, self.report, self.wake = entry, report, wake
         self.loop = asyncio.get_running_loop()
-        self.enter_done = False
-        self.done = False
-        self.value: Any = None
-        self.enter_error: BaseException | None = None
-        self.exit_error: BaseException | None = None
-        self.opened = False
-        self.in_thread = False
-        self.overdue = False
-        self.exit_phase: observers.Phase = "shutdown"
-        self.released = False
-        self._release_waiter: asyncio.Future[None] | None = None
-        self._thread_release: threading.Event | None = None
-        self._task: asyncio.Task[None] | None = None
-        self._started = 0.0
-        self._exit_began = 0.0
 
     # -- what the waiter calls --------------------------------------------
 
     def start(self, state: Mapping[str, Any]) -> None:
-        self._started = time.perf_counter()
-        observers.step_started("startup", "context", self.entry.name, self.entry.origin)
+        self.begin()
         try:
             made, is_async = make_context(self.entry, state)
-            if is_async:
-                self._task = start_task(self.loop, self._own(made), f"lifespan context {self.entry.name}")
-                self._task.add_done_callback(self._task_ended)
-            else:
-                self.in_thread = True
-                self._thread_release = threading.Event()
-                start_owned_thread(self._own_in_thread, made, name=f"lifespan {self.entry.name}")
+            self._launch(made, is_async)
         except BaseException as exc:
-            self._enter_failed(exc)
+            self.mark_enter_failed(exc)
+
+    def begin(self) -> None:
+        """The enter starts now: for the timings and the observers."""
+        self._started = time.perf_counter()
+        observers.step_started("startup", "context", self.entry.name, self.entry.origin)
+
+    def start_made(self, made: Any) -> None:
+        """Enter in a thread of its own a sync context that a run owner made (runs.py) after begin()."""
+        try:
+            self._launch(made, False)
+        except BaseException as exc:
+            self.mark_enter_failed(exc)
+
+    def _launch(self, made: Any, is_async: bool) -> None:
+        if is_async:
+            self._task = start_task(self.loop, self._own(made), f"lifespan context {self.entry.name}")
+            self._task.add_done_callback(self._task_ended)
+        else:
+            self.in_thread = True
+            self._thread_release = threading.Event()
+            start_owned_thread(self._own_in_thread, made, name=f"lifespan {self.entry.name}")
 
     def release(self, phase: observers.Phase) -> None:
         """Exit now, or as soon as the enter returns; an async enter still running is cancelled."""
@@ -183,7 +180,7 @@ class Owner:
         self.released = True
         self.exit_phase = phase
         if self.opened:
-            self._exit_started()
+            self.mark_exit_started()
         waiter = self._release_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -204,9 +201,9 @@ class Owner:
             try:
                 value = await made.__aenter__()
             except BaseException as exc:
-                self._enter_failed(exc)
+                self.mark_enter_failed(exc)
                 return
-            self._entered(value)
+            self.mark_entered(value)
             await self._hold()
             try:
                 await made.__aexit__(None, None, None)
@@ -216,7 +213,7 @@ class Owner:
             # An abandoned owner whose loop has ended is closed by the garbage
             # collector: no one is left to tell, and no loop to tell them on.
             if not self.loop.is_closed():
-                self._finish()
+                self.mark_finished()
 
     def _task_ended(self, task: asyncio.Task[None]) -> None:
         # A task cancelled before its first step never runs _own(), nor its finally:
@@ -224,9 +221,9 @@ class Owner:
         if self.done:
             return
         if not self.enter_done:
-            self._enter_failed(asyncio.CancelledError())
+            self.mark_enter_failed(asyncio.CancelledError())
         else:
-            self._finish()
+            self.mark_finished()
 
     async def _hold(self) -> None:
         """Wait for the release, even through cancellation.
@@ -249,9 +246,9 @@ class Owner:
             try:
                 value = made.__enter__()
             except BaseException as exc:
-                post(self.loop, self._enter_failed, exc)
+                post(self.loop, self.mark_enter_failed, exc)
                 return
-            post(self.loop, self._entered, value)
+            post(self.loop, self.mark_entered, value)
             self._thread_release.wait()
             try:
                 made.__exit__(None, None, None)
@@ -263,18 +260,18 @@ class Owner:
             except BaseException as exc:  # pragma: no cover - Django's own close failing
                 self.exit_error = self.exit_error or exc
             finally:
-                post(self.loop, self._finish)
+                post(self.loop, self.mark_finished)
 
     # -- bookkeeping, always on the event loop; the outcome first, then the observers
 
-    def _enter_failed(self, error: BaseException) -> None:
+    def mark_enter_failed(self, error: BaseException) -> None:
         self.enter_error = error
         self.report.failed = not isinstance(error, asyncio.CancelledError)
         self.enter_done = self.done = True
         self.wake()
         observers.step_finished("startup", "context", self.entry.name, self.entry.origin, error)
 
-    def _entered(self, value: Any) -> None:
+    def mark_entered(self, value: Any) -> None:
         self.value = value
         self.opened = True
         self.enter_done = True
@@ -282,17 +279,18 @@ class Owner:
         self.wake()
         if self.released:
             # Released while still entering: the exit starts as soon as the enter returns.
-            self._exit_started()
+            self.mark_exit_started()
         if logger.isEnabledFor(logging.DEBUG):
             observers.observe(observers.LOGGING, log_step, "Entered", self.report, "startup", seconds)
-        keys = yielded_keys(value)
-        observers.step_finished("startup", "context", self.entry.name, self.entry.origin, None, keys)
+        if observers.watching:
+            keys = yielded_keys(value)
+            observers.step_finished("startup", "context", self.entry.name, self.entry.origin, None, keys)
 
-    def _exit_started(self) -> None:
+    def mark_exit_started(self) -> None:
         self._exit_began = time.perf_counter()
         observers.step_started(self.exit_phase, "context", self.entry.name, self.entry.origin)
 
-    def _finish(self) -> None:
+    def mark_finished(self) -> None:
         if self.done:
             return
         self.enter_done = self.done = True

@@ -9,6 +9,7 @@ import inspect
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import FunctionType
 from typing import Any, TypeGuard
 
 from django.core.exceptions import ImproperlyConfigured
@@ -268,6 +269,10 @@ class PlanBuilder:
         return Group(tuple(members), origin)
 
     def entry(self, raw: Any, origin: str, app: str | None = None) -> Entry | None:
+        known = None if isinstance(raw, str) else _known(raw)
+        if known is not None:
+            # Read before, and found to be a factory: only what depends on this plan is left.
+            return self.listed(raw, known, origin, app)
         if isinstance(raw, str):
             name = raw
             try:
@@ -293,6 +298,16 @@ class PlanBuilder:
             return None
         if not self.is_factory(factory, name, origin):
             return None
+        takes_state = self.takes_state(factory, name, origin)
+        if takes_state is None:
+            return None
+        known = Known(name, takes_state, service_name_of(factory))
+        if not isinstance(raw, str):
+            _remember(_factories, factory, known)
+        return self.listed(factory, known, origin, app)
+
+    def listed(self, factory: Any, known: Known, origin: str, app: str | None) -> Entry | None:
+        name = known.name
         if id(factory) in self.seen:
             self.problem(
                 check_ids.LISTED_TWICE,
@@ -301,16 +316,17 @@ class PlanBuilder:
             )
             return None
         self.seen[id(factory)] = origin
-        if not self.service_name_is_free(factory, name, origin):
+        if not self.service_name_is_free(known.service, name, origin):
             return None
-        takes_state = self.takes_state(factory, name, origin)
-        if takes_state is None:
-            return None
-        return Entry(name, factory, origin, takes_state, app)
+        entry = known.entry
+        # Entries are immutable: the one made for this factory last time serves again, if
+        # it was listed in the same place.
+        if entry is None or entry.origin != origin or entry.app != app or entry.factory is not factory:
+            entry = known.entry = Entry(name, factory, origin, known.takes_state, app)
+        return entry
 
-    def service_name_is_free(self, factory: Any, name: str, origin: str) -> bool:
+    def service_name_is_free(self, service: str | None, name: str, origin: str) -> bool:
         """Services are told apart by name (readyz/, logs, telemetry): two of one name would hide one."""
-        service = service_name_of(factory)
         if service is None:
             return True
         first = self.service_names.setdefault(service, f"{name} at {origin}")
@@ -373,11 +389,10 @@ class PlanBuilder:
         return True
 
     def takes_state(self, factory: Callable[..., Any], name: str, origin: str) -> bool | None:
-        signature = signature_of(factory)
-        if signature is None:
+        shape = shape_of(factory)
+        if shape is None:
             return False  # No signature to read (some builtins): call it bare.
-        parameters = signature.parameters.values()
-        keyword_only = [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty]
+        keyword_only, positional, required = shape
         if keyword_only:
             self.problem(
                 check_ids.KEYWORD_ONLY_ARGUMENT,
@@ -387,38 +402,83 @@ class PlanBuilder:
                 "wrap the factory with functools.partial.",
             )
             return None
-        positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
-        required = [p for p in positional if p.default is p.empty]
-        if len(required) > 1:
+        if required > 1:
             self.problem(
                 check_ids.TOO_MANY_POSITIONAL_ARGUMENTS,
-                f"{origin} {name!r} requires {len(required)} positional arguments.",
+                f"{origin} {name!r} requires {required} positional arguments.",
                 "A context factory takes no arguments, or one: the state yielded by the entries before it.",
             )
             return None
-        return len(required) == 1 or len(positional) == 1
+        return required == 1 or positional == 1
 
 
 # Inspecting a factory is most of what building a plan costs, and the plan is
 # built at every startup (and by every check): each factory is read once.
 _kinds: weakref.WeakKeyDictionary[Any, str | None] = weakref.WeakKeyDictionary()
-_signatures: weakref.WeakKeyDictionary[Any, inspect.Signature | None] = weakref.WeakKeyDictionary()
+# What takes_state needs of a signature: the required keyword-only parameters' names,
+# how many parameters can be passed by position, and how many of those are required.
+Shape = tuple[tuple[str, ...], int, int]
+_shapes: weakref.WeakKeyDictionary[Any, Shape | None] = weakref.WeakKeyDictionary()
+
+
+class Known:
+    """A factory listed as an object (not a dotted path) that passed every check of its own.
+
+    What depends on the plan it is in (listed twice, a service name taken) is
+    checked each time; the Entry last made for it is kept, to serve again.
+    """
+
+    __slots__ = ("entry", "name", "service", "takes_state")
+
+    def __init__(self, name: str, takes_state: bool, service: str | None) -> None:
+        self.name, self.takes_state, self.service = name, takes_state, service
+        self.entry: Entry | None = None
+
+
+_factories: weakref.WeakKeyDictionary[Any, Known] = weakref.WeakKeyDictionary()
+
+
+_MISSING = object()
 
 
 def _cached(cache: weakref.WeakKeyDictionary[Any, Any], factory: Any, read: Callable[[Any], Any]) -> Any:
     try:
-        return cache[factory]
-    except (KeyError, TypeError):
-        pass
+        value = cache.get(factory, _MISSING)
+    except TypeError:
+        value = _MISSING
+    if value is not _MISSING:
+        return value
     value = read(factory)
+    _remember(cache, factory, value)
+    return value
+
+
+def _remember(cache: weakref.WeakKeyDictionary[Any, Any], factory: Any, value: Any) -> None:
     try:
         cache[factory] = value
     except TypeError:
         pass  # Not weakly referable, or unhashable: read again next time.
-    return value
+
+
+def _known(factory: Any) -> Known | None:
+    try:
+        return _factories.get(factory)
+    except TypeError:  # Unhashable: read every time.
+        return None
+
+
+# A plain function's code says what inspect's is...function() would, without their unwrapping.
+_CODE_KINDS = (
+    (inspect.CO_ASYNC_GENERATOR, "async generator function"),
+    (inspect.CO_GENERATOR, "generator function"),
+    (inspect.CO_COROUTINE, "coroutine function"),
+)
 
 
 def _read_kind(factory: Any) -> str | None:
+    if type(factory) is FunctionType and "_is_coroutine_marker" not in factory.__dict__:
+        flags = factory.__code__.co_flags
+        return next((kind for flag, kind in _CODE_KINDS if flags & flag), None)
     if is_context_manager(factory):
         return "context manager"
     if not callable(factory):
@@ -432,11 +492,48 @@ def _read_kind(factory: Any) -> str | None:
     return None
 
 
-def _read_signature(factory: Callable[..., Any]) -> inspect.Signature | None:
+def _read_shape(factory: Callable[..., Any]) -> Shape | None:
+    shape = _code_shape(factory)
+    if shape is not None:
+        return shape
     try:
-        return inspect.signature(factory)
+        signature = inspect.signature(factory)
     except (TypeError, ValueError):
         return None
+    parameters = signature.parameters.values()
+    keyword_only = tuple(p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.default is p.empty)
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return keyword_only, len(positional), sum(1 for p in positional if p.default is p.empty)
+
+
+def _code_shape(factory: Any) -> Shape | None:
+    """A plain function's shape read from its code, as inspect.signature would, at a tenth of the cost.
+
+    inspect.signature is most of what building a process's first plan costs. It reads
+    a function (through functools.wraps' __wrapped__, as @asynccontextmanager leaves
+    it) from the same attributes; anything else (a __signature__, a partial, a
+    method, a class) is left to it: None.
+    """
+    function = factory
+    for _ in range(100):  # inspect.unwrap's own guard against a cycle is a ValueError: leave it to it.
+        if type(function) is not FunctionType:
+            return None
+        fields = function.__dict__
+        if "__signature__" in fields or "_partialmethod" in fields or "__partialmethod__" in fields:
+            return None
+        wrapped = fields.get("__wrapped__")
+        if wrapped is None:
+            break
+        function = wrapped
+    else:
+        return None
+    code = function.__code__
+    positional = code.co_argcount
+    defaults = function.__defaults__ or ()
+    given = function.__kwdefaults__ or {}
+    keyword_only = code.co_varnames[positional : positional + code.co_kwonlyargcount]
+    required_keywords = tuple(name for name in keyword_only if name not in given)
+    return required_keywords, positional, positional - len(defaults)
 
 
 def kind_of(factory: Any) -> str | None:
@@ -444,5 +541,5 @@ def kind_of(factory: Any) -> str | None:
     return _cached(_kinds, factory, _read_kind)  # type: ignore[no-any-return]
 
 
-def signature_of(factory: Callable[..., Any]) -> inspect.Signature | None:
-    return _cached(_signatures, factory, _read_signature)  # type: ignore[no-any-return]
+def shape_of(factory: Callable[..., Any]) -> Shape | None:
+    return _cached(_shapes, factory, _read_shape)  # type: ignore[no-any-return]

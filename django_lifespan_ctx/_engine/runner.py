@@ -19,8 +19,9 @@ from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
 from django_lifespan_ctx._engine.exceptions import Failure, LifespanConfigurationError, LifespanStartupError
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.owner import ContextReport, Owner, uncancel_current_task
-from django_lifespan_ctx._engine.plan import Entry, Group, Plan, describe
+from django_lifespan_ctx._engine.plan import Entry, Plan, describe
 from django_lifespan_ctx._engine.receivers import ReceiverCall, live_receivers
+from django_lifespan_ctx._engine.runs import RunOwner
 from django_lifespan_ctx._engine.setup import Setup
 from django_lifespan_ctx._engine.signals import asgi_shutdown, asgi_startup
 from django_lifespan_ctx._engine.state import State, shadowed_method_warning
@@ -28,6 +29,12 @@ from django_lifespan_ctx._engine.words import article, capped_list, plural
 
 logger = logging.getLogger("django_lifespan_ctx")
 SERVER = "the ASGI server"
+# How long an async exit in a run, cancelled after a second stop signal, may take to stop
+# when no shutdown timeout is set, before the exits still owed after it go to a fresh task.
+HURRIED_GRACE = 1.0
+
+# What the runner unwinds, last first: a group's (or one sync context's) owners, or a run owner.
+Layer = list[Owner] | RunOwner
 
 
 class Runner:
@@ -68,7 +75,7 @@ class Runner:
         self._waker = Waker()
         # A second stop signal (stop_signals.py) cuts every wait short.
         self.hurry = current_hurry()
-        self._layers: list[list[Owner]] = []
+        self._layers: list[Layer] = []
         self._receivers: list[ReceiverCall] = []
         self._doing: str | tuple[str, Sequence[Owner]] = "reading the settings"
         self._failed_owner: Owner | None = None
@@ -88,8 +95,18 @@ class Runner:
             self.startup_timeout = configured.startup_timeout
             self.shutdown_timeout = configured.shutdown_timeout
             deadline = Deadline(self.startup_timeout, self.hurry)
+            # Consecutive single entries make a run, entered by one owner task (runs.py).
+            run: list[Entry] = []
             for step in self.plan:
-                await self._enter(step.members if isinstance(step, Group) else (step,), deadline)
+                if isinstance(step, Entry):
+                    run.append(step)
+                    continue
+                if run:
+                    await self._enter_run(run, deadline)
+                    run = []
+                await self._enter(step.members, deadline)
+            if run:
+                await self._enter_run(run, deadline)
             await self._send_startup(deadline)
             self.setup.after_startup(self.state, self._key_owners)
             self._doing = "checking the state against LIFESPAN_STATE_TYPE"
@@ -141,14 +158,58 @@ class Runner:
         self.reports.append(report)
         return report
 
-    async def _enter(self, entries: Sequence[Entry], deadline: Deadline) -> None:
-        layer = [Owner(entry, self._report(entry), self._waker.wake) for entry in entries]
+    def _owner(self, entry: Entry) -> Owner:
+        return Owner(entry, self._report(entry), self._waker.wake)
+
+    def _merge_owner(self, owner: Owner) -> None:
+        value = owner.value
+        if value is None or (type(value) is dict and not value):
+            return  # As in _merge, one call sooner: a run merges after every context.
+        self._merge(owner.entry, value, owner.report)
+
+    async def _enter_run(self, entries: Sequence[Entry], deadline: Deadline) -> None:
+        """Consecutive single entries, in one task each run; a sync one gets its own thread."""
+        while entries:
+            run = RunOwner(entries, self.state, self._owner, self._merge_owner, self._waker.wake)
+            self._layers.append(run)
+            self._doing = ("entering", (run.current,))
+            run.start()
+            first = True
+            while run.entering:
+                try:
+                    await self._sleep(deadline, first)
+                finally:
+                    self._doing = ("entering", (run.current,))
+                first = False
+            failed = run.failed
+            if failed is not None:
+                if run.merge_error is not None:
+                    self._doing = ("merging", (failed,))
+                    raise run.merge_error
+                self._doing = ("entering", (failed,))
+                self._failed_owner = failed
+                raise failed.enter_error  # type: ignore[misc]
+            if run.pending_sync is None:
+                return
+            owner, made = run.pending_sync
+            run.pending_sync = None
+            await self._enter((owner.entry,), deadline, (owner, made))
+            entries = entries[len(run.owners) :]
+
+    async def _enter(
+        self, entries: Sequence[Entry], deadline: Deadline, made: tuple[Owner, Any] | None = None
+    ) -> None:
+        """A group's members, each in its own task or thread; or, ``made``, a sync context a run made."""
+        layer = [made[0]] if made is not None else [self._owner(entry) for entry in entries]
         self._layers.append(layer)
         # Each member gets a copy of the state so far as it starts (make_context);
         # nothing is merged until every member has entered.
         for owner in layer:
             self._doing = ("entering", (owner,))
-            owner.start(self.state)
+            if made is not None:
+                owner.start_made(made[1])
+            else:
+                owner.start(self.state)
         first = True
         while True:
             failed = next((owner for owner in layer if owner.enter_error is not None), None)
@@ -350,10 +411,16 @@ class Runner:
         failures: list[Failure] = []
         while self._layers:
             layer = self._layers.pop()
-            for owner in layer:
-                owner.release(phase)
-            failures += await self._settle(layer, done=owner_done, cancel=Owner.cancel, late=self._late)
-            for owner in layer:
+            if isinstance(layer, RunOwner):
+                layer.release(phase)
+                failures += await self._settle_run(layer)
+                owners = layer.owners[::-1]  # In the order they exited.
+            else:
+                for owner in layer:
+                    owner.release(phase)
+                failures += await self._settle(layer, done=owner_done, cancel=Owner.cancel, late=self._late)
+                owners = layer
+            for owner in owners:
                 if owner.overdue:
                     continue
                 if owner.opened and owner.exit_error is not None:
@@ -411,20 +478,61 @@ class Runner:
             await self._wait_all(overdue, done, Deadline(self.shutdown_timeout, self.hurry))
         return failures
 
+    async def _settle_run(self, run: RunOwner) -> list[Failure]:
+        """Wait for a run owner's exits, each within its own shutdown timeout, through cancellation.
+
+        As _settle, one context at a time: the one the run owner is exiting
+        (or still entering) gets the timeout from when the runner saw it start;
+        past it, it is reported and cancelled, and given as long again. If it
+        still has not stopped, it is left to its task, and the exits still owed
+        after it go to a fresh run owner, so it costs none of them their exit.
+        """
+        failures: list[Failure] = []
+        watched = run.current
+        deadline = Deadline(self.shutdown_timeout, self.hurry)
+        cancelled = False
+        first = True
+        while not run.done:
+            if run.current is not watched:
+                watched, cancelled = run.current, False
+                deadline = Deadline(self.shutdown_timeout, self.hurry)
+            elif deadline.passed():
+                if not cancelled:
+                    failures.append(Failure(self._late(watched, deadline), TimeoutError()))
+                    watched.overdue = True  # Reported as late: what the cancellation raises is ours.
+                    run.cancel()
+                    cancelled = True
+                    grace = self.shutdown_timeout
+                    if deadline.hurried and grace is None:
+                        grace = HURRIED_GRACE
+                    deadline = Deadline(grace, self.hurry)
+                    continue
+                fresh = run.hand_off()
+                if fresh is None:
+                    return failures
+                run = fresh
+                continue
+            await self._pause(deadline, first)
+            first = False
+        return failures
+
     async def _wait_all(self, items: Sequence[Any], done: Callable[[Any], bool], deadline: Deadline) -> None:
         first = True
         while not all(done(item) for item in items) and not deadline.passed():
-            try:
-                if first:
-                    first = False
-                    await asyncio.sleep(0)  # As in _sleep: most owners are done after one trip.
-                else:
-                    await self._waker.sleep(deadline)
-            except asyncio.CancelledError:
-                # A second Ctrl+C, or a server's own shutdown timeout: keep
-                # unwinding, and pass the cancellation on once done.
-                self.cancelled = True
-                uncancel_current_task()
+            await self._pause(deadline, first)
+            first = False
+
+    async def _pause(self, deadline: Deadline, first: bool) -> None:
+        try:
+            if first:
+                await asyncio.sleep(0)  # As in _sleep: most owners are done after one trip.
+            else:
+                await self._waker.sleep(deadline)
+        except asyncio.CancelledError:
+            # A second Ctrl+C, or a server's own shutdown timeout: keep
+            # unwinding, and pass the cancellation on once done.
+            self.cancelled = True
+            uncancel_current_task()
 
 
 def owner_done(owner: Owner) -> bool:
