@@ -428,7 +428,7 @@ def test_stop_before_start_means_nothing_is_ever_entered() -> None:
 
 
 def test_a_loop_thread_that_cannot_start_says_so_and_leaves_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
-    from django_lifespan_ctx._engine.threads import ThreadStartError
+    from django_lifespan_ctx._engine.calls import ThreadStartError
 
     real_start = threading.Thread.start
 

@@ -24,14 +24,14 @@ from typing import Any, TypeVar
 from asgiref.sync import sync_to_async
 
 from django_lifespan_ctx._engine import process  # noqa: F401  # pyright: ignore[reportUnusedImport] - the one at-fork hook
+from django_lifespan_ctx._engine.calls import ThreadStartError, post, start_thread
 from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
 from django_lifespan_ctx._engine.exceptions import Failure, LifespanStoppedError, raise_for_shutdown
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx._engine.owner import post, uncancel_current_task
+from django_lifespan_ctx._engine.owner import uncancel_current_task
 from django_lifespan_ctx._engine.runner import Runner
 from django_lifespan_ctx._engine.setup import Setup
 from django_lifespan_ctx._engine.state import State
-from django_lifespan_ctx._engine.threads import ThreadStartError, start_thread
 
 Result = TypeVar("Result")
 

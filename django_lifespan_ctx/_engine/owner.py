@@ -26,9 +26,9 @@ from dataclasses import dataclass
 from typing import Any, Literal, cast
 
 from django_lifespan_ctx._engine import observers
+from django_lifespan_ctx._engine.calls import call_in_thread, post
 from django_lifespan_ctx._engine.plan import Entry
 from django_lifespan_ctx._engine.state import State
-from django_lifespan_ctx._engine.threads import start_owned_thread
 from django_lifespan_ctx._engine.words import article
 
 logger = logging.getLogger("django_lifespan_ctx")
@@ -76,21 +76,6 @@ def make_context(entry: Entry, state: Mapping[str, Any]) -> tuple[Any, bool]:
     if hasattr(kind, "__enter__") and hasattr(kind, "__exit__"):
         return made, False
     raise TypeError(not_a_context_manager(entry, made))
-
-
-def close_thread_connections() -> None:
-    """Close the database connections this thread opened (Django keeps them per thread)."""
-    from django.db import connections
-
-    connections.close_all()
-
-
-def post(loop: asyncio.AbstractEventLoop, function: Callable[..., None], *args: Any) -> None:
-    """Run ``function`` on the loop, from a thread; nothing to tell once the loop is closed."""
-    try:
-        loop.call_soon_threadsafe(function, *args)
-    except RuntimeError:
-        pass
 
 
 def uncancel_current_task() -> None:
@@ -171,7 +156,13 @@ class Owner:
         else:
             self.in_thread = True
             self._thread_release = threading.Event()
-            start_owned_thread(self._own_in_thread, made, name=f"lifespan {self.entry.name}")
+            call_in_thread(
+                self._own_in_thread,
+                made,
+                name=f"lifespan {self.entry.name}",
+                done=self._thread_ended,
+                loop=self.loop,
+            )
 
     def release(self, phase: observers.Phase) -> None:
         """Exit now, or as soon as the enter returns; an async enter still running is cancelled."""
@@ -241,26 +232,21 @@ class Owner:
                 uncancel_current_task()
 
     def _own_in_thread(self, made: Any) -> None:
+        # In the owner's thread (calls.call_in_thread, which closes its connections after).
         assert self._thread_release is not None
         try:
-            try:
-                value = made.__enter__()
-            except BaseException as exc:
-                post(self.loop, self.mark_enter_failed, exc)
-                return
-            post(self.loop, self.mark_entered, value)
-            self._thread_release.wait()
-            try:
-                made.__exit__(None, None, None)
-            except BaseException as exc:
-                self.exit_error = exc
-        finally:
-            try:
-                close_thread_connections()
-            except BaseException as exc:  # pragma: no cover - Django's own close failing
-                self.exit_error = self.exit_error or exc
-            finally:
-                post(self.loop, self.mark_finished)
+            value = made.__enter__()
+        except BaseException as exc:
+            post(self.loop, self.mark_enter_failed, exc)
+            return
+        post(self.loop, self.mark_entered, value)
+        self._thread_release.wait()
+        made.__exit__(None, None, None)
+
+    def _thread_ended(self, result: Any, error: BaseException | None) -> None:
+        if error is not None:
+            self.exit_error = error  # The exit raised (or closing the thread's connections did).
+        self.mark_finished()
 
     # -- bookkeeping, always on the event loop; the outcome first, then the observers
 

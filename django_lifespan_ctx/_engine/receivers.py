@@ -8,14 +8,14 @@ cancellation costs only its own step.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable
 from typing import Any, cast
 
 from asgiref.sync import iscoroutinefunction
 from django.dispatch import Signal
 
-from django_lifespan_ctx._engine.owner import close_thread_connections, post
-from django_lifespan_ctx._engine.threads import start_owned_thread
+from django_lifespan_ctx._engine.calls import call_in_task, call_in_thread
 
 Receiver = Callable[..., Any]
 
@@ -57,40 +57,22 @@ class ReceiverCall:
 
     def start(self) -> None:
         try:
+            call = functools.partial(self.receiver, **self.arguments)
             if iscoroutinefunction(self.receiver):
-                self._task = self.loop.create_task(self._call_async())
+                self._task = call_in_task(self.loop, call, name="lifespan receiver", done=self._done)
             else:
-                start_owned_thread(self._call_in_thread, name="lifespan receiver")
+                call_in_thread(call, name="lifespan receiver", done=self._done, loop=self.loop)
         except BaseException as exc:
-            self.error = exc
-            self._finish()
+            self._done(None, exc)
 
     def cancel(self) -> None:
         if self._task is not None:
             self._task.cancel()
 
-    async def _call_async(self) -> None:
-        try:
-            await self.receiver(**self.arguments)
-        except BaseException as exc:  # Kept here: SystemExit out of a task stops the loop.
-            self.error = exc
-        finally:
-            self._finish()
-
-    def _call_in_thread(self) -> None:
-        try:
-            self.receiver(**self.arguments)
-        except BaseException as exc:
-            self.error = exc
-        finally:
-            try:
-                close_thread_connections()
-            finally:
-                post(self.loop, self._finish)
-
-    def _finish(self) -> None:
+    def _done(self, result: Any, error: BaseException | None) -> None:
         if self.done:
             return
+        self.error = error
         self.done = True
         self.wake()
         self.on_done(self)

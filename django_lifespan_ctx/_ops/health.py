@@ -15,10 +15,9 @@ from django.utils.module_loading import import_string
 
 from django_lifespan_ctx._config.conf import conf
 from django_lifespan_ctx._config.keys import key_checks
-from django_lifespan_ctx._engine.owner import close_thread_connections
+from django_lifespan_ctx._engine.calls import ThreadStartError, call_in_task, call_in_thread
 from django_lifespan_ctx._engine.process import process_wide
 from django_lifespan_ctx._engine.state import State
-from django_lifespan_ctx._engine.threads import ThreadStartError, start_owned_thread
 from django_lifespan_ctx._ops.readiness import now
 
 SETTING = "LIFESPAN_HEALTH_CHECKS"
@@ -80,24 +79,19 @@ class CheckCall:
         self.outcome: Future[Any] = Future()
         self.task: asyncio.Task[None] | None = None
         # An async function, or an object whose __call__ is one.
+        what = f"lifespan health check {name}"
         if iscoroutinefunction(check) or iscoroutinefunction(type(check).__call__):
-            self.task = asyncio.get_running_loop().create_task(self._run_async(check, state))
+            loop = asyncio.get_running_loop()
+            self.task = call_in_task(loop, check, state, name=what, done=self._settle)
         else:
-            start_owned_thread(self._run_sync, check, state, name=f"lifespan health check {name}")
+            # The outcome is a thread-safe Future: set from the thread, no loop to post to.
+            call_in_thread(check, state, name=what, done=self._settle)
 
-    async def _run_async(self, check: Callable[[State], Any], state: State) -> None:
-        try:
-            self.outcome.set_result(await check(state))
-        except BaseException as exc:  # Kept here: SystemExit out of a task stops the loop.
-            self.outcome.set_exception(exc)
-
-    def _run_sync(self, check: Callable[[State], Any], state: State) -> None:
-        try:
-            self.outcome.set_result(check(state))
-        except BaseException as exc:
-            self.outcome.set_exception(exc)
-        finally:
-            close_thread_connections()
+    def _settle(self, result: Any, error: BaseException | None) -> None:
+        if error is None:
+            self.outcome.set_result(result)
+        else:
+            self.outcome.set_exception(error)
 
 
 # The call of each check still running, by name: one that hangs is not started again.

@@ -17,12 +17,11 @@ from collections.abc import Callable
 from typing import Any, Protocol, cast
 
 from django_lifespan_ctx._config.conf import conf
+from django_lifespan_ctx._engine.calls import call_in_thread
 from django_lifespan_ctx._engine.deadlines import Deadline, Waker, current_hurry
 from django_lifespan_ctx._engine.observers import log
-from django_lifespan_ctx._engine.owner import close_thread_connections, post
 from django_lifespan_ctx._engine.plan import describe_error
 from django_lifespan_ctx._engine.state import State
-from django_lifespan_ctx._engine.threads import start_owned_thread
 from django_lifespan_ctx._ops.readiness import ServiceStatus, tracker
 from django_lifespan_ctx._ops.services.schedule import Backoff, Restart
 from django_lifespan_ctx._ops.telemetry import service_telemetry
@@ -141,22 +140,16 @@ class Supervisor:
 
     async def _in_thread(self, function: Callable[..., Any], *args: Any) -> None:
         future: asyncio.Future[BaseException | None] = self.loop.create_future()
+
+        def settle(result: Any, error: BaseException | None) -> None:
+            if not future.done():
+                future.set_result(error)
+
         # What is current here (the run's span, for one) is current in the thread too.
         context = contextvars.copy_context()
-
-        def run() -> None:
-            outcome: BaseException | None = None
-            try:
-                context.run(function, *args)
-            except BaseException as exc:
-                outcome = exc
-            finally:
-                try:
-                    close_thread_connections()
-                finally:
-                    post(self.loop, _settle, future, outcome)
-
-        start_owned_thread(run, name=f"lifespan {self.service!r}")
+        call_in_thread(
+            function, *args, name=f"lifespan {self.service!r}", done=settle, loop=self.loop, context=context
+        )
         self.threads.add(future)
         future.add_done_callback(self._thread_done)
         # Cancelling the wait leaves the thread running: the exit waits for it, with a deadline,
@@ -308,8 +301,3 @@ class Supervisor:
         )
         log(logging.ERROR, "%s", message, extra=self._extra())
         return message
-
-
-def _settle(future: asyncio.Future[BaseException | None], outcome: BaseException | None) -> None:
-    if not future.done():
-        future.set_result(outcome)
