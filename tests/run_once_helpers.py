@@ -81,6 +81,12 @@ def wait_for_enters(log: Path, count: int, timeout: float = 10) -> list[tuple[st
     return [entry for entry in entries(log) if entry[0] == "enter"]
 
 
+def parent_of(pid: int) -> int:
+    """Its parent's pid, from /proc: which gunicorn master (which "host") a worker belongs to."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])  # After the command's name, which may hold spaces.
+
+
 def wait_for_enter_by(log: Path, chosen: Callable[[int], bool], *, after: int, timeout: float) -> int:
     """Wait until a process that `chosen` accepts enters, after the first `after` log lines; its pid."""
     deadline = time.monotonic() + timeout
