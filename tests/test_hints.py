@@ -13,6 +13,7 @@ from django.test import AsyncRequestFactory, Client, RequestFactory, override_se
 from django_lifespan_ctx import State
 from django_lifespan_ctx.hints import MissingState, StateNotServed, install_state_hint, not_served_message
 from django_lifespan_ctx.request import LifespanASGIRequest
+from tests import servers
 from tests.servers import ServerProcess, events
 
 ASGI_LINE = "application = get_asgi_application()"
@@ -84,7 +85,7 @@ def test_djangos_test_client_gets_the_hint_in_the_view() -> None:
 
 
 def test_djangos_own_asgi_handler_under_uvicorn_gets_the_hint() -> None:
-    argv = ["uvicorn", "tests.django_own_asgi:application", "--port", "{port}", "--lifespan", "auto"]
+    argv = servers.uvicorn("tests.django_own_asgi:application", "--lifespan", "auto")
     with ServerProcess(argv, settings="tests.hint_settings") as server:
         server.wait_for("Uvicorn running on")
         body = server.get("/state/").json()

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, lifespan
 from django_lifespan_ctx.contexts import asgi_lifespan
 from django_lifespan_ctx.mounted import app_name
-from tests import contexts
+from tests import contexts, servers
 from tests.servers import ServerProcess, events
 
 MCP_CALL = {
@@ -29,7 +29,7 @@ MCP_CALL = {
 
 
 def test_starlette_fastapi_and_mcp_apps_beside_django_under_uvicorn() -> None:
-    argv = ["uvicorn", "tests.mounted_asgi:application", "--port", "{port}", "--lifespan", "on"]
+    argv = servers.uvicorn("tests.mounted_asgi:application", "--lifespan", "on")
     with ServerProcess(argv, settings="tests.mounted_settings") as server:
         server.wait_for("Uvicorn running on")
         django = server.get("/state/").json()
@@ -60,7 +60,7 @@ def test_starlette_fastapi_and_mcp_apps_beside_django_under_uvicorn() -> None:
 
 
 def test_django_mounted_under_fastapi_sees_request_state_and_exits_on_shutdown() -> None:
-    argv = ["uvicorn", "tests.under_fastapi_asgi:app", "--port", "{port}", "--lifespan", "on"]
+    argv = servers.uvicorn("tests.under_fastapi_asgi:app", "--lifespan", "on")
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Uvicorn running on")
         state = server.get("/legacy/state/").json()

@@ -15,7 +15,7 @@ from django.test import override_settings
 from django_lifespan_ctx import probes, readiness
 from django_lifespan_ctx.handler import LifespanASGIHandler
 from django_lifespan_ctx.operations_checks import check_operations
-from tests import ops_contexts
+from tests import ops_contexts, servers
 from tests.asgi_driver import LifespanConversation, http_scope, request
 from tests.servers import ServerProcess
 
@@ -96,7 +96,7 @@ async def test_a_pod_ip_host_reaches_the_probes_and_nothing_else() -> None:
 
 
 def uvicorn(app: str, tmp_path: Path, settings: str = "tests.ops_hosts_settings") -> ServerProcess:
-    argv = ["uvicorn", app, "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn(app)
     server = ServerProcess(argv, settings=settings)
     server.env["LIFESPAN_TEST_UNHEALTHY"] = str(tmp_path / "unhealthy")
     return server
