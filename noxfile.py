@@ -6,6 +6,8 @@ python3.10 ... python3.13 resolve (.ci/run sets it).
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 # uv (from the dev extra) installs each session's environment in seconds, not minutes;
@@ -42,6 +44,11 @@ def tests(session: nox.Session, django: str) -> None:
         "-q",
         "-p",
         "no:cacheprovider",
+        # Workers per session (pytest-xdist): the pair proofs and page tests wait on processes.
+        "-n",
+        os.environ.get("MATRIX_TEST_WORKERS", "2"),
+        "--dist",
+        "loadscope",
         "-m",
         "not packaging and not server_grid and not integration",
         *session.posargs,

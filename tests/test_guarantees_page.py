@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from pathlib import Path
 
@@ -15,6 +16,7 @@ CITATION = re.compile(r"`(tests/[^`\s]*)`")
 NODE_ID = re.compile(r"(?P<path>tests/[\w/]+\.py)(?:::(?:(?P<cls>\w+)::)?(?P<test>\w+)(?:\[[^\]]+\])?)?")
 
 
+@functools.cache  # The page cites some files dozens of times.
 def collected_in(path: Path) -> set[str]:
     """The test functions pytest would collect from a file: module level, and methods as Class::name."""
     tree = ast.parse(path.read_text())
