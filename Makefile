@@ -73,7 +73,7 @@ fuzz: $(VENV)/.dev-installed
 rolling-restart: $(VENV)/.dev-installed
 	$(BIN)/python -m tests.rolling_restart
 
-# Python 3.10-3.13 x Django 5.2, 6.0, 6.1 (6.x from 3.12), interpreters from pyenv; three
+# Python 3.10-3.13 x Django 5.2, 6.0, 6.1 (6.x from 3.12), interpreters from pyenv; four
 # sessions at a time (MATRIX_AT_ONCE), each printed whole when it ends.
 matrix: $(VENV)/.dev-installed
 	PYENV_VERSION=$${PYENV_VERSION:-3.11.7:3.12.1:3.13.0:3.10.13} $(BIN)/python .ci/matrix.py
