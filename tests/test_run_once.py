@@ -196,14 +196,13 @@ async def test_postgres_a_holder_that_loses_its_connection_exits_and_another_tak
         # The database ends the holder's session, as a restart or a network cut would.
         with pg_alias.connect() as admin:
             admin.execute("select pg_terminate_backend(pid)" + LOCK_ROWS, lock_parts(key))
-        # Polled, not awaited as events: under load (make test on 4 workers, the matrix) the wait
-        # on `entered` timed out twice although the takeover's enter was logged.
-        await asyncio.wait_for(_until(lambda: context.enters == 2 and context.entered.is_set()), 30)
+        # The other holder may take the lock (the server freed it with the session) before this
+        # one notices its connection is gone: either order is possible, and both share `context`,
+        # so wait for both facts rather than for its events (that wait timed out under load).
+        await asyncio.wait_for(_until(lambda: context.enters == 2 and "lost the lock" in caplog.text), 30)
         assert context.enters == 2
         await first.aclose()
     assert "lost the lock" in caplog.text
-    # The holder that lost the lock exited before the other one entered.
-    assert caplog.text.index("lost the lock") < caplog.text.rindex("holds the lock; entered")
 
 
 async def _until(condition: Any) -> None:
