@@ -6,6 +6,8 @@ python3.10 ... python3.13 resolve (.ci/run sets it).
 
 from __future__ import annotations
 
+import os
+
 import nox
 
 # uv (from the dev extra) installs each session's environment in seconds, not minutes;
@@ -42,6 +44,13 @@ def tests(session: nox.Session, django: str) -> None:
         "-q",
         "-p",
         "no:cacheprovider",
+        # xdist workers per session: none by default. A session spends ~40% of its time on the
+        # CPU (58 s of 150 s, py3.12-django6.0), and two workers cost 16 s more of it: on two
+        # cores, more sessions at once (.ci/matrix.py) beat workers inside each.
+        "-n",
+        os.environ.get("MATRIX_TEST_WORKERS", "0"),
+        "--dist",
+        "loadscope",
         "-m",
         "not packaging and not server_grid and not integration",
         *session.posargs,

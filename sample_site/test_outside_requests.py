@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.celery_app import make_app
 from tests.servers import ServerProcess
 
@@ -20,10 +21,8 @@ FLUENT_PYTHON = "Fluent Python by Luciano Ramalho (2022)"
 @pytest.fixture
 def books_api() -> Iterator[str]:
     """The sample site itself, under uvicorn: it serves the books API its client calls."""
-    argv = ["uvicorn", "sample_site.asgi:application", "--lifespan", "on"]
-    server = ServerProcess(
-        [*argv, "--host", "127.0.0.1", "--port", "{port}"], settings="sample_site.settings", cwd=SITE
-    )
+    argv = servers.uvicorn("sample_site.asgi:application", "--lifespan", "on")
+    server = ServerProcess(argv, settings="sample_site.settings", cwd=SITE)
     server.env["BOOKS_API_URL"] = f"{server.url}/api/"
     with server:
         server.wait_for("Uvicorn running on")

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests import servers
 from tests.servers import ServerProcess
 
 SITE = Path(__file__).resolve().parent
 
 
 def test_the_sample_site_serves_books_through_the_lifespan_client() -> None:
-    argv = [
-        "uvicorn",
-        "sample_site.asgi:application",
-        "--lifespan",
-        "on",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-    ]
+    argv = servers.uvicorn("sample_site.asgi:application", "--lifespan", "on")
     server = ServerProcess(argv, settings="sample_site.settings", cwd=SITE)
     server.env["BOOKS_API_URL"] = f"http://127.0.0.1:{server.port}/api/"
     with server:

@@ -15,6 +15,7 @@ Exits 1 and prints one line per problem, naming the module and the name.
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 import sys
 import textwrap
@@ -75,7 +76,17 @@ def load_module(module: str, search_path: Path, packages: dict[str, Any]) -> Any
     top = module.split(".")[0]
     if top not in packages:
         # Static analysis only: importing would need every optional integration installed.
-        packages[top] = griffe.load(top, search_paths=[search_path], allow_inspection=False)
+        # No garbage collection while griffe compiles: CPython 3.11's compile() failed here with
+        # "AST constructor recursion depth mismatch" (matrix, py3.11, under load) while a leaked
+        # task's __del__ logged; a finalizer running Python code inside compile() is the suspect.
+        gc.collect()
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            packages[top] = griffe.load(top, search_paths=[search_path], allow_inspection=False)
+        finally:
+            if collecting:
+                gc.enable()
     package = packages[top]
     return package if module == top else package[module[len(top) + 1 :]]
 

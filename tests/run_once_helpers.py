@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django_lifespan_ctx._ops.run_once_locks import lock_id
+from tests import servers
 from tests.servers import ServerProcess
 
 # One key's advisory lock as pg_locks shows it (the server is shared by the whole session).
@@ -30,16 +31,7 @@ WORKER = re.compile(r"Booting worker with pid: (\d+)")
 
 
 def gunicorn(workers: int, log: Path, key: str, **env: str) -> ServerProcess:
-    argv = [
-        "gunicorn",
-        "tests.server_asgi:application",
-        "-k",
-        "uvicorn_worker.UvicornWorker",
-        "-w",
-        str(workers),
-        "-b",
-        "127.0.0.1:{port}",
-    ]
+    argv = servers.gunicorn("tests.server_asgi:application", "-w", str(workers))
     server = ServerProcess(argv, settings="tests.ops_run_once_settings")
     server.env.update(env, LIFESPAN_TEST_RUN_ONCE_LOG=str(log), LIFESPAN_TEST_RUN_ONCE_KEY=key)
     return server
@@ -79,6 +71,12 @@ def wait_for_enters(log: Path, count: int, timeout: float = 10) -> list[tuple[st
             raise AssertionError(f"fewer than {count} enters in {timeout} s: {entries(log)}")
         time.sleep(0.02)
     return [entry for entry in entries(log) if entry[0] == "enter"]
+
+
+def parent_of(pid: int) -> int:
+    """Its parent's pid, from /proc: which gunicorn master (which "host") a worker belongs to."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return int(stat.rsplit(")", 1)[1].split()[1])  # After the command's name, which may hold spaces.
 
 
 def wait_for_enter_by(log: Path, chosen: Callable[[int], bool], *, after: int, timeout: float) -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -33,6 +35,62 @@ def default_signal_dispositions() -> None:
     for number in STOP_SIGNALS:
         signal.signal(number, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+# The one table of server command lines: every test runs a server through these, bound to
+# 127.0.0.1 on the free port ServerProcess puts in place of {port}. Options go before the
+# address and the app, where every one of these servers accepts them.
+HOST = "127.0.0.1"
+BIND = {
+    "uvicorn": ["--host", HOST, "--port", "{port}"],
+    "hypercorn": ["--bind", f"{HOST}:{{port}}"],
+    "gunicorn": ["-b", f"{HOST}:{{port}}"],
+    "granian": ["--host", HOST, "--port", "{port}"],
+    "daphne": ["-b", HOST, "-p", "{port}"],
+}
+# The line each logs once it accepts connections. Not uvicorn's "Application startup complete":
+# uvicorn binds after its startup, so a request sent on that line can be refused.
+LISTENING = {
+    "uvicorn": "Uvicorn running on",
+    "hypercorn": f"Running on http://{HOST}",
+    "gunicorn": f"Listening at: http://{HOST}",
+    "granian": r"Started worker-\d+",
+    "daphne": "Listening on TCP address",
+    "runserver": "Quit the server with",
+}
+UVICORN_WORKER = "uvicorn_worker.UvicornWorker"
+
+
+def uvicorn(app: str, *options: str) -> list[str]:
+    return ["uvicorn", *options, *BIND["uvicorn"], app]
+
+
+def hypercorn(app: str, *options: str) -> list[str]:
+    return ["hypercorn", *options, *BIND["hypercorn"], app]
+
+
+def gunicorn(app: str, *options: str, worker: str = UVICORN_WORKER) -> list[str]:
+    """worker="asgi" is gunicorn's own ASGI worker; the default, uvicorn's."""
+    return ["gunicorn", "-k", worker, *options, *BIND["gunicorn"], app]
+
+
+def granian(app: str, *options: str) -> list[str]:
+    return ["granian", "--interface", "asgi", *options, *BIND["granian"], app]
+
+
+def daphne(app: str, *options: str) -> list[str]:
+    return ["daphne", *options, *BIND["daphne"], app]
+
+
+def runserver(*options: str) -> list[str]:
+    """`manage.py runserver`, run as `python -m django` with the settings in the environment."""
+    return ["django", "runserver", *options, f"{HOST}:{{port}}"]
+
+
+def documented(command: str) -> list[str]:
+    """A command line from the docs, as a user types it, moved onto 127.0.0.1 and a free port."""
+    argv = shlex.split(command)
+    return [*argv, *BIND[argv[0]]]
 
 
 def free_port() -> int:
@@ -132,6 +190,22 @@ class ServerProcess:
                     raise AssertionError(
                         f"no line matched {pattern!r} in {timeout} s:\n{''.join(self.lines)}"
                     )
+
+    def wait_until_accepting(self, timeout: float = 30) -> None:
+        """Block until the port takes connections, failing with the output if it never does.
+
+        For servers that log nothing once they listen: uvicorn --workers binds in its
+        supervisor (and says "Uvicorn running on") but listens only in each worker.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                socket.create_connection((HOST, self.port), timeout=1).close()
+                return
+            except OSError:
+                if self.process is None or self.process.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError(f"nothing accepted on port {self.port}:\n{self.output}") from None
+                time.sleep(0.05)  # Polling a port: no line or event says it listens.
 
     def wait_for_exit(self, timeout: float = 30) -> int:
         assert self.process is not None

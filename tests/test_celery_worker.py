@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,8 +130,12 @@ def test_a_startup_failure_exits_with_status_1_and_the_contexts_error_and_leaves
     assert code == 1, output
     assert process.process is not None
     log = read_log(tmp_path / "lifecycle.log")
-    # Every process that tried failed, exited what it had entered, and ran nothing.
-    assert log and all(events == FAILED for events in log.values()), output
+    # Every process that tried failed, exited what it had entered, and ran nothing; but for
+    # children the prefork pool respawned and then SIGKILLed at its shutdown, mid-startup
+    # (under load): nothing can exit what a SIGKILLed process entered.
+    killed = {int(pid) for pid in re.findall(r"pid:(\d+) exited with 'signal 9 \(SIGKILL\)'", output)}
+    finished = {pid: events for pid, events in log.items() if pid not in killed}
+    assert finished and all(events == FAILED for events in finished.values()), output
     if pool == "prefork":
         # The children tried (the pool respawns those that exit until the stop closes it);
         # the main process runs no tasks and entered nothing.

@@ -9,13 +9,13 @@ factory calls is a setting, which the test points at tests/stand_in.py's stand-i
 from __future__ import annotations
 
 import re
-import shlex
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.pasted_project import (
     command_block,
     imported_distributions,
@@ -107,7 +107,7 @@ def test_served_the_contexts_enter_in_order_build_on_each_other_and_exit_in_reve
     project: Path,
 ) -> None:
     (command,) = UVICORN.splitlines()
-    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(command)
     assert argv[0] == "uvicorn"
     with served_as_a_user_runs_it(argv, project) as server:
         server.wait_for("Uvicorn running on", timeout=60)

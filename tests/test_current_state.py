@@ -18,7 +18,7 @@ from django_lifespan_ctx._serving.state.lookups import enter_hosted, leave_hoste
 from django_lifespan_ctx._serving.state.scope import set_process_state
 from django_lifespan_ctx.handler import LifespanASGIHandler
 from django_lifespan_ctx.testing import LifespanAsyncClient, LifespanClient
-from tests import contexts
+from tests import contexts, servers
 from tests.asgi_driver import get
 from tests.servers import ServerProcess, events
 
@@ -152,7 +152,7 @@ async def test_a_scope_without_state_gets_a_copy_of_the_process_state() -> None:
 
 
 def test_consumer_and_sync_view_under_uvicorn_see_their_scopes_state() -> None:
-    argv = ["uvicorn", "tests.current_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("tests.current_asgi:application")
     with ServerProcess([*argv, "--lifespan", "on"], settings="tests.current_settings") as server:
         server.wait_for("Uvicorn running on")
         with connect(f"ws://127.0.0.1:{server.port}/ws/current/", open_timeout=10) as websocket:

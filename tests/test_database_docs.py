@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.postgres import PostgresServer, postgres  # noqa: F401
 from tests.servers import REPO, ServerProcess
 
@@ -153,8 +154,8 @@ def test_without_a_transactional_database_async_orm_writes_leak_into_the_next_te
 
 
 def serve(project: Path, database: Database, settings: str | None = None) -> ServerProcess:
-    argv = ["uvicorn", "shelf.asgi:application", "--lifespan", "on", "--host", "127.0.0.1"]
-    server = ServerProcess([*argv, "--port", "{port}"], settings=settings, cwd=project)
+    argv = servers.uvicorn("shelf.asgi:application", "--lifespan", "on")
+    server = ServerProcess(argv, settings=settings, cwd=project)
     server.env.update(database.env)
     return server
 

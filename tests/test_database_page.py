@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import signal
 import sqlite3
 import subprocess
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.pasted_project import (
     command_block,
     imported_distributions,
@@ -92,7 +92,7 @@ def test_served_by_uvicorn_the_contexts_read_at_startup_and_record_the_run_until
 ) -> None:
     *data, uvicorn = SERVE.splitlines()
     run_all(project, "\n".join(data))
-    argv = [*shlex.split(uvicorn), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(uvicorn)
     assert argv[0] == "uvicorn"
     database = project / "db.sqlite3"
     server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)

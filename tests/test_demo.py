@@ -10,6 +10,7 @@ import subprocess
 
 import pytest
 
+from tests import servers
 from tests.servers import REPO, ServerProcess, free_port
 
 SITE = REPO / "sample_site"
@@ -70,7 +71,7 @@ def test_make_demo_on_another_port_calls_its_own_api_there_and_shows_the_context
 
 
 def run_under_daphne(settings: str) -> str:
-    argv = ["daphne", "-b", "127.0.0.1", "-p", "{port}", "sample_site.asgi:application"]
+    argv = servers.daphne("sample_site.asgi:application")
     server = ServerProcess(argv, settings=settings, cwd=SITE)
     server.env["BOOKS_API_URL"] = f"{server.url}/api/"
     with server:

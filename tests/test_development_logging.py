@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import signal
 
+from tests import servers
 from tests.servers import ServerProcess
 
 LINES = ("Lifespan startup complete", "Lifespan shutdown complete")
 
 
 def _uvicorn(debug: bool) -> ServerProcess:
-    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("tests.server_asgi:application")
     server = ServerProcess(argv, settings="tests.development_settings")
     server.env["TEST_DEBUG"] = "1" if debug else "0"
     return server

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV, read_log
-from tests.servers import REPO, ServerProcess
+from tests import worker_project
+from tests.lifecycle_contexts import read_log
+from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
 
 SETTINGS = "tests.worker_settings"
@@ -24,44 +23,35 @@ LIFECYCLE = ["enter logged", "enter http_client"]
 EXITS = ["exit http_client", "exit logged"]
 
 
-class Project:
+stand_in = worker_project.stand_in
+
+
+class Project(worker_project.WorkerProject):
     """A database of its own, migrated, with tasks enqueued the way a web process enqueues them."""
 
+    settings = SETTINGS
+
     def __init__(self, tmp_path: Path, stand_in: str, **env: str) -> None:
-        self.log = tmp_path / "lifecycle.log"
-        self.env = {
-            "WORKER_DB": str(tmp_path / "tasks.sqlite3"),
-            "WORKER_QUEUE": "django_tasks",
-            LOG_ENV: str(self.log),
-            STAND_IN_ENV: stand_in,
-            **env,
-        }
+        super().__init__(tmp_path, stand_in, **env)
         self.django("migrate", "--verbosity", "0")
 
+    def files(self, tmp_path: Path) -> dict[str, str]:
+        return {"WORKER_DB": str(tmp_path / "tasks.sqlite3"), "WORKER_QUEUE": "django_tasks"}
+
     def django(self, *args: str) -> str:
-        process = ServerProcess(["django", *args], settings=SETTINGS)
-        process.env.update(self.env)
-        done = subprocess.run(
-            process.command(), env=process.env, cwd=REPO, capture_output=True, text=True, timeout=120
-        )
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
+        return self.run(["django", *args])
 
     def enqueue(self, *calls: str) -> None:
         code = "; ".join(f"tests.worker_tasks.{call}" for call in calls)
         self.django("shell", "-c", f"import tests.worker_tasks; {code}")
 
     def worker(self, *args: str) -> ServerProcess:
-        argv = ["django", "db_worker", "--interval", "0.05", "--no-startup-delay", *args]
-        process = ServerProcess(argv, settings=SETTINGS)
-        process.env.update(self.env)
-        return process
+        return self.process(["django", "db_worker", "--interval", "0.05", "--no-startup-delay", *args])
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    with stand_in_api() as url:
-        yield Project(tmp_path, url)
+def project(tmp_path: Path, stand_in: str) -> Project:
+    return Project(tmp_path, stand_in)
 
 
 def tasks(events: list[str]) -> list[str]:

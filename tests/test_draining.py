@@ -18,6 +18,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tests import servers
 from tests.lifecycle_contexts import LOG_ENV, read_log
 from tests.servers import ServerProcess
 
@@ -25,42 +26,21 @@ pytestmark = pytest.mark.integration
 
 WINDOW = 2.0
 APP = "tests.drain_asgi:application"
-BIND = ["--host", "127.0.0.1", "--port", "{port}"]
 # Each row names its event loop: uvicorn's and granian's "auto" pick uvloop when it is installed.
 SERVERS = {
-    "uvicorn --loop asyncio": ["uvicorn", APP, "--loop", "asyncio", *BIND],
-    "uvicorn --loop uvloop": ["uvicorn", APP, "--loop", "uvloop", *BIND],
-    "uvicorn --workers 2": ["uvicorn", APP, "--workers", "2", *BIND],
-    "gunicorn -k uvicorn_worker": [
-        "gunicorn",
-        APP,
-        "-k",
-        "uvicorn_worker.UvicornWorker",
-        "-b",
-        "127.0.0.1:{port}",
-    ],
-    "hypercorn --workers 0": ["hypercorn", APP, "--workers", "0", "--bind", "127.0.0.1:{port}"],
-    "hypercorn --workers 0 -k uvloop": [
-        "hypercorn",
-        APP,
-        "--workers",
-        "0",
-        "-k",
-        "uvloop",
-        "--bind",
-        "127.0.0.1:{port}",
-    ],
-    "granian": ["granian", "--interface", "asgi", APP, *BIND],
-    "granian --loop asyncio": ["granian", "--interface", "asgi", "--loop", "asyncio", APP, *BIND],
-    "daphne": ["daphne", "-b", "127.0.0.1", "-p", "{port}", APP],
-    "runserver": ["django", "runserver", "--noreload", "127.0.0.1:{port}"],
+    "uvicorn --loop asyncio": servers.uvicorn(APP, "--loop", "asyncio"),
+    "uvicorn --loop uvloop": servers.uvicorn(APP, "--loop", "uvloop"),
+    "uvicorn --workers 2": servers.uvicorn(APP, "--workers", "2"),
+    "gunicorn -k uvicorn_worker": servers.gunicorn(APP),
+    "hypercorn --workers 0": servers.hypercorn(APP, "--workers", "0"),
+    "hypercorn --workers 0 -k uvloop": servers.hypercorn(APP, "--workers", "0", "-k", "uvloop"),
+    "granian": servers.granian(APP),
+    "granian --loop asyncio": servers.granian(APP, "--loop", "asyncio"),
+    "daphne": servers.daphne(APP),
+    "runserver": servers.runserver("--noreload"),
 }
-READY_LINE = {
-    "daphne": r"Listening on TCP address",
-    "runserver": r"Quit the server with",
-    "granian": r"Started worker-\d+",
-    "granian --loop asyncio": r"Started worker-\d+",
-}
+# The line each row logs once it accepts connections: the table's, by the row's first word.
+READY_LINE = {row: servers.LISTENING[row.split()[0]] for row in SERVERS}
 # How soon readyz/ must answer 503 after the signal. uvicorn's supervisor looks at the
 # signals it caught twice a second before it passes SIGTERM on to its workers.
 NOT_READY_WITHIN = {"uvicorn --workers 2": 0.6}
@@ -128,7 +108,8 @@ def test_sigterm_drains_then_stops(tmp_path: Path, server: str) -> None:
     stream_lines: list[str] = []
     ws_received: list[object] = []
     with process:
-        process.wait_for(READY_LINE.get(server, r"Application startup complete|Running on|Booting worker"))
+        process.wait_for(READY_LINE[server])
+        process.wait_until_accepting()
         assert process.get("/work/").status_code == 200  # Daphne's lazy startup happens here.
         process.wait_for(r"Lifespan startup complete")
         assert process.get("/readyz/").status_code == 200
@@ -190,7 +171,7 @@ def test_sigterm_drains_then_stops(tmp_path: Path, server: str) -> None:
 
 
 def test_hypercorn_with_worker_processes_says_it_cannot_drain_and_stops_on_the_signal(tmp_path: Path) -> None:
-    argv = ["hypercorn", APP, "--bind", "127.0.0.1:{port}"]
+    argv = servers.hypercorn(APP)
     process = ServerProcess(argv, settings="tests.drain_settings")
     process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "DRAIN_SECONDS": str(WINDOW)})
     with process:
@@ -205,7 +186,7 @@ def test_a_drain_window_out_of_range_is_refused_before_any_context_is_entered(
     tmp_path: Path, value: str
 ) -> None:
     # 10**400 once passed the check and overflowed float() after the contexts were entered.
-    process = ServerProcess(["uvicorn", APP, *BIND], settings="tests.drain_bad_settings")
+    process = ServerProcess(servers.uvicorn(APP), settings="tests.drain_bad_settings")
     process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "BAD_DRAIN": value})
     with process:
         code = process.wait_for_exit(60)
@@ -221,7 +202,7 @@ def test_a_drain_that_fails_to_arm_fails_the_startup_and_the_contexts_are_exited
     tmp_path: Path, lazy: bool
 ) -> None:
     process = ServerProcess(
-        ["uvicorn", "tests.drain_fault_asgi:application", *BIND, *(["--lifespan", "off"] if lazy else [])],
+        servers.uvicorn("tests.drain_fault_asgi:application", *(["--lifespan", "off"] if lazy else [])),
         settings="tests.drain_settings",
     )
     process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "DRAIN_SECONDS": str(WINDOW)})
@@ -229,7 +210,7 @@ def test_a_drain_that_fails_to_arm_fails_the_startup_and_the_contexts_are_exited
         process.env["LAZY_STARTUP"] = "1"
     with process:
         if lazy:
-            process.wait_for(r"Application startup complete|Uvicorn running")
+            process.wait_for(servers.LISTENING["uvicorn"])
             assert process.get("/work/").status_code == 500  # The first request starts, and fails.
             process.wait_for(r"exit logged")
             code = process.stop(signal.SIGTERM)
@@ -252,10 +233,10 @@ def test_a_drain_that_fails_to_arm_fails_the_startup_and_the_contexts_are_exited
 def test_ctrl_c_stops_at_once_unless_the_setting_lists_sigint(
     tmp_path: Path, settings: str, drains: bool
 ) -> None:
-    process = ServerProcess(["uvicorn", APP, *BIND], settings=settings)
+    process = ServerProcess(servers.uvicorn(APP), settings=settings)
     process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "DRAIN_SECONDS": "60"})
     with process:
-        process.wait_for(r"Application startup complete")
+        process.wait_for(servers.LISTENING["uvicorn"])
         assert process.get("/readyz/").status_code == 200
         assert process.process is not None
         process.process.send_signal(signal.SIGINT)

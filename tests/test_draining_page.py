@@ -7,7 +7,6 @@ mounting readyz/, the views, the signals setting, the Channels consumer and its 
 from __future__ import annotations
 
 import re
-import shlex
 import signal
 import time
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import connect
 
+from tests import servers
 from tests.pasted_project import (
     command_block,
     file_blocks,
@@ -67,7 +67,7 @@ def sse_events(lines: list[str]) -> list[str]:
 
 def test_sigterm_drains_readyz_503_while_requests_and_new_connections_are_served(project: Path) -> None:
     (command,) = UVICORN.splitlines()
-    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(command)
     assert argv[0] == "uvicorn"
     window = float(re.search(r"LIFESPAN_DRAIN_SECONDS = (\d+)", "\n".join(FILES)).group(1))  # type: ignore[union-attr]
     server: ServerProcess

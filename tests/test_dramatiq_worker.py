@@ -19,7 +19,8 @@ from dramatiq.brokers.stub import StubBroker
 from django_lifespan_ctx.contrib.dramatiq import LifespanMiddleware, LifespanMiddlewareError
 from django_lifespan_ctx.threaded import start_in_thread
 from tests import redis_server as real_redis
-from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV, read_log
+from tests import worker_project
+from tests.lifecycle_contexts import read_log
 from tests.servers import REPO, ServerProcess
 from tests.stand_in import stand_in_api
 
@@ -33,11 +34,16 @@ EXITS = ["exit http_client", "exit logged"]
 READY = r"Worker process is ready for action"
 
 
-class Project:
+stand_in = worker_project.stand_in
+
+
+class Project(worker_project.WorkerProject):
+    settings = "tests.dramatiq_settings"
+    recipe = RECIPE
+
     def __init__(self, tmp_path: Path, redis_url: str, stand_in: str, **env: str) -> None:
-        self.log = tmp_path / "lifecycle.log"
+        super().__init__(tmp_path, stand_in, REDIS_URL=redis_url, **env)
         self.broker = RedisBroker(url=redis_url)
-        self.env = {"REDIS_URL": redis_url, LOG_ENV: str(self.log), STAND_IN_ENV: stand_in, **env}
 
     def send(self, actor: str, *args: str) -> None:
         self.broker.enqueue(
@@ -45,19 +51,14 @@ class Project:
         )
 
     def dramatiq(self, *args: str) -> ServerProcess:
-        process = ServerProcess(
-            ["dramatiq", "tests.dramatiq_app", *args], settings="tests.dramatiq_settings", extra_path=[RECIPE]
-        )
-        process.env.update(self.env)
-        return process
+        return self.process(["dramatiq", "tests.dramatiq_app", *args])
 
 
 @pytest.fixture
-def project(tmp_path: Path, redis_url: str) -> Iterator[Project]:
-    with stand_in_api() as url:
-        project = Project(tmp_path, redis_url, url)
-        yield project
-        project.broker.close()
+def project(tmp_path: Path, redis_url: str, stand_in: str) -> Iterator[Project]:
+    project = Project(tmp_path, redis_url, stand_in)
+    yield project
+    project.broker.close()
 
 
 def tasks(events: list[str]) -> list[list[str]]:

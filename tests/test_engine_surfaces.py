@@ -29,7 +29,7 @@ from django_lifespan_ctx._ops.run_once_locks import FileLock
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contexts import asgi_lifespan, run_once
 from django_lifespan_ctx.threaded import StoppedWhileStarting
-from tests import contexts
+from tests import contexts, servers
 from tests.asgi_driver import LifespanConversation, get_raw
 from tests.servers import ServerProcess, events
 from tests.test_probes import probe
@@ -348,7 +348,7 @@ def test_a_second_signal_abandons_a_blocking_exit_and_the_rest_still_exit(tmp_pa
 
 
 def test_lazy_startup_under_uvicorn_with_lifespan_off_fills_request_state() -> None:
-    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("tests.server_asgi:application")
     argv += ["--lifespan", "off"]
     with ServerProcess(argv, settings="tests.lazy_server_settings") as server:
         server.wait_for("Uvicorn running on")
@@ -456,7 +456,7 @@ def test_a_sync_lifespan_test_helper_runs_on_the_thread_host() -> None:
 
 
 def test_a_hung_sync_check_probed_many_times_keeps_neither_uvicorn_nor_its_site_from_answering() -> None:
-    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("tests.server_asgi:application")
     argv += ["--lifespan", "on"]
     with ServerProcess(argv, settings="tests.ops_hung_check_settings") as server:
         server.wait_for("Uvicorn running on")

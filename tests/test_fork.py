@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests import redis_server as real_redis
+from tests import servers
 from tests.celery_app import make_app
 from tests.lifecycle_contexts import LOG_ENV, read_log
 from tests.servers import REPO, ServerProcess
@@ -127,8 +128,7 @@ def test_gunicorn_preload_workers_forked_after_the_master_ran_a_lifespan_run_the
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "lifecycle.log"
-    argv = ["gunicorn", "tests.fork_preload_asgi:application", "--preload"]
-    argv += ["-k", "uvicorn_worker.UvicornWorker", "-w", "2", "-b", "127.0.0.1:{port}"]
+    argv = servers.gunicorn("tests.fork_preload_asgi:application", "--preload", "-w", "2")
     server = ServerProcess(argv, settings="tests.fork_contexts")
     server.env[LOG_ENV] = str(log)
     with server:

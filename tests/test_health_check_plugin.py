@@ -22,7 +22,7 @@ from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx._ops import readiness
 from django_lifespan_ctx.asgi import get_asgi_application
 from django_lifespan_ctx.contrib.health_check import Lifespan, LifespanCheck
-from tests import ops_contexts
+from tests import ops_contexts, servers
 from tests.asgi_driver import LifespanConversation
 from tests.servers import REPO, ServerProcess
 from tests.test_probes import probe
@@ -106,7 +106,7 @@ def html_rows(page: str) -> dict[str, str]:
 
 def test_the_html_view_lists_the_lifespan_under_a_real_server(tmp_path: Path) -> None:
     """docs/operations.md's settings: health_check installed, so its HTML view renders."""
-    argv = ["uvicorn", "opsdemo.asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("opsdemo.asgi:application")
     server = ServerProcess(argv, settings="opsdemo.health_check_settings", extra_path=[OPERATIONS])
     server.env["TMPDIR"] = str(tmp_path)  # Where the demo scheduler's file lock goes.
     with server:

@@ -18,6 +18,7 @@ from django_lifespan_ctx._serving.state.missing import (
     not_served_message,
 )
 from django_lifespan_ctx._serving.state.request import LifespanASGIRequest
+from tests import servers
 from tests.servers import ServerProcess, events
 
 ASGI_LINE = "application = get_asgi_application()"
@@ -89,7 +90,7 @@ def test_djangos_test_client_gets_the_hint_in_the_view() -> None:
 
 
 def test_djangos_own_asgi_handler_under_uvicorn_gets_the_hint() -> None:
-    argv = ["uvicorn", "tests.django_own_asgi:application", "--port", "{port}", "--lifespan", "auto"]
+    argv = servers.uvicorn("tests.django_own_asgi:application", "--lifespan", "auto")
     with ServerProcess(argv, settings="tests.hint_settings") as server:
         server.wait_for("Uvicorn running on")
         body = server.get("/state/").json()

@@ -19,6 +19,7 @@ from huey import SqliteHuey
 
 from django_lifespan_ctx import start_in_thread
 from django_lifespan_ctx.contrib import huey as lifespan_huey
+from tests import worker_project
 from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV, http_client, logged, read_log
 from tests.servers import REPO, ServerProcess
 from tests.stand_in import stand_in_api
@@ -35,31 +36,20 @@ FAILED = [*LIFECYCLE, "enter refuses_to_start", *EXITS]
 POLLING = ["--delay", "0.05", "--max-delay", "0.2", "--backoff", "1"]
 
 
-class Project:
+stand_in = worker_project.stand_in
+
+
+class Project(worker_project.WorkerProject):
     """A queue and a database in files of their own, and the processes that use them."""
 
-    def __init__(self, tmp_path: Path, stand_in: str, **env: str) -> None:
-        self.log = tmp_path / "lifecycle.log"
-        self.env = {
+    settings = SETTINGS
+    recipe = RECIPE
+
+    def files(self, tmp_path: Path) -> dict[str, str]:
+        return {
             "HUEY_DB": str(tmp_path / "queue.sqlite3"),
             "HUEY_DJANGO_DB": str(tmp_path / "django.sqlite3"),
-            LOG_ENV: str(self.log),
-            STAND_IN_ENV: stand_in,
-            **env,
         }
-
-    def process(self, argv: list[str], settings: str = SETTINGS) -> ServerProcess:
-        process = ServerProcess(argv, settings=settings, extra_path=[RECIPE])
-        process.env.update(self.env)
-        return process
-
-    def python(self, code: str, settings: str = SETTINGS) -> str:
-        """Run code in a process of its own, as a web process enqueues: nothing is entered there."""
-        process = self.process(["django"], settings)
-        command = [process.command()[0], "-c", code]
-        done = subprocess.run(command, env=process.env, cwd=REPO, capture_output=True, text=True, timeout=90)
-        assert done.returncode == 0, done.stdout + done.stderr
-        return done.stdout
 
     def enqueue(self, *calls: str) -> None:
         self.python("import tests.huey_tasks as t; " + "; ".join(f"t.{call}" for call in calls))
@@ -69,9 +59,8 @@ class Project:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Iterator[Project]:
-    with stand_in_api() as url:
-        yield Project(tmp_path, url)
+def project(tmp_path: Path, stand_in: str) -> Project:
+    return Project(tmp_path, stand_in)
 
 
 def tasks(events: list[str]) -> list[str]:

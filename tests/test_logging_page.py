@@ -8,13 +8,13 @@ alternative (once under daphne too).
 
 from __future__ import annotations
 
-import shlex
 import shutil
 import signal
 from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.pasted_project import (
     command_block,
     file_blocks,
@@ -52,7 +52,7 @@ def stages(tmp_path_factory: pytest.TempPathFactory) -> dict[int, Path]:
 
 def under_uvicorn(project: Path) -> str:
     (command,) = UVICORN.splitlines()
-    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(command)
     with served_as_a_user_runs_it(argv, project) as server:
         server.wait_for("Uvicorn running on", timeout=60)
         assert server.get("/admin/login/").status_code == 200, server.output
@@ -63,7 +63,7 @@ def under_uvicorn(project: Path) -> str:
 def under_daphne(project: Path) -> str:
     install, command = DAPHNE.splitlines()
     assert installed_by(install) == {"daphne"}
-    argv = [*shlex.split(command), "-b", "127.0.0.1", "-p", "{port}"]
+    argv = servers.documented(command)
     assert argv[0] == "daphne"
     with served_as_a_user_runs_it(argv, project) as server:
         server.wait_for("Listening on TCP address", timeout=60)

@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from django_lifespan_ctx import LifespanShutdownError, LifespanStartupError, lifespan
 from django_lifespan_ctx._ops.mounted import app_name
 from django_lifespan_ctx.contexts import asgi_lifespan
-from tests import contexts
+from tests import contexts, servers
 from tests.servers import ServerProcess, events
 
 MCP_CALL = {
@@ -28,7 +28,7 @@ MCP_CALL = {
 
 
 def test_starlette_fastapi_and_mcp_apps_beside_django_under_uvicorn() -> None:
-    argv = ["uvicorn", "tests.mounted_asgi:application", "--port", "{port}", "--lifespan", "on"]
+    argv = servers.uvicorn("tests.mounted_asgi:application", "--lifespan", "on")
     server = ServerProcess(argv, settings="tests.mounted_settings")
     server.env["COLUMNS"] = "200"  # MCP logs through rich, which wraps its lines at 80 columns.
     with server:
@@ -61,7 +61,7 @@ def test_starlette_fastapi_and_mcp_apps_beside_django_under_uvicorn() -> None:
 
 
 def test_django_mounted_under_fastapi_sees_request_state_and_exits_on_shutdown() -> None:
-    argv = ["uvicorn", "tests.under_fastapi_asgi:app", "--port", "{port}", "--lifespan", "on"]
+    argv = servers.uvicorn("tests.under_fastapi_asgi:app", "--lifespan", "on")
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Uvicorn running on")
         state = server.get("/legacy/state/").json()

@@ -16,6 +16,7 @@ from django.urls import clear_url_caches
 
 from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx.asgi import get_asgi_application
+from tests import servers
 from tests.asgi_driver import LifespanConversation
 from tests.servers import ServerProcess
 from tests.test_probes import probe
@@ -31,7 +32,7 @@ def probe_paths() -> set[str]:
 
 
 def test_the_demo_project_answers_the_kubernetes_probes_and_traces_its_lifespan(tmp_path: Path) -> None:
-    argv = ["uvicorn", "opsdemo.asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("opsdemo.asgi:application")
     server = ServerProcess(argv, settings="opsdemo.settings", extra_path=[EXAMPLE])
     server.env["TMPDIR"] = str(tmp_path)  # Where the scheduler's file lock goes.
     with server:

@@ -9,12 +9,12 @@ django-health-check view, and the spans the page's telemetry prints.
 from __future__ import annotations
 
 import json
-import shlex
 import signal
 from pathlib import Path
 
 import httpx
 
+from tests import servers
 from tests.pasted_project import command_block, file_blocks, manage_py_check, start_project
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
@@ -31,7 +31,7 @@ TOKEN = "docs-probe-token-0123456789"
 def test_the_pasted_project_serves_probes_health_check_and_spans(tmp_path: Path) -> None:
     project = start_project(tmp_path, INSTALL, FILES)
     assert "no issues" in manage_py_check(project)
-    argv = [*shlex.split(UVICORN), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(UVICORN)
     server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
     server.env = {
         **user_env(),

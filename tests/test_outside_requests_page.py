@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from websockets.sync.client import connect
 
+from tests import servers
 from tests.pasted_project import imported_distributions, installed_by
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
@@ -128,7 +129,7 @@ def test_the_script_and_the_job_runner_share_one_client_for_every_book(
 
 
 def test_the_served_project_reaches_the_client_from_a_view_and_a_websocket_consumer(pasted: Pasted) -> None:
-    argv = [*shlex.split(SERVER), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(SERVER)
     server = ServerProcess(argv, settings=None, cwd=pasted.path, repo_on_path=False)
     server.env = {**pasted.env, "PYTHONPATH": str(pasted.path), "PYTHONUNBUFFERED": "1"}
     with server:

@@ -16,7 +16,7 @@ from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx._ops import probe_paths, probes
 from django_lifespan_ctx._ops.checks import check_operations
 from django_lifespan_ctx.handler import LifespanASGIHandler
-from tests import ops_contexts
+from tests import ops_contexts, servers
 from tests.asgi_driver import LifespanConversation, http_scope, request
 from tests.servers import ServerProcess
 
@@ -97,7 +97,7 @@ async def test_a_pod_ip_host_reaches_the_probes_and_nothing_else() -> None:
 
 
 def uvicorn(app: str, tmp_path: Path, settings: str = "tests.ops_hosts_settings") -> ServerProcess:
-    argv = ["uvicorn", app, "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn(app)
     server = ServerProcess(argv, settings=settings)
     server.env["LIFESPAN_TEST_UNHEALTHY"] = str(tmp_path / "unhealthy")
     return server

@@ -18,7 +18,7 @@ from django.test import override_settings
 from django_lifespan_ctx._engine.process import reset_process
 from django_lifespan_ctx._ops.checks import check_operations
 from django_lifespan_ctx.asgi import get_asgi_application
-from tests import ops_contexts
+from tests import ops_contexts, servers
 from tests.asgi_driver import LifespanConversation, http_scope, request
 from tests.servers import ServerProcess, events
 
@@ -248,7 +248,7 @@ def wait_until(condition: Any, timeout: float = 10) -> Any:
 
 def test_uvicorn_ready_then_unready_while_a_check_fails_then_ready(tmp_path: Path) -> None:
     flag = tmp_path / "unhealthy"
-    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("tests.server_asgi:application")
     server = ServerProcess(argv, settings="tests.ops_settings")
     server.env["LIFESPAN_TEST_UNHEALTHY"] = str(flag)
     with server:
@@ -278,7 +278,7 @@ def test_uvicorn_ready_then_unready_while_a_check_fails_then_ready(tmp_path: Pat
 
 
 def daphne(tmp_path: Path, **env: str) -> ServerProcess:
-    argv = ["daphne", "-b", "127.0.0.1", "-p", "{port}", "tests.server_asgi:application"]
+    argv = servers.daphne("tests.server_asgi:application")
     server = ServerProcess(argv, settings="tests.ops_lazy_settings")
     server.env.update(env, LIFESPAN_TEST_UNHEALTHY=str(tmp_path / "unhealthy"))
     return server

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.rendered_docs import REPO, code_blocks, inline_code_after, markdown_code_blocks, render
 from tests.runserver_helpers import BANNER
 from tests.servers import ServerProcess
@@ -125,7 +126,7 @@ def served_as_a_user_runs_it(argv: list[str], project: Path) -> ServerProcess:
 
 def test_the_project_serves_the_view_and_closes_the_context(project: Path) -> None:
     (command,) = UVICORN.splitlines()
-    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(command)
     assert argv[0] == "uvicorn"
     with served_as_a_user_runs_it(argv, project) as server:
         server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.

@@ -20,6 +20,7 @@ from django.urls import clear_url_caches
 
 from django_lifespan_ctx import lifespan
 from django_lifespan_ctx.testing import LifespanAsyncClient, LifespanClient, lifespan_in_thread
+from tests import servers
 from tests.servers import REPO, ServerProcess
 
 EXAMPLE = REPO / "docs" / "examples" / "reaching"
@@ -28,7 +29,7 @@ EXAMPLE = REPO / "docs" / "examples" / "reaching"
 @pytest.fixture(scope="module")
 def served() -> dict[str, Any]:
     """The bookstore under uvicorn: every answer the tests read, then how it stopped."""
-    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("tests.server_asgi:application")
     server = ServerProcess(argv, settings="tests.reaching_settings", extra_path=[EXAMPLE])
     server.env["CATALOGUE_URL"] = f"{server.url}/catalogue"
     with server:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import signal
 import threading
 from collections.abc import Generator
@@ -21,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from tests import servers
 from tests.pasted_project import (
     command_block,
     file_blocks,
@@ -96,7 +96,7 @@ def test_manage_py_check_passes_on_the_pasted_project(project: Path) -> None:
 
 
 def test_every_recipe_reaches_the_one_client_under_uvicorn(project: Path) -> None:
-    argv = [*shlex.split(UVICORN), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(UVICORN)
     assert argv[0] == "uvicorn"
     with catalogue() as url:
         server = served_as_a_user_runs_it(argv, project)

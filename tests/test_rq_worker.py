@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,8 @@ from rq import Queue
 from django_lifespan_ctx.contrib.rq import LifespanWorker
 from django_lifespan_ctx.threaded import start_in_thread
 from tests import redis_server as real_redis
-from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV, read_log
+from tests import worker_project
+from tests.lifecycle_contexts import read_log
 from tests.servers import REPO, ServerProcess
 from tests.stand_in import stand_in_api
 
@@ -36,20 +36,22 @@ EXITS = ["exit http_client", "exit logged"]
 REFUSED = [*ENTERS, "enter refuses_to_start", *EXITS]
 
 
-class Project:
+stand_in = worker_project.stand_in
+
+
+class Project(worker_project.WorkerProject):
     """What the web process shares with the workers: the Redis, the settings, a database file."""
 
+    settings = "tests.rq_settings"
+    recipe = RECIPE
+
     def __init__(self, tmp_path: Path, redis_url: str, stand_in: str, **env: str) -> None:
-        self.log = tmp_path / "lifecycle.log"
+        super().__init__(tmp_path, stand_in, REDIS_URL=redis_url, **env)
         self.redis = Redis.from_url(redis_url)
         self.queue = Queue(connection=self.redis)
-        self.env = {
-            "REDIS_URL": redis_url,
-            "WORKER_DB": str(tmp_path / "jobs.sqlite3"),
-            LOG_ENV: str(self.log),
-            STAND_IN_ENV: stand_in,
-            **env,
-        }
+
+    def files(self, tmp_path: Path) -> dict[str, str]:
+        return {"WORKER_DB": str(tmp_path / "jobs.sqlite3")}
 
     def enqueue(self, function: str, *args: str) -> None:
         self.queue.enqueue(f"tests.rq_tasks.{function}", *args)
@@ -58,16 +60,10 @@ class Project:
         url = self.env["REDIS_URL"]
         return self.process(["rq.cli", "worker", "--worker-class", worker_class, "--url", url, *args])
 
-    def process(self, argv: list[str]) -> ServerProcess:
-        process = ServerProcess(argv, settings="tests.rq_settings", extra_path=[RECIPE])
-        process.env.update(self.env)
-        return process
-
 
 @pytest.fixture
-def project(tmp_path: Path, redis_url: str) -> Iterator[Project]:
-    with stand_in_api() as url:
-        yield Project(tmp_path, redis_url, url)
+def project(tmp_path: Path, redis_url: str, stand_in: str) -> Project:
+    return Project(tmp_path, redis_url, stand_in)
 
 
 def tasks(events: list[str]) -> list[str]:

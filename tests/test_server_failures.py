@@ -11,27 +11,20 @@ import signal
 
 import pytest
 
+from tests import servers
 from tests.servers import ServerProcess, events
 
 APP = "tests.server_asgi:application"
-BIND = ["--host", "127.0.0.1", "--port", "{port}"]
 SERVERS = {
-    "uvicorn --lifespan on": ["uvicorn", APP, "--lifespan", "on", *BIND],
-    "uvicorn --lifespan auto": ["uvicorn", APP, "--lifespan", "auto", *BIND],
-    "hypercorn": ["hypercorn", APP, "--bind", "127.0.0.1:{port}"],
+    "uvicorn --lifespan on": servers.uvicorn(APP, "--lifespan", "on"),
+    "uvicorn --lifespan auto": servers.uvicorn(APP, "--lifespan", "auto"),
+    "hypercorn": servers.hypercorn(APP),
     # asyncio's loop: granian 2.8 on uvloop (its default when installed) loses a SIGTERM
     # that comes while its worker is still starting, and never exits, with or without us.
     # The stop signals here come right after startup; the drain tests cover uvloop.
-    "granian": ["granian", "--interface", "asgi", "--loop", "asyncio", APP, *BIND],
-    "gunicorn -k uvicorn_worker": [
-        "gunicorn",
-        APP,
-        "-k",
-        "uvicorn_worker.UvicornWorker",
-        "-b",
-        "127.0.0.1:{port}",
-    ],
-    "gunicorn -k asgi": ["gunicorn", APP, "-k", "asgi", "-b", "127.0.0.1:{port}"],
+    "granian": servers.granian(APP, "--loop", "asyncio"),
+    "gunicorn -k uvicorn_worker": servers.gunicorn(APP),
+    "gunicorn -k asgi": servers.gunicorn(APP, worker="asgi"),
 }
 # What the failure message names, for each kind of failure (tests/failure_kind_settings.py).
 KINDS = {

@@ -7,6 +7,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from tests import servers
 from tests.servers import ServerProcess
 
 
@@ -23,7 +24,7 @@ def sigint_ignored() -> Iterator[None]:
 def test_a_server_started_while_sigint_is_ignored_still_stops_on_sigint() -> None:
     # daphne is the strictest case: Twisted installs its SIGINT handler only
     # over Python's default one, so an inherited SIG_IGN made it deaf to Ctrl+C.
-    argv = ["daphne", "-b", "127.0.0.1", "-p", "{port}", "tests.server_asgi:application"]
+    argv = servers.daphne("tests.server_asgi:application")
     with sigint_ignored(), ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Listening on TCP address")
         # Twisted installs its handlers once the reactor runs, which is after

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
+from tests import servers
 from tests.servers import (
     SERVED_KEYS,
     ServerProcess,
@@ -43,7 +44,7 @@ def assert_serves_the_state(server: ServerProcess, requests: int = 6) -> list[di
 def test_gunicorn_with_two_uvicorn_workers_runs_one_lifespan_per_worker(
     stop_with: int, whole_group: bool
 ) -> None:
-    argv = ["gunicorn", APP, "-k", "uvicorn_worker.UvicornWorker", "-w", "2", "-b", "127.0.0.1:{port}"]
+    argv = servers.gunicorn(APP, "-w", "2")
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Lifespan startup complete", count=2)
         assert_serves_the_state(server, requests=20)
@@ -56,7 +57,7 @@ def test_gunicorn_with_two_uvicorn_workers_runs_one_lifespan_per_worker(
 
 
 def test_gunicorn_native_asgi_worker() -> None:
-    argv = ["gunicorn", APP, "-k", "asgi", "-w", "1", "-b", "127.0.0.1:{port}"]
+    argv = servers.gunicorn(APP, "-w", "1", worker="asgi")
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("ASGI server listening on")
         assert_serves_the_state(server)
@@ -67,7 +68,7 @@ def test_gunicorn_native_asgi_worker() -> None:
 
 
 def test_hypercorn() -> None:
-    argv = ["hypercorn", APP, "--bind", "127.0.0.1:{port}"]
+    argv = servers.hypercorn(APP)
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Running on http://127.0.0.1")
         assert_serves_the_state(server)
@@ -77,7 +78,7 @@ def test_hypercorn() -> None:
 
 
 def test_granian_which_clears_the_state_dict_before_shutdown() -> None:
-    argv = ["granian", "--interface", "asgi", APP, "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.granian(APP)
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Lifespan startup complete")
         server.wait_for("Started worker-1")
@@ -89,7 +90,7 @@ def test_granian_which_clears_the_state_dict_before_shutdown() -> None:
 
 
 def test_daphne_by_default_warns_once_and_names_the_setting() -> None:
-    argv = ["daphne", "-b", "127.0.0.1", "-p", "{port}", APP]
+    argv = servers.daphne(APP)
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Listening on TCP address")
         errors = server.get("/missing/").json()
@@ -109,7 +110,7 @@ async def _many_first_requests(url: str, count: int) -> list[httpx.Response]:
 
 
 def test_daphne_with_lazy_startup_and_a_channels_consumer() -> None:
-    argv = ["daphne", "-b", "127.0.0.1", "-p", "{port}", "tests.channels_asgi:application"]
+    argv = servers.daphne("tests.channels_asgi:application")
     with ServerProcess(argv, settings="tests.lazy_server_settings") as server:
         server.wait_for("Listening on TCP address")
         first = asyncio.run(_many_first_requests(server.url, 30))
@@ -126,16 +127,7 @@ def test_daphne_with_lazy_startup_and_a_channels_consumer() -> None:
 
 
 def test_channels_under_uvicorn_http_and_websocket_share_the_state() -> None:
-    argv = [
-        "uvicorn",
-        "tests.channels_asgi:application",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "{port}",
-        "--lifespan",
-        "on",
-    ]
+    argv = servers.uvicorn("tests.channels_asgi:application", "--lifespan", "on")
     with ServerProcess(argv, settings="tests.server_settings") as server:
         server.wait_for("Uvicorn running on")
         (http,) = assert_serves_the_state(server, requests=1)
@@ -164,7 +156,7 @@ async def _load(url: str, total: int, concurrency: int) -> list[httpx.Response]:
 
 
 def test_a_thousand_requests_fifty_at_a_time_share_one_open_client() -> None:
-    argv = ["uvicorn", APP, "--host", "127.0.0.1", "--port", "{port}", "--lifespan", "on", "--no-access-log"]
+    argv = servers.uvicorn(APP, "--lifespan", "on", "--no-access-log")
     # Development mode shows every ResourceWarning, such as an unclosed client.
     dev_mode = ["-X", "dev", "-W", "always::ResourceWarning"]
     with ServerProcess(argv, settings="tests.load_settings", python_options=dev_mode) as server:

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import signal
 from pathlib import Path
 
 import httpx
 from websockets.sync.client import connect
 
+from tests import servers
 from tests.pasted_project import (
     command_block,
     file_blocks,
@@ -73,7 +73,7 @@ def test_the_install_line_names_every_package_the_code_imports() -> None:
 
 def served(project: Path, command: str) -> ServerProcess:
     """The page's uvicorn command, from a user's shell, on a free port."""
-    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(command)
     assert argv[0] == "uvicorn"
     server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
     # MCP logs through rich, which wraps its lines at 80 columns when not on a terminal.

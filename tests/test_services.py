@@ -33,7 +33,7 @@ from django_lifespan_ctx._ops.services.supervisor import ServiceError
 from django_lifespan_ctx._ops.telemetry import service_telemetry
 from django_lifespan_ctx.contexts import background, every, run_once
 from django_lifespan_ctx.management import LifespanCommand
-from tests import services_targets
+from tests import servers, services_targets
 from tests.servers import REPO, ServerProcess
 
 
@@ -428,7 +428,7 @@ async def test_a_sync_target_without_a_stop_parameter_fails_startup_with_the_fix
 
 
 def test_uvicorn_readyz_is_503_while_a_critical_service_is_down_and_lists_every_service() -> None:
-    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("tests.server_asgi:application")
     with ServerProcess(argv, settings="tests.services_settings") as server:
         server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         server.wait_for(r"background\('consumer'\) failed: ConnectionError.*not restarted")
@@ -480,7 +480,7 @@ async def test_run_once_around_a_service_runs_it_in_the_process_that_holds_the_l
 
 
 def truth_server(recover_file: Path) -> ServerProcess:
-    argv = ["uvicorn", "tests.server_asgi:application", "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.uvicorn("tests.server_asgi:application")
     server = ServerProcess(argv, settings="tests.services_truth_settings")
     server.env["LIFESPAN_TEST_RECOVER_FILE"] = str(recover_file)
     return server

@@ -7,13 +7,13 @@ its address is a setting, which the test points at tests/stand_in.py's stand-in.
 from __future__ import annotations
 
 import ast
-import shlex
 import signal
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.pasted_project import (
     command_block,
     file_blocks,
@@ -88,7 +88,7 @@ def test_manage_py_check_passes_on_the_pasted_project(project: Path) -> None:
 
 def test_the_services_do_their_work_under_uvicorn_and_stop_before_the_lifespan_ends(project: Path) -> None:
     (command,) = UVICORN.splitlines()
-    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(command)
     assert argv[0] == "uvicorn"
     server: ServerProcess
     with served_as_a_user_runs_it(argv, project) as server:

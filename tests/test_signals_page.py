@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import shlex
 import shutil
 import signal
 from pathlib import Path
 
 import pytest
 
+from tests import servers
 from tests.pasted_project import (
     command_block,
     imported_distributions,
@@ -41,7 +41,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def uvicorn_argv() -> list[str]:
     (command,) = UVICORN.splitlines()
-    argv = [*shlex.split(command), "--host", "127.0.0.1", "--port", "{port}"]
+    argv = servers.documented(command)
     assert argv[0] == "uvicorn"
     return argv
 

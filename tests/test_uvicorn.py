@@ -6,13 +6,14 @@ import re
 
 import pytest
 
+from tests import servers
 from tests.servers import REPO, SERVED_KEYS, ServerProcess, assert_one_lifecycle, events
 
 
 def uvicorn(
     app: str, *, lifespan: str, settings: str = "tests.server_settings", **kw: object
 ) -> ServerProcess:
-    argv = ["uvicorn", app, "--host", "127.0.0.1", "--port", "{port}", "--lifespan", lifespan]
+    argv = servers.uvicorn(app, "--lifespan", lifespan)
     return ServerProcess(argv, settings=settings, **kw)  # type: ignore[arg-type]
 
 

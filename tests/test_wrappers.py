@@ -6,12 +6,13 @@ import signal
 
 import pytest
 
+from tests import servers
 from tests.servers import ServerProcess, events
 
 
 @pytest.mark.parametrize("wrapper", ["sentry", "opentelemetry", "servestatic", "channels"])
 def test_the_lifespan_reaches_our_handler_through(wrapper: str) -> None:
-    argv = ["uvicorn", f"tests.wrapped_asgi:{wrapper}", "--port", "{port}", "--lifespan", "on"]
+    argv = servers.uvicorn(f"tests.wrapped_asgi:{wrapper}", "--lifespan", "on")
     with ServerProcess(argv, settings="tests.hint_settings") as server:
         server.wait_for("Uvicorn running on")
         body = server.get("/state/").json()
