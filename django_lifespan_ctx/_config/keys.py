@@ -86,8 +86,9 @@ def _caller_module() -> str:
 
 
 def declared_keys() -> list[StateKey[Any]]:
-    """Every key declared so far in this process, by owning app and name (for listings)."""
-    return sorted(_declared.values(), key=lambda key: (key.app or key.module, key.name))
+    """The keys installed apps declared so far in this process, by app and name (for listings)."""
+    owned = [key for key in _declared.values() if key.app is not None]
+    return sorted(owned, key=lambda key: (key.app or "", key.name))
 
 
 def typed(key: str) -> StateKey[Any] | None:

@@ -119,7 +119,7 @@ class Command(BaseCommand):
         return _table(rows) + self._services_planned(plan) + self._keys_declared()
 
     def _keys_declared(self) -> str:
-        # Declared where the plan's entries are imported from: known without running anything.
+        # Declared by installed apps' modules, imported with the plan: known without running anything.
         keys = declared_keys()
         if not keys:
             return ""
