@@ -67,7 +67,7 @@ FUZZ_EXAMPLES ?= 10000
 FUZZ_SHARDS ?= 4
 fuzz: $(VENV)/.dev-installed
 	seq $(FUZZ_SHARDS) | xargs -P $(FUZZ_SHARDS) -I{} env FAULT_MODEL_EXAMPLES=$$(( $(FUZZ_EXAMPLES) / $(FUZZ_SHARDS) )) \
-		$(BIN)/python -m pytest -p no:cacheprovider -q tests/test_fault_model.py
+		$(BIN)/python -m pytest -p no:cacheprovider -q tests/fault_model/test_fault_model.py
 
 # A rolling restart under load on every server and loop of the Draining table: 30 keep-alive
 # clients through SIGTERM, every refused, reset or 5xx answer a failure (about 10 s a server).

@@ -58,7 +58,7 @@ def test_the_celery_task_uses_the_shared_client_through_run(books_api: str, tmp_
         summary = client.send_task("library.tasks.summarise_book", args=[2]).get(timeout=30, interval=0.05)
         code = worker.stop(signal.SIGTERM)
     assert summary == FLUENT_PYTHON
-    # Entered once per process is proven in tests/test_celery_worker.py; here, entered and exited.
+    # Entered once per process is proven in tests/workers/test_celery_worker.py; here, entered and exited.
     assert "Lifespan startup complete" in worker.output
     assert "Lifespan shutdown complete" in worker.output, worker.output
     assert code == 0, worker.output

@@ -1,4 +1,4 @@
-"""Programs that fork after a lifespan ran in them, for tests/test_fork.py to run as real processes.
+"""Programs that fork after a lifespan ran in them, for tests/engine/test_fork.py to run as real processes.
 
 ``python -m tests.fork_programs CASE``: the parent runs the lifespan (or not)
 as CASE says, forks, and the child enters its own lifespan, runs a task on its

@@ -1,6 +1,6 @@
 """A Huey worker process forked while its parent's worker threads were mid-startup or had failed.
 
-``python -m tests.huey_fork_program``, for tests/test_huey_worker.py: in the
+``python -m tests.huey_fork_program``, for tests/workers/test_huey_worker.py: in the
 parent, one worker thread has failed to start the lifespan and another is
 still starting it (it holds the integration's startup lock) when the process
 forks. The child then runs Huey's startup hook as a worker would: it must

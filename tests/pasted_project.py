@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_quickstart import as_argv, copy_into, user_env
+from tests.docs.test_quickstart import as_argv, copy_into, user_env
 
 
 def file_blocks(blocks: list[str]) -> list[str]:

@@ -1,4 +1,4 @@
-"""Views and contexts for tests/test_request_state.py: request.state through real requests."""
+"""Views and contexts for tests/serving/test_request_state.py: request.state through real requests."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ import httpx
 
 from tests.lifecycle_contexts import LOG_ENV, read_log
 from tests.servers import ServerProcess
-from tests.test_draining import READY_LINE, SERVERS
+from tests.serving.test_draining import READY_LINE, SERVERS
 
 CLIENTS = 30
 SEND_AFTER_SIGNAL = 1.0

@@ -1,4 +1,4 @@
-"""State types for tests/test_statetype.py, named by dotted path in LIFESPAN_STATE_TYPE."""
+"""State types for tests/config/test_statetype.py, named by dotted path in LIFESPAN_STATE_TYPE."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 At the bottom of the house so that each layer names its ids from here: the plan's
 problems (engine), the settings' checks (configuration) and the operations' checks.
-An id is never reused; docs/settings.md lists each one (tests/test_docs.py).
+An id is never reused; docs/settings.md lists each one (tests/docs/test_docs.py).
 """
 
 from __future__ import annotations
