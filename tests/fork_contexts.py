@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from asgiref.sync import sync_to_async
 
 from tests.lifecycle_contexts import note
-from tests.settings import *  # noqa: F403 - the settings of the preloaded server
+from tests.sites.settings import *  # noqa: F403 - the settings of the preloaded server
 
 LIFESPAN_CONTEXTS = ["tests.lifecycle_contexts.logged", "tests.fork_contexts.uses_asgiref"]
 

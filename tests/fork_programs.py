@@ -15,7 +15,7 @@ import sys
 import django
 from asgiref.sync import async_to_sync, sync_to_async
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.sites.settings")
 django.setup()
 
 from django_lifespan_ctx import current_state, start_in_thread  # noqa: E402

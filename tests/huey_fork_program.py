@@ -20,7 +20,7 @@ import time
 
 import django
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.sites.settings")
 django.setup()
 
 from huey import SqliteHuey  # noqa: E402

@@ -71,7 +71,7 @@ def poll_readyz(url: str, stop: threading.Event, seen: list[tuple[float, int | N
 def restart(name: str) -> tuple[int, int, float | None, str]:
     """(requests sent, failures, seconds until readyz/ said 503, what went wrong)."""
     log = Path(tempfile.mkdtemp()) / "lifecycle.log"
-    process = ServerProcess(SERVERS[name], settings="tests.drain_settings")
+    process = ServerProcess(SERVERS[name], settings="tests.sites.drain_settings")
     process.env.update({LOG_ENV: str(log), "DRAIN_SECONDS": str(WINDOW)})
     if name == "daphne":
         process.env["LAZY_STARTUP"] = "1"

@@ -31,8 +31,8 @@ WORKER = re.compile(r"Booting worker with pid: (\d+)")
 
 
 def gunicorn(workers: int, log: Path, key: str, **env: str) -> ServerProcess:
-    argv = servers.gunicorn("tests.server_asgi:application", "-w", str(workers))
-    server = ServerProcess(argv, settings="tests.ops_run_once_settings")
+    argv = servers.gunicorn("tests.sites.server_asgi:application", "-w", str(workers))
+    server = ServerProcess(argv, settings="tests.sites.ops_run_once_settings")
     server.env.update(env, LIFESPAN_TEST_RUN_ONCE_LOG=str(log), LIFESPAN_TEST_RUN_ONCE_KEY=key)
     return server
 

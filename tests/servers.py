@@ -265,7 +265,7 @@ SERVED_KEYS = ["alpha", "resource", "slow_one", "slow_two", "sync_value", "ticks
 
 
 def assert_one_lifecycle(seen: list[str]) -> None:
-    """tests.server_settings' contexts, entered once in order and exited once in reverse."""
+    """tests.sites.server_settings' contexts, entered once in order and exited once in reverse."""
     sync = next(e for e in seen if e.startswith("enter sync")).removeprefix("enter sync in ")
     assert seen[0] == "enter alpha", seen
     assert {e.split()[1] for e in seen[1:4]} == SLOW_GROUP and all(

@@ -143,7 +143,7 @@ def test_the_lifespan_list_names_each_declared_typed_key_with_its_app_type_and_c
 
 async def test_readyz_runs_the_checks_that_travel_with_the_keys() -> None:
     app = get_asgi_application()
-    with installing(MAILER, BILLING, ROOT_URLCONF="tests.ops_urls", LIFESPAN_HEALTH_CHECKS={}):
+    with installing(MAILER, BILLING, ROOT_URLCONF="tests.sites.ops_urls", LIFESPAN_HEALTH_CHECKS={}):
         conversation = LifespanConversation(app, state={})
         assert (await conversation.startup())["type"] == "lifespan.startup.complete"
         try:
@@ -178,7 +178,7 @@ FROZEN = StateKey("frozen", Frozen, check=never_answers)
 
 async def test_a_hung_key_check_is_bounded_and_reported_still_running_on_the_next_probe() -> None:
     app = get_asgi_application()
-    settings = {"ROOT_URLCONF": "tests.ops_urls", "LIFESPAN_HEALTH_TIMEOUT": 0.2, "DEBUG": True}
+    settings = {"ROOT_URLCONF": "tests.sites.ops_urls", "LIFESPAN_HEALTH_TIMEOUT": 0.2, "DEBUG": True}
     plan = [yielding({FROZEN: Frozen()}, "frozen")]
     with override_settings(LIFESPAN_CONTEXTS=plan, **settings):
         conversation = LifespanConversation(app, state={})

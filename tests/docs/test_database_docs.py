@@ -196,7 +196,7 @@ def test_contexts_that_do_not_close_hold_a_connection_each_while_serving(
 ) -> None:
     database = Database("postgresql", project, postgres)
     prepare(project, database)
-    with serve(project, database, settings="tests.database_left_open_settings") as server:
+    with serve(project, database, settings="tests.sites.database_left_open_settings") as server:
         server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         assert server.get("/genres/").json()["genres"] == GENRES, server.output
         # One in the sync context's thread, one in asgiref's shared thread.

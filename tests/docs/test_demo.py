@@ -88,12 +88,12 @@ def lifespan_lines(output: str) -> dict[str, int]:
 
 
 def test_the_sample_logging_prints_each_line_once_under_daphne() -> None:
-    seen = lifespan_lines(run_under_daphne("tests.sample_daphne_settings"))
+    seen = lifespan_lines(run_under_daphne("tests.sites.sample_daphne_settings"))
     assert set(seen.values()) == {1}, seen
 
 
 def test_without_propagate_false_daphne_prints_each_line_twice() -> None:
     # The control: daphne gives the root logger a handler, and a propagating
     # logger reaches it as well as its own.
-    seen = lifespan_lines(run_under_daphne("tests.sample_propagating_settings"))
+    seen = lifespan_lines(run_under_daphne("tests.sites.sample_propagating_settings"))
     assert set(seen.values()) == {2}, seen

@@ -39,7 +39,7 @@ def test_the_page_includes_what_this_file_runs() -> None:
 def test_the_spec_works_with_a_strict_allowed_hosts_and_the_details_follow_the_settings(
     tmp_path: Path,
 ) -> None:
-    argv = servers.uvicorn("tests.server_asgi:application")
+    argv = servers.uvicorn("tests.sites.server_asgi:application")
     server = ServerProcess(argv, settings="opsdemo.probe_settings", extra_path=[EXAMPLE])
     server.env.update(TMPDIR=str(tmp_path), PROBE_TOKEN=TOKEN)
 

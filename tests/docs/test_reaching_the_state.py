@@ -29,8 +29,8 @@ EXAMPLE = REPO / "docs" / "examples" / "reaching"
 @pytest.fixture(scope="module")
 def served() -> dict[str, Any]:
     """The bookstore under uvicorn: every answer the tests read, then how it stopped."""
-    argv = servers.uvicorn("tests.server_asgi:application")
-    server = ServerProcess(argv, settings="tests.reaching_settings", extra_path=[EXAMPLE])
+    argv = servers.uvicorn("tests.sites.server_asgi:application")
+    server = ServerProcess(argv, settings="tests.sites.reaching_settings", extra_path=[EXAMPLE])
     server.env["CATALOGUE_URL"] = f"{server.url}/catalogue"
     with server:
         server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.

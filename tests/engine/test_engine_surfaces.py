@@ -259,7 +259,7 @@ def test_two_concurrent_stops_both_return_only_after_the_exits() -> None:
     assert contexts.EVENTS.index("exit gated") < contexts.EVENTS.index("stop 2 returned")
 
 
-def run_script(source: str, tmp_path: Path, *, settings: str = "tests.settings") -> ServerProcess:
+def run_script(source: str, tmp_path: Path, *, settings: str = "tests.sites.settings") -> ServerProcess:
     script = tmp_path / "script.py"
     script.write_text(textwrap.dedent(source))
 
@@ -348,9 +348,9 @@ def test_a_second_signal_abandons_a_blocking_exit_and_the_rest_still_exit(tmp_pa
 
 
 def test_lazy_startup_under_uvicorn_with_lifespan_off_fills_request_state() -> None:
-    argv = servers.uvicorn("tests.server_asgi:application")
+    argv = servers.uvicorn("tests.sites.server_asgi:application")
     argv += ["--lifespan", "off"]
-    with ServerProcess(argv, settings="tests.lazy_server_settings") as server:
+    with ServerProcess(argv, settings="tests.sites.lazy_server_settings") as server:
         server.wait_for("Uvicorn running on")
         response = server.get("/state/")
         code = server.stop(signal.SIGINT)
@@ -365,7 +365,7 @@ async def test_readyz_follows_the_lifespan_without_the_app_installed() -> None:
     installed = [app for app in django_settings.INSTALLED_APPS if app != "django_lifespan_ctx"]
     app = get_asgi_application()
     with override_settings(
-        INSTALLED_APPS=installed, ROOT_URLCONF="tests.ops_urls", LIFESPAN_CONTEXTS=[contexts.alpha]
+        INSTALLED_APPS=installed, ROOT_URLCONF="tests.sites.ops_urls", LIFESPAN_CONTEXTS=[contexts.alpha]
     ):
         conversation = LifespanConversation(app, state={})
         assert (await conversation.startup())["type"] == "lifespan.startup.complete"
@@ -388,7 +388,7 @@ def answers(state: Any) -> bool:
 
 async def test_a_hung_sync_check_probed_many_times_never_stalls_the_site() -> None:
     settings = {
-        "ROOT_URLCONF": "tests.ops_urls",
+        "ROOT_URLCONF": "tests.sites.ops_urls",
         "LIFESPAN_CONTEXTS": [contexts.alpha],
         "LIFESPAN_HEALTH_CHECKS": {"hung": f"{__name__}.hangs", "fine": f"{__name__}.answers"},
         "LIFESPAN_HEALTH_TIMEOUT": 0.2,
@@ -456,9 +456,9 @@ def test_a_sync_lifespan_test_helper_runs_on_the_thread_host() -> None:
 
 
 def test_a_hung_sync_check_probed_many_times_keeps_neither_uvicorn_nor_its_site_from_answering() -> None:
-    argv = servers.uvicorn("tests.server_asgi:application")
+    argv = servers.uvicorn("tests.sites.server_asgi:application")
     argv += ["--lifespan", "on"]
-    with ServerProcess(argv, settings="tests.ops_hung_check_settings") as server:
+    with ServerProcess(argv, settings="tests.sites.ops_hung_check_settings") as server:
         server.wait_for("Uvicorn running on")
         for _ in range(20):
             started = time.monotonic()
@@ -473,7 +473,7 @@ def test_a_hung_sync_check_probed_many_times_keeps_neither_uvicorn_nor_its_site_
 
 async def test_an_async_check_that_swallows_its_cancellation_is_not_waited_for() -> None:
     settings = {
-        "ROOT_URLCONF": "tests.ops_urls",
+        "ROOT_URLCONF": "tests.sites.ops_urls",
         "LIFESPAN_CONTEXTS": [contexts.alpha],
         "LIFESPAN_HEALTH_CHECKS": {"stubborn": f"{__name__}.swallows_cancellation"},
         "LIFESPAN_HEALTH_TIMEOUT": 0.2,
@@ -507,7 +507,7 @@ async def test_system_exit_in_a_lazy_startup_reaches_the_request_not_the_event_l
     app = get_asgi_application()
     settings = {
         "LIFESPAN_LAZY_STARTUP": True,
-        "ROOT_URLCONF": "tests.urls",
+        "ROOT_URLCONF": "tests.sites.urls",
         "LIFESPAN_CONTEXTS": [contexts.alpha, exits_the_process],
     }
     with override_settings(**settings), pytest.raises(SystemExit):

@@ -35,7 +35,7 @@ LIFECYCLE = ["enter logged", "enter http_client", "exit http_client", "exit logg
 
 
 def run_fork_program(case: str, log: Path) -> subprocess.CompletedProcess[str]:
-    process = ServerProcess(["tests.fork_programs", case], settings="tests.settings")
+    process = ServerProcess(["tests.fork_programs", case], settings="tests.sites.settings")
     process.env[LOG_ENV] = str(log)
     return subprocess.run(
         process.command(), cwd=REPO, env=process.env, capture_output=True, text=True, timeout=90
@@ -128,7 +128,7 @@ def test_gunicorn_preload_workers_forked_after_the_master_ran_a_lifespan_run_the
     tmp_path: Path,
 ) -> None:
     log = tmp_path / "lifecycle.log"
-    argv = servers.gunicorn("tests.fork_preload_asgi:application", "--preload", "-w", "2")
+    argv = servers.gunicorn("tests.sites.fork_preload_asgi:application", "--preload", "-w", "2")
     server = ServerProcess(argv, settings="tests.fork_contexts")
     server.env[LOG_ENV] = str(log)
     with server:

@@ -832,7 +832,7 @@ async def _lazily(scenario: Scenario, log: Log) -> Outcome:
         return True
 
     began = time.monotonic()
-    with override_settings(LIFESPAN_LAZY_STARTUP=True, ROOT_URLCONF="tests.urls"):
+    with override_settings(LIFESPAN_LAZY_STARTUP=True, ROOT_URLCONF="tests.sites.urls"):
         try:
             outcome = await _run_stoppable(scenario, run, raised, client_gives_up)
         finally:

@@ -31,7 +31,7 @@ OPERATIONS = REPO / "docs" / "examples" / "operations"
 APP_TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 
 SETTINGS = {
-    "ROOT_URLCONF": "tests.ops_health_urls",
+    "ROOT_URLCONF": "tests.sites.ops_health_urls",
     "LIFESPAN_CONTEXTS": [ops_contexts.database],
     "LIFESPAN_HEALTH_CHECKS": {
         "pool": "tests.ops_contexts.pool_open",

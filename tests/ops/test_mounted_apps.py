@@ -28,8 +28,8 @@ MCP_CALL = {
 
 
 def test_starlette_fastapi_and_mcp_apps_beside_django_under_uvicorn() -> None:
-    argv = servers.uvicorn("tests.mounted_asgi:application", "--lifespan", "on")
-    server = ServerProcess(argv, settings="tests.mounted_settings")
+    argv = servers.uvicorn("tests.sites.mounted_asgi:application", "--lifespan", "on")
+    server = ServerProcess(argv, settings="tests.sites.mounted_settings")
     server.env["COLUMNS"] = "200"  # MCP logs through rich, which wraps its lines at 80 columns.
     with server:
         server.wait_for("Uvicorn running on")
@@ -61,8 +61,8 @@ def test_starlette_fastapi_and_mcp_apps_beside_django_under_uvicorn() -> None:
 
 
 def test_django_mounted_under_fastapi_sees_request_state_and_exits_on_shutdown() -> None:
-    argv = servers.uvicorn("tests.under_fastapi_asgi:app", "--lifespan", "on")
-    with ServerProcess(argv, settings="tests.server_settings") as server:
+    argv = servers.uvicorn("tests.sites.under_fastapi_asgi:app", "--lifespan", "on")
+    with ServerProcess(argv, settings="tests.sites.server_settings") as server:
         server.wait_for("Uvicorn running on")
         state = server.get("/legacy/state/").json()
         code = server.stop(signal.SIGINT)
@@ -190,8 +190,8 @@ async def test_an_app_that_never_answers_is_cancelled_with_the_startup() -> None
 def test_names() -> None:
     assert app_name(fails_to_start) == "tests.ops.test_mounted_apps.fails_to_start"
     assert app_name(Starlette()) == "starlette.applications.Starlette instance"
-    entry = asgi_lifespan("tests.mounted_asgi.starlette_app")
-    assert entry.__qualname__ == "asgi_lifespan('tests.mounted_asgi.starlette_app')"
+    entry = asgi_lifespan("tests.sites.mounted_asgi.starlette_app")
+    assert entry.__qualname__ == "asgi_lifespan('tests.sites.mounted_asgi.starlette_app')"
     assert entry.__module__ == "django_lifespan_ctx.contexts"
 
 
@@ -200,7 +200,7 @@ async def test_no_warning_about_missing_lifespan_events_under_a_mount(
 ) -> None:
     from asgi_lifespan import LifespanManager
 
-    from tests.under_fastapi_asgi import app
+    from tests.sites.under_fastapi_asgi import app
 
     with override_settings(LIFESPAN_CONTEXTS=["tests.contexts.alpha"]):
         async with LifespanManager(app) as manager:

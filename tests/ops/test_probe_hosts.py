@@ -23,7 +23,7 @@ from tests.servers import ServerProcess
 POD = "10.1.2.3:8000"  # What a kubelet's httpGet probe sends as Host.
 TOKEN = "s3cret-probe-token-for-tests"
 STRICT = {
-    "ROOT_URLCONF": "tests.ops_urls",
+    "ROOT_URLCONF": "tests.sites.ops_urls",
     "ALLOWED_HOSTS": ["www.example.com"],
     "MIDDLEWARE": [
         "django.middleware.security.SecurityMiddleware",
@@ -66,11 +66,11 @@ async def get(
 
 
 async def test_probe_paths_are_read_from_the_urlconf_and_follow_it() -> None:
-    with override_settings(ROOT_URLCONF="tests.ops_urls"):
+    with override_settings(ROOT_URLCONF="tests.sites.ops_urls"):
         assert probe_paths.probe_paths() == {"/livez/": probes.livez, "/readyz/": probes.readyz}
         assert probe_paths.probe_view({"path": "/app/readyz/", "root_path": "/app"}) is probes.readyz
         assert probe_paths.probe_view({"path": "/state/", "root_path": ""}) is None
-    with override_settings(ROOT_URLCONF="tests.ops_hosts_urls"):
+    with override_settings(ROOT_URLCONF="tests.sites.ops_hosts_urls"):
         assert probe_paths.probe_paths() == {
             "/ops/health/livez/": probes.livez,
             "/ops/health/readyz/": probes.readyz,
@@ -96,7 +96,7 @@ async def test_a_pod_ip_host_reaches_the_probes_and_nothing_else() -> None:
 # -- item 1: a real uvicorn, Django's default middleware, ALLOWED_HOSTS = ["www.example.com"]
 
 
-def uvicorn(app: str, tmp_path: Path, settings: str = "tests.ops_hosts_settings") -> ServerProcess:
+def uvicorn(app: str, tmp_path: Path, settings: str = "tests.sites.ops_hosts_settings") -> ServerProcess:
     argv = servers.uvicorn(app)
     server = ServerProcess(argv, settings=settings)
     server.env["LIFESPAN_TEST_UNHEALTHY"] = str(tmp_path / "unhealthy")
@@ -109,7 +109,7 @@ def send(server: ServerProcess, path: str, host: str = POD, **headers: str) -> h
 
 
 def test_uvicorn_answers_a_kubelet_host_on_the_probes_only(tmp_path: Path) -> None:
-    with uvicorn("tests.server_asgi:application", tmp_path) as server:
+    with uvicorn("tests.sites.server_asgi:application", tmp_path) as server:
         server.wait_for("Uvicorn running on")
         live = send(server, "/livez/")
         ready = send(server, "/readyz/")
@@ -131,7 +131,7 @@ def test_uvicorn_answers_a_kubelet_host_on_the_probes_only(tmp_path: Path) -> No
 def test_through_the_middleware_the_same_probe_is_refused(tmp_path: Path) -> None:
     # The bug, as a kubelet met it: readyz/ through CommonMiddleware answers 400 (here
     # under Django's own handler, which serves every path through the middleware).
-    with uvicorn("tests.django_own_asgi:application", tmp_path) as server:
+    with uvicorn("tests.sites.django_own_asgi:application", tmp_path) as server:
         server.wait_for("Uvicorn running on")
         ready = send(server, "/readyz/")
         server.stop()
@@ -268,7 +268,9 @@ def test_uvicorn_gives_a_stranger_the_status_and_a_token_holder_the_details(tmp_
     # uvicorn trusts X-Forwarded-For from 127.0.0.1 (--forwarded-allow-ips' default) and
     # reports the client it names: 10.9.9.9, a private address. The header still marks
     # the request as proxied, so it gets the status alone.
-    with uvicorn("tests.server_asgi:application", tmp_path, "tests.ops_strangers_settings") as server:
+    with uvicorn(
+        "tests.sites.server_asgi:application", tmp_path, "tests.sites.ops_strangers_settings"
+    ) as server:
         server.wait_for("Uvicorn running on")
         loopback = send(server, "/readyz/")
         proxied = send(server, "/readyz/", **{"X-Forwarded-For": "10.9.9.9"})

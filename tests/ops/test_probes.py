@@ -22,7 +22,7 @@ from tests import ops_contexts, servers
 from tests.asgi_driver import LifespanConversation, http_scope, request
 from tests.servers import ServerProcess, events
 
-OPS = {"ROOT_URLCONF": "tests.ops_urls"}
+OPS = {"ROOT_URLCONF": "tests.sites.ops_urls"}
 
 
 @pytest.fixture(autouse=True)
@@ -248,8 +248,8 @@ def wait_until(condition: Any, timeout: float = 10) -> Any:
 
 def test_uvicorn_ready_then_unready_while_a_check_fails_then_ready(tmp_path: Path) -> None:
     flag = tmp_path / "unhealthy"
-    argv = servers.uvicorn("tests.server_asgi:application")
-    server = ServerProcess(argv, settings="tests.ops_settings")
+    argv = servers.uvicorn("tests.sites.server_asgi:application")
+    server = ServerProcess(argv, settings="tests.sites.ops_settings")
     server.env["LIFESPAN_TEST_UNHEALTHY"] = str(flag)
     with server:
         server.wait_for("Uvicorn running on")
@@ -278,8 +278,8 @@ def test_uvicorn_ready_then_unready_while_a_check_fails_then_ready(tmp_path: Pat
 
 
 def daphne(tmp_path: Path, **env: str) -> ServerProcess:
-    argv = servers.daphne("tests.server_asgi:application")
-    server = ServerProcess(argv, settings="tests.ops_lazy_settings")
+    argv = servers.daphne("tests.sites.server_asgi:application")
+    server = ServerProcess(argv, settings="tests.sites.ops_lazy_settings")
     server.env.update(env, LIFESPAN_TEST_UNHEALTHY=str(tmp_path / "unhealthy"))
     return server
 

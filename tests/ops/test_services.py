@@ -428,8 +428,8 @@ async def test_a_sync_target_without_a_stop_parameter_fails_startup_with_the_fix
 
 
 def test_uvicorn_readyz_is_503_while_a_critical_service_is_down_and_lists_every_service() -> None:
-    argv = servers.uvicorn("tests.server_asgi:application")
-    with ServerProcess(argv, settings="tests.services_settings") as server:
+    argv = servers.uvicorn("tests.sites.server_asgi:application")
+    with ServerProcess(argv, settings="tests.sites.services_settings") as server:
         server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         server.wait_for(r"background\('consumer'\) failed: ConnectionError.*not restarted")
         server.wait_for("HEARTBEAT")
@@ -480,8 +480,8 @@ async def test_run_once_around_a_service_runs_it_in_the_process_that_holds_the_l
 
 
 def truth_server(recover_file: Path) -> ServerProcess:
-    argv = servers.uvicorn("tests.server_asgi:application")
-    server = ServerProcess(argv, settings="tests.services_truth_settings")
+    argv = servers.uvicorn("tests.sites.server_asgi:application")
+    server = ServerProcess(argv, settings="tests.sites.services_truth_settings")
     server.env["LIFESPAN_TEST_RECOVER_FILE"] = str(recover_file)
     return server
 
@@ -515,7 +515,7 @@ def test_readyz_is_503_from_a_critical_jobs_failure_until_a_run_succeeds_however
 def test_a_crash_loop_waits_what_the_docs_say_measured_from_the_targets_own_timestamps(
     tmp_path: Path,
 ) -> None:
-    low, high = 0.05, 0.4  # tests/services_truth_settings.py's crash-loop
+    low, high = 0.05, 0.4  # tests/sites/services_truth_settings.py's crash-loop
     with truth_server(tmp_path / "recover") as server:
         server.wait_for(r"CRASH at", count=12, timeout=60)
         assert server.stop() == 0
@@ -603,7 +603,7 @@ async def test_a_failed_critical_service_is_never_hidden_by_another_lifespans_se
     try:
         assert await asyncio.to_thread(failed.wait, 10)
         async with lifespan(contexts=[background(services_targets.idle, name="consumer")]):
-            with override_settings(ROOT_URLCONF="tests.ops_urls"):
+            with override_settings(ROOT_URLCONF="tests.sites.ops_urls"):
                 response = await AsyncClient().get("/readyz/")
     finally:
         handle.stop()

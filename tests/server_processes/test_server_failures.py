@@ -14,7 +14,7 @@ import pytest
 from tests import servers
 from tests.servers import ServerProcess, events
 
-APP = "tests.server_asgi:application"
+APP = "tests.sites.server_asgi:application"
 SERVERS = {
     "uvicorn --lifespan on": servers.uvicorn(APP, "--lifespan", "on"),
     "uvicorn --lifespan auto": servers.uvicorn(APP, "--lifespan", "auto"),
@@ -26,7 +26,7 @@ SERVERS = {
     "gunicorn -k uvicorn_worker": servers.gunicorn(APP),
     "gunicorn -k asgi": servers.gunicorn(APP, worker="asgi"),
 }
-# What the failure message names, for each kind of failure (tests/failure_kind_settings.py).
+# What the failure message names, for each kind of failure (tests/sites/failure_kind_settings.py).
 KINDS = {
     "exception": "while entering 'tests.contexts.fails_on_enter': RuntimeError: boom on enter",
     "system exit": "while entering 'tests.broken.contexts.exits_the_process': SystemExit: 3",
@@ -50,7 +50,7 @@ SERVED_ANYWAY = (
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("server", SERVERS)
 def test_the_server_stops_instead_of_serving(server: str, kind: str) -> None:
-    process = ServerProcess(SERVERS[server], settings="tests.failure_kind_settings")
+    process = ServerProcess(SERVERS[server], settings="tests.sites.failure_kind_settings")
     process.env["FAILURE_KIND"] = kind
     with process:
         code = process.wait_for_exit(timeout=60)
@@ -74,7 +74,7 @@ def test_the_server_stops_instead_of_serving(server: str, kind: str) -> None:
 @pytest.mark.parametrize("server", SERVERS)
 def test_a_log_filter_that_raises_on_our_startup_line_changes_nothing(server: str) -> None:
     # Logging is an observer: the lifespan starts, serves, and stops as if it had logged.
-    process = ServerProcess(SERVERS[server], settings="tests.failure_kind_settings")
+    process = ServerProcess(SERVERS[server], settings="tests.sites.failure_kind_settings")
     process.env["FAILURE_KIND"] = "startup log line"
     with process:
         process.wait_for("ignored, and not reported again")
@@ -99,7 +99,7 @@ SHUTDOWN_KINDS = {
 @pytest.mark.parametrize("kind", SHUTDOWN_KINDS)
 @pytest.mark.parametrize("server", SERVERS)
 def test_the_server_is_told_of_a_shutdown_failure_and_every_context_is_exited(server: str, kind: str) -> None:
-    process = ServerProcess(SERVERS[server], settings="tests.failure_kind_settings")
+    process = ServerProcess(SERVERS[server], settings="tests.sites.failure_kind_settings")
     process.env["FAILURE_KIND"] = kind
     with process:
         process.wait_for("Lifespan startup complete")

@@ -24,8 +24,8 @@ def sigint_ignored() -> Iterator[None]:
 def test_a_server_started_while_sigint_is_ignored_still_stops_on_sigint() -> None:
     # daphne is the strictest case: Twisted installs its SIGINT handler only
     # over Python's default one, so an inherited SIG_IGN made it deaf to Ctrl+C.
-    argv = servers.daphne("tests.server_asgi:application")
-    with sigint_ignored(), ServerProcess(argv, settings="tests.server_settings") as server:
+    argv = servers.daphne("tests.sites.server_asgi:application")
+    with sigint_ignored(), ServerProcess(argv, settings="tests.sites.server_settings") as server:
         server.wait_for("Listening on TCP address")
         # Twisted installs its handlers once the reactor runs, which is after
         # it logs that it listens; an answered request proves the reactor runs.

@@ -23,7 +23,7 @@ from tests.servers import (
     events_by_process,
 )
 
-APP = "tests.server_asgi:application"
+APP = "tests.sites.server_asgi:application"
 
 
 def assert_serves_the_state(server: ServerProcess, requests: int = 6) -> list[dict[str, Any]]:
@@ -45,7 +45,7 @@ def test_gunicorn_with_two_uvicorn_workers_runs_one_lifespan_per_worker(
     stop_with: int, whole_group: bool
 ) -> None:
     argv = servers.gunicorn(APP, "-w", "2")
-    with ServerProcess(argv, settings="tests.server_settings") as server:
+    with ServerProcess(argv, settings="tests.sites.server_settings") as server:
         server.wait_for("Lifespan startup complete", count=2)
         assert_serves_the_state(server, requests=20)
         code = server.stop(stop_with, whole_group=whole_group)
@@ -58,7 +58,7 @@ def test_gunicorn_with_two_uvicorn_workers_runs_one_lifespan_per_worker(
 
 def test_gunicorn_native_asgi_worker() -> None:
     argv = servers.gunicorn(APP, "-w", "1", worker="asgi")
-    with ServerProcess(argv, settings="tests.server_settings") as server:
+    with ServerProcess(argv, settings="tests.sites.server_settings") as server:
         server.wait_for("ASGI server listening on")
         assert_serves_the_state(server)
         code = server.stop(signal.SIGTERM)
@@ -69,7 +69,7 @@ def test_gunicorn_native_asgi_worker() -> None:
 
 def test_hypercorn() -> None:
     argv = servers.hypercorn(APP)
-    with ServerProcess(argv, settings="tests.server_settings") as server:
+    with ServerProcess(argv, settings="tests.sites.server_settings") as server:
         server.wait_for("Running on http://127.0.0.1")
         assert_serves_the_state(server)
         code = server.stop(signal.SIGINT)
@@ -79,7 +79,7 @@ def test_hypercorn() -> None:
 
 def test_granian_which_clears_the_state_dict_before_shutdown() -> None:
     argv = servers.granian(APP)
-    with ServerProcess(argv, settings="tests.server_settings") as server:
+    with ServerProcess(argv, settings="tests.sites.server_settings") as server:
         server.wait_for("Lifespan startup complete")
         server.wait_for("Started worker-1")
         assert_serves_the_state(server)
@@ -91,7 +91,7 @@ def test_granian_which_clears_the_state_dict_before_shutdown() -> None:
 
 def test_daphne_by_default_warns_once_and_names_the_setting() -> None:
     argv = servers.daphne(APP)
-    with ServerProcess(argv, settings="tests.server_settings") as server:
+    with ServerProcess(argv, settings="tests.sites.server_settings") as server:
         server.wait_for("Listening on TCP address")
         errors = server.get("/missing/").json()
         server.get("/state/")
@@ -110,8 +110,8 @@ async def _many_first_requests(url: str, count: int) -> list[httpx.Response]:
 
 
 def test_daphne_with_lazy_startup_and_a_channels_consumer() -> None:
-    argv = servers.daphne("tests.channels_asgi:application")
-    with ServerProcess(argv, settings="tests.lazy_server_settings") as server:
+    argv = servers.daphne("tests.sites.channels_asgi:application")
+    with ServerProcess(argv, settings="tests.sites.lazy_server_settings") as server:
         server.wait_for("Listening on TCP address")
         first = asyncio.run(_many_first_requests(server.url, 30))
         with connect(f"ws://127.0.0.1:{server.port}/ws/state/", proxy=None) as socket:
@@ -127,8 +127,8 @@ def test_daphne_with_lazy_startup_and_a_channels_consumer() -> None:
 
 
 def test_channels_under_uvicorn_http_and_websocket_share_the_state() -> None:
-    argv = servers.uvicorn("tests.channels_asgi:application", "--lifespan", "on")
-    with ServerProcess(argv, settings="tests.server_settings") as server:
+    argv = servers.uvicorn("tests.sites.channels_asgi:application", "--lifespan", "on")
+    with ServerProcess(argv, settings="tests.sites.server_settings") as server:
         server.wait_for("Uvicorn running on")
         (http,) = assert_serves_the_state(server, requests=1)
         with connect(f"ws://127.0.0.1:{server.port}/ws/state/", proxy=None) as socket:
@@ -159,7 +159,7 @@ def test_a_thousand_requests_fifty_at_a_time_share_one_open_client() -> None:
     argv = servers.uvicorn(APP, "--lifespan", "on", "--no-access-log")
     # Development mode shows every ResourceWarning, such as an unclosed client.
     dev_mode = ["-X", "dev", "-W", "always::ResourceWarning"]
-    with ServerProcess(argv, settings="tests.load_settings", python_options=dev_mode) as server:
+    with ServerProcess(argv, settings="tests.sites.load_settings", python_options=dev_mode) as server:
         server.wait_for("Uvicorn running on")
         responses = asyncio.run(_load(server.url, total=1000, concurrency=50))
         code = server.stop(signal.SIGINT)

@@ -11,7 +11,7 @@ from tests.servers import REPO, SERVED_KEYS, ServerProcess, assert_one_lifecycle
 
 
 def uvicorn(
-    app: str, *, lifespan: str, settings: str = "tests.server_settings", **kw: object
+    app: str, *, lifespan: str, settings: str = "tests.sites.server_settings", **kw: object
 ) -> ServerProcess:
     argv = servers.uvicorn(app, "--lifespan", lifespan)
     return ServerProcess(argv, settings=settings, **kw)  # type: ignore[arg-type]
@@ -19,7 +19,7 @@ def uvicorn(
 
 @pytest.mark.parametrize("mode", ["on", "auto"])
 def test_contexts_order_state_isolation_and_groups_under_uvicorn(mode: str) -> None:
-    with uvicorn("tests.server_asgi:application", lifespan=mode) as server:
+    with uvicorn("tests.sites.server_asgi:application", lifespan=mode) as server:
         server.wait_for("Uvicorn running on")
         startup_ms = float(server.wait_for(r"Lifespan startup complete in ([\d.]+) ms").group(1))
 
@@ -49,7 +49,7 @@ def test_contexts_order_state_isolation_and_groups_under_uvicorn(mode: str) -> N
 
 
 def test_without_lifespan_events_views_get_a_message_that_says_why() -> None:
-    with uvicorn("tests.server_asgi:application", lifespan="off") as server:
+    with uvicorn("tests.sites.server_asgi:application", lifespan="off") as server:
         server.wait_for("Uvicorn running on")
         errors = server.get("/missing/").json()
         server.stop()
@@ -73,7 +73,9 @@ def test_the_core_issue_signal_example_under_uvicorn() -> None:
 
 @pytest.mark.parametrize("mode", ["on", "auto"])
 def test_a_startup_failure_stops_uvicorn_naming_the_context(mode: str) -> None:
-    with uvicorn("tests.server_asgi:application", lifespan=mode, settings="tests.failing_settings") as server:
+    with uvicorn(
+        "tests.sites.server_asgi:application", lifespan=mode, settings="tests.sites.failing_settings"
+    ) as server:
         code = server.wait_for_exit()
     output = server.output
     assert code != 0, output

@@ -72,7 +72,7 @@ def served_state() -> dict[str, Any]:
     return {"alpha": "value of alpha"}
 
 
-@override_settings(ROOT_URLCONF="tests.current_urls")
+@override_settings(ROOT_URLCONF="tests.sites.current_urls")
 @pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_in_a_request_it_is_request_state_in_sync_views_thread_too(
     kind: str, served_state: dict[str, Any]
@@ -88,7 +88,7 @@ async def test_in_a_request_it_is_request_state_in_sync_views_thread_too(
     assert on_main_thread is (kind == "async"), body["thread"]
 
 
-@override_settings(ROOT_URLCONF="tests.current_urls")
+@override_settings(ROOT_URLCONF="tests.sites.current_urls")
 async def test_each_request_gets_its_own_state_and_nothing_is_left_current_after() -> None:
     handler = LifespanASGIHandler()
     shared = {"alpha": "value of alpha"}
@@ -99,7 +99,7 @@ async def test_each_request_gets_its_own_state_and_nothing_is_left_current_after
     assert shared == {"alpha": "value of alpha"}
 
 
-@override_settings(ROOT_URLCONF="tests.current_urls")
+@override_settings(ROOT_URLCONF="tests.sites.current_urls")
 @pytest.mark.parametrize("kind", ["sync", "async"])
 def test_under_the_sync_test_client_it_is_request_state_too(kind: str) -> None:
     shared = {"alpha": "value of alpha"}
@@ -110,7 +110,7 @@ def test_under_the_sync_test_client_it_is_request_state_too(kind: str) -> None:
         current_state()  # Nothing is left current after the request.
 
 
-@override_settings(ROOT_URLCONF="tests.current_urls")
+@override_settings(ROOT_URLCONF="tests.sites.current_urls")
 @pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_under_the_async_test_client_it_is_request_state_too(kind: str) -> None:
     response = await LifespanAsyncClient({"alpha": "value of alpha"}).get(f"/current/{kind}/")
@@ -152,8 +152,8 @@ async def test_a_scope_without_state_gets_a_copy_of_the_process_state() -> None:
 
 
 def test_consumer_and_sync_view_under_uvicorn_see_their_scopes_state() -> None:
-    argv = servers.uvicorn("tests.current_asgi:application")
-    with ServerProcess([*argv, "--lifespan", "on"], settings="tests.current_settings") as server:
+    argv = servers.uvicorn("tests.sites.current_asgi:application")
+    with ServerProcess([*argv, "--lifespan", "on"], settings="tests.sites.current_settings") as server:
         server.wait_for("Uvicorn running on")
         with connect(f"ws://127.0.0.1:{server.port}/ws/current/", open_timeout=10) as websocket:
             consumer = json.loads(websocket.recv(timeout=10))

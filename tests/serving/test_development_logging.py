@@ -11,8 +11,8 @@ LINES = ("Lifespan startup complete", "Lifespan shutdown complete")
 
 
 def _uvicorn(debug: bool) -> ServerProcess:
-    argv = servers.uvicorn("tests.server_asgi:application")
-    server = ServerProcess(argv, settings="tests.development_settings")
+    argv = servers.uvicorn("tests.sites.server_asgi:application")
+    server = ServerProcess(argv, settings="tests.sites.development_settings")
     server.env["TEST_DEBUG"] = "1" if debug else "0"
     return server
 

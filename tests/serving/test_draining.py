@@ -25,7 +25,7 @@ from tests.servers import ServerProcess
 pytestmark = pytest.mark.integration
 
 WINDOW = 2.0
-APP = "tests.drain_asgi:application"
+APP = "tests.sites.drain_asgi:application"
 # Each row names its event loop: uvicorn's and granian's "auto" pick uvloop when it is installed.
 SERVERS = {
     "uvicorn --loop asyncio": servers.uvicorn(APP, "--loop", "asyncio"),
@@ -99,7 +99,7 @@ def watch_websocket(url: str, received: list[object], opened: threading.Event) -
 
 @pytest.mark.parametrize("server", SERVERS)
 def test_sigterm_drains_then_stops(tmp_path: Path, server: str) -> None:
-    process = ServerProcess(SERVERS[server], settings="tests.drain_settings")
+    process = ServerProcess(SERVERS[server], settings="tests.sites.drain_settings")
     process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "DRAIN_SECONDS": str(WINDOW)})
     if server == "daphne":
         process.env["LAZY_STARTUP"] = "1"
@@ -172,7 +172,7 @@ def test_sigterm_drains_then_stops(tmp_path: Path, server: str) -> None:
 
 def test_hypercorn_with_worker_processes_says_it_cannot_drain_and_stops_on_the_signal(tmp_path: Path) -> None:
     argv = servers.hypercorn(APP)
-    process = ServerProcess(argv, settings="tests.drain_settings")
+    process = ServerProcess(argv, settings="tests.sites.drain_settings")
     process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "DRAIN_SECONDS": str(WINDOW)})
     with process:
         process.wait_for(r"LIFESPAN_DRAIN_SECONDS is 2.0, but hypercorn cannot drain: .*--workers 0")
@@ -186,7 +186,7 @@ def test_a_drain_window_out_of_range_is_refused_before_any_context_is_entered(
     tmp_path: Path, value: str
 ) -> None:
     # 10**400 once passed the check and overflowed float() after the contexts were entered.
-    process = ServerProcess(servers.uvicorn(APP), settings="tests.drain_bad_settings")
+    process = ServerProcess(servers.uvicorn(APP), settings="tests.sites.drain_bad_settings")
     process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "BAD_DRAIN": value})
     with process:
         code = process.wait_for_exit(60)
@@ -202,8 +202,8 @@ def test_a_drain_that_fails_to_arm_fails_the_startup_and_the_contexts_are_exited
     tmp_path: Path, lazy: bool
 ) -> None:
     process = ServerProcess(
-        servers.uvicorn("tests.drain_fault_asgi:application", *(["--lifespan", "off"] if lazy else [])),
-        settings="tests.drain_settings",
+        servers.uvicorn("tests.sites.drain_fault_asgi:application", *(["--lifespan", "off"] if lazy else [])),
+        settings="tests.sites.drain_settings",
     )
     process.env.update({LOG_ENV: str(tmp_path / "lifecycle.log"), "DRAIN_SECONDS": str(WINDOW)})
     if lazy:
@@ -227,7 +227,7 @@ def test_a_drain_that_fails_to_arm_fails_the_startup_and_the_contexts_are_exited
 
 @pytest.mark.parametrize(
     ("settings", "drains"),
-    [("tests.drain_settings", False), ("tests.drain_signals_settings", True)],
+    [("tests.sites.drain_settings", False), ("tests.sites.drain_signals_settings", True)],
     ids=["default: SIGTERM alone", "SIGINT listed"],
 )
 def test_ctrl_c_stops_at_once_unless_the_setting_lists_sigint(

@@ -82,7 +82,7 @@ def test_the_message_is_built_only_when_shown() -> None:
     assert str(error) == not_served_message(ASGIRequest)
 
 
-@override_settings(ROOT_URLCONF="tests.hint_views")
+@override_settings(ROOT_URLCONF="tests.sites.hint_views")
 def test_djangos_test_client_gets_the_hint_in_the_view() -> None:
     body = Client().get("/state/").json()
     assert body["type"] == "StateNotServed"
@@ -90,8 +90,8 @@ def test_djangos_test_client_gets_the_hint_in_the_view() -> None:
 
 
 def test_djangos_own_asgi_handler_under_uvicorn_gets_the_hint() -> None:
-    argv = servers.uvicorn("tests.django_own_asgi:application", "--lifespan", "auto")
-    with ServerProcess(argv, settings="tests.hint_settings") as server:
+    argv = servers.uvicorn("tests.sites.django_own_asgi:application", "--lifespan", "auto")
+    with ServerProcess(argv, settings="tests.sites.hint_settings") as server:
         server.wait_for("Uvicorn running on")
         body = server.get("/state/").json()
         server.stop(signal.SIGINT)

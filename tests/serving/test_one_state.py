@@ -88,10 +88,12 @@ def test_the_command_lists_receiver_keys_against_the_receiver() -> None:
     call_command("lifespan", stdout=out)
     rows = out.getvalue().splitlines()
     assert re.fullmatch(
-        r"tests\.serving\.test_one_state\.writes_into_the_scope \(asgi_startup receiver\)\s+-\s+-\s+from_scope",
+        r"tests\.serving\.test_one_state\.writes_into_the_scope "
+        r"\(asgi_startup receiver\)\s+-\s+-\s+from_scope",
         rows[2],
     ), rows
     assert re.fullmatch(
-        r"tests\.serving\.test_one_state\.writes_into_the_state \(asgi_startup receiver\)\s+-\s+-\s+from_state",
+        r"tests\.serving\.test_one_state\.writes_into_the_state "
+        r"\(asgi_startup receiver\)\s+-\s+-\s+from_state",
         rows[3],
     ), rows

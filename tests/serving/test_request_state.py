@@ -11,10 +11,10 @@ from django.test import override_settings
 from django_lifespan_ctx import LifespanHttpRequest, State
 from django_lifespan_ctx.asgi import get_asgi_application
 from tests.asgi_driver import LifespanConversation, get
-from tests.request_state_views import HabitState
+from tests.sites.request_state_views import HabitState
 
-HABITS = "tests.request_state_views.starlette_habits"
-pytestmark = pytest.mark.urls("tests.request_state_views")
+HABITS = "tests.sites.request_state_views.starlette_habits"
+pytestmark = pytest.mark.urls("tests.sites.request_state_views")
 
 
 async def started(contexts: list[Any]) -> tuple[Any, LifespanConversation, dict[str, Any]]:
@@ -52,7 +52,7 @@ async def test_startup_warns_once_per_key_that_hides_a_method(caplog: pytest.Log
     warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 2, warnings
     items, keys = sorted(warnings)
-    assert "'tests.request_state_views.starlette_habits' yielded the key 'items'" in items
+    assert "'tests.sites.request_state_views.starlette_habits' yielded the key 'items'" in items
     assert "State.items(state, ...)" in items
     assert "yielded the key 'keys'" in keys and "State.keys(state, ...)" in keys
 

@@ -33,7 +33,7 @@ FAKE = FakeMail()
 
 @pytest.fixture(autouse=True)
 def mail_site() -> Any:
-    with override_settings(LIFESPAN_CONTEXTS=MAIL, ROOT_URLCONF="tests.keys_urls"):
+    with override_settings(LIFESPAN_CONTEXTS=MAIL, ROOT_URLCONF="tests.sites.keys_urls"):
         yield
 
 
@@ -138,7 +138,7 @@ def test_the_pytest_marker_with_the_sync_client(lifespan_sync_client: LifespanCl
     assert contexts.EVENTS == ["enter mail_client"]
 
 
-@override_settings(LIFESPAN_CONTEXTS=MAIL, ROOT_URLCONF="tests.keys_urls")
+@override_settings(LIFESPAN_CONTEXTS=MAIL, ROOT_URLCONF="tests.sites.keys_urls")
 class MixinTests(LifespanTestMixin, SimpleTestCase):
     lifespan_overrides = {CLIENT: FAKE}
 

@@ -67,7 +67,9 @@ async def test_lifespan_manager_raises_the_contexts_shutdown_error() -> None:
     assert expected == contexts.EVENTS
 
 
-@override_settings(LIFESPAN_CONTEXTS=[contexts.alpha, contexts.fails_on_enter], ROOT_URLCONF="tests.urls")
+@override_settings(
+    LIFESPAN_CONTEXTS=[contexts.alpha, contexts.fails_on_enter], ROOT_URLCONF="tests.sites.urls"
+)
 def test_test_client_raises_the_contexts_startup_error_and_never_runs_the_body() -> None:
     started = time.monotonic()
     with pytest.raises(RuntimeError, match="boom on enter"), TestClient(get_asgi_application()):
@@ -76,7 +78,9 @@ def test_test_client_raises_the_contexts_startup_error_and_never_runs_the_body()
     assert contexts.EVENTS == ["enter alpha", "enter fails_on_enter", "exit alpha"]
 
 
-@override_settings(LIFESPAN_CONTEXTS=[contexts.alpha, contexts.fails_on_exit], ROOT_URLCONF="tests.urls")
+@override_settings(
+    LIFESPAN_CONTEXTS=[contexts.alpha, contexts.fails_on_exit], ROOT_URLCONF="tests.sites.urls"
+)
 def test_test_client_serves_the_state_then_raises_the_shutdown_error() -> None:
     body: Any = None
     with pytest.raises(RuntimeError, match="boom on exit"), TestClient(get_asgi_application()) as client:

@@ -96,7 +96,7 @@ def test_list_says_when_there_is_nothing_to_run() -> None:
 
 def test_from_the_shell_it_is_a_deploy_smoke_test() -> None:
     # As a deploy pipeline runs it: a process, an exit code, a message on stderr.
-    command = [sys.executable, "-m", "django", "lifespan", "--settings", "tests.failing_settings"]
+    command = [sys.executable, "-m", "django", "lifespan", "--settings", "tests.sites.failing_settings"]
     result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     assert "not reached" in result.stdout
@@ -115,7 +115,7 @@ def test_a_real_manage_py_lifespan_ends_though_a_service_swallows_its_cancellati
     # asyncio.run()'s close used to wait for the abandoned service for ever.
     command = ManagePy([str(REPO / "tests" / "command_app" / "manage.py"), "lifespan"], settings=None)
     command.env.update(
-        {"DJANGO_SETTINGS_MODULE": "tests.stubborn_service_settings", LOG_ENV: str(tmp_path / "log")}
+        {"DJANGO_SETTINGS_MODULE": "tests.sites.stubborn_service_settings", LOG_ENV: str(tmp_path / "log")}
     )
     with command:
         code = command.wait_for_exit(60)

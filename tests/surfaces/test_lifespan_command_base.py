@@ -182,7 +182,7 @@ class ManagePy(ServerProcess):
 
 
 def manage_py(tmp_path: Path, *argv: str) -> ManagePy:
-    process = ManagePy([str(MANAGE), *argv], settings="tests.command_settings")
+    process = ManagePy([str(MANAGE), *argv], settings="tests.sites.command_settings")
     process.env[LOG_ENV] = str(tmp_path / "lifecycle.log")
     return process
 
@@ -225,7 +225,7 @@ def test_a_real_manage_py_finds_the_command_by_name(tmp_path: Path) -> None:
 
 def stubborn(tmp_path: Path, *argv: str) -> ManagePy:
     process = manage_py(tmp_path, *argv)
-    process.env["DJANGO_SETTINGS_MODULE"] = "tests.stubborn_service_settings"
+    process.env["DJANGO_SETTINGS_MODULE"] = "tests.sites.stubborn_service_settings"
     return process
 
 

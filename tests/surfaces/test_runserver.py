@@ -225,7 +225,7 @@ def test_in_process_static_files_follow_insecure_and_nostatic(
 
 
 @override_settings(
-    LIFESPAN_CONTEXTS=["tests.contexts.alpha"], ASGI_APPLICATION="tests.runserver_asgi.application"
+    LIFESPAN_CONTEXTS=["tests.contexts.alpha"], ASGI_APPLICATION="tests.sites.runserver_asgi.application"
 )
 def test_in_process_serves_asgi_application_when_set_on_ipv6(served: tuple[int, Announcing]) -> None:
     port, stdout = served

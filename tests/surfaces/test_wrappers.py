@@ -12,8 +12,8 @@ from tests.servers import ServerProcess, events
 
 @pytest.mark.parametrize("wrapper", ["sentry", "opentelemetry", "servestatic", "channels"])
 def test_the_lifespan_reaches_our_handler_through(wrapper: str) -> None:
-    argv = servers.uvicorn(f"tests.wrapped_asgi:{wrapper}", "--lifespan", "on")
-    with ServerProcess(argv, settings="tests.hint_settings") as server:
+    argv = servers.uvicorn(f"tests.sites.wrapped_asgi:{wrapper}", "--lifespan", "on")
+    with ServerProcess(argv, settings="tests.sites.hint_settings") as server:
         server.wait_for("Uvicorn running on")
         body = server.get("/state/").json()
         static = server.get("/site.css") if wrapper == "servestatic" else None

@@ -37,7 +37,7 @@ def worker(
     """A `celery worker`; with fail=True a last context refuses to start."""
     argv = ["celery", "-A", "tests.celery_app", "worker", "--pool", pool, "--concurrency", str(concurrency)]
     argv += ["--loglevel", "INFO", "--without-mingle", "--without-gossip", "--without-heartbeat"]
-    process = ServerProcess(argv, settings="tests.celery_settings")
+    process = ServerProcess(argv, settings="tests.sites.celery_settings")
     process.env.update(
         {FOLDER_ENV: str(tmp_path), LOG_ENV: str(tmp_path / "lifecycle.log"), STAND_IN_ENV: stand_in}
     )

@@ -18,7 +18,7 @@ from tests.lifecycle_contexts import read_log
 from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
 
-SETTINGS = "tests.worker_settings"
+SETTINGS = "tests.sites.worker_settings"
 LIFECYCLE = ["enter logged", "enter http_client"]
 EXITS = ["exit http_client", "exit logged"]
 

@@ -38,7 +38,7 @@ stand_in = worker_project.stand_in
 
 
 class Project(worker_project.WorkerProject):
-    settings = "tests.dramatiq_settings"
+    settings = "tests.sites.dramatiq_settings"
     recipe = RECIPE
 
     def __init__(self, tmp_path: Path, redis_url: str, stand_in: str, **env: str) -> None:

@@ -27,8 +27,8 @@ from tests.stand_in import stand_in_api
 pytestmark = pytest.mark.integration
 
 RECIPE = REPO / "docs" / "examples" / "workers" / "huey"
-SETTINGS = "tests.huey_settings"
-DJHUEY_SETTINGS = "tests.huey_djhuey_settings"
+SETTINGS = "tests.sites.huey_settings"
+DJHUEY_SETTINGS = "tests.sites.huey_djhuey_settings"
 LIFECYCLE = ["enter logged", "enter http_client"]
 EXITS = ["exit http_client", "exit logged"]
 FAILED = [*LIFECYCLE, "enter refuses_to_start", *EXITS]
@@ -312,7 +312,7 @@ def test_an_async_task_with_no_worker_lifespan_says_where_it_runs() -> None:
 def test_a_worker_process_forked_while_its_parents_threads_started_or_failed_starts_its_own(
     tmp_path: Path,
 ) -> None:
-    program = ServerProcess(["tests.huey_fork_program"], settings="tests.settings")
+    program = ServerProcess(["tests.huey_fork_program"], settings="tests.sites.settings")
     program.env[LOG_ENV] = str(tmp_path / "lifecycle.log")
     done = subprocess.run(
         program.command(), cwd=REPO, env=program.env, capture_output=True, text=True, timeout=120

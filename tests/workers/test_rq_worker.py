@@ -42,7 +42,7 @@ stand_in = worker_project.stand_in
 class Project(worker_project.WorkerProject):
     """What the web process shares with the workers: the Redis, the settings, a database file."""
 
-    settings = "tests.rq_settings"
+    settings = "tests.sites.rq_settings"
     recipe = RECIPE
 
     def __init__(self, tmp_path: Path, redis_url: str, stand_in: str, **env: str) -> None:

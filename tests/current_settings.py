@@ -1,6 +1,0 @@
-"""Settings for the current_state() tests under a real server."""
-
-from tests.server_settings import *
-
-ROOT_URLCONF = "tests.current_urls"
-LIFESPAN_CONTEXTS = ["tests.contexts.alpha", "tests.contexts.resource"]

@@ -1,8 +1,0 @@
-from django.urls import path
-
-from tests import current_views
-
-urlpatterns = [
-    path("current/sync/", current_views.sync_view),
-    path("current/async/", current_views.async_view),
-]

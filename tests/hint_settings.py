@@ -1,6 +1,0 @@
-"""One context and a view that reports request.state or the error reading it."""
-
-from tests.settings import *
-
-ROOT_URLCONF = "tests.hint_views"
-LIFESPAN_CONTEXTS = ["tests.contexts.alpha"]

@@ -1,3 +1,0 @@
-from tests.server_settings import *
-
-LIFESPAN_LAZY_STARTUP = True

@@ -1,3 +1,0 @@
-from tests.ops_settings import *
-
-LIFESPAN_LAZY_STARTUP = True

@@ -1,8 +1,0 @@
-from django.urls import include, path
-
-from tests import views
-
-urlpatterns = [
-    path("", include("django_lifespan_ctx.urls")),
-    path("state/", views.state_view),
-]

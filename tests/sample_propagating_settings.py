@@ -1,8 +1,0 @@
-"""The sample site's settings without `propagate: False`: the control for the logging test."""
-
-import copy
-
-from tests.sample_daphne_settings import *
-
-LOGGING = copy.deepcopy(LOGGING)
-LOGGING["loggers"]["django_lifespan_ctx"]["propagate"] = True

@@ -1,0 +1,1 @@
+"""The sites the tests serve: settings, URLconfs, ASGI modules, views and consumers."""

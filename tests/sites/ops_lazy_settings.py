@@ -1,0 +1,3 @@
+from tests.sites.ops_settings import *
+
+LIFESPAN_LAZY_STARTUP = True
