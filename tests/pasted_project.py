@@ -2,19 +2,67 @@
 
 The page tests' one way to build and run a pasted project: `start_project` (the install
 block's lines, then the file blocks), `run_in` (a documented command line, from a user's
-shell, its output kept) and `manage_py_check`. The quickstart's test is where this began
-(copy_into, as_argv and user_env are its).
+shell, its output kept) and `manage_py_check`. The quickstart's test is where this began.
 """
 
 from __future__ import annotations
 
 import ast
+import os
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from tests.test_quickstart import as_argv, copy_into, user_env
+from tests.servers import ServerProcess
+
+
+def user_env() -> dict[str, str]:
+    # A user's shell: nothing of this test run's Django settings or import path.
+    return {
+        k: v for k, v in os.environ.items() if not k.startswith(("DJANGO", "PYTEST")) and k != "PYTHONPATH"
+    }
+
+
+def as_argv(command: str) -> list[str]:
+    """A documented command, run with this interpreter (the one the package is installed in)."""
+    words = shlex.split(command)
+    if words[0] == "django-admin":
+        return [sys.executable, "-m", "django", *words[1:]]
+    if words[0] == "python":
+        return [sys.executable, *words[1:]]
+    raise AssertionError(f"the page runs a command this test does not know: {command!r}")
+
+
+def copy_into(project: Path, block: str) -> Path:
+    """Do what the block's first line says: create, replace, or add at the end."""
+    header = block.splitlines()[0].removeprefix("# ")
+    relative, _, how = header.partition(": ")
+    target = project / relative
+    if how == "add at the end":
+        target.write_text(target.read_text() + "\n" + block)
+    elif how == "replace the whole file":
+        assert target.is_file(), f"{relative} is to be replaced, but startproject made no such file"
+        target.write_text(block)
+    else:
+        assert how == "", f"unknown instruction {how!r} in {header!r}"
+        assert not target.exists(), f"{relative} is to be created, but startproject made one already"
+        target.write_text(block)
+    return target
+
+
+def served_as_a_user_runs_it(argv: list[str], project: Path) -> ServerProcess:
+    """`python -m argv...` in the project, from a user's shell: only the project on the path."""
+    server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
+    server.env = {**user_env(), "PYTHONPATH": str(project), "PYTHONUNBUFFERED": "1"}
+    return server
+
+
+def headers(blocks: list[str]) -> list[str]:
+    """The first line of each block: for a file block, which file and what to do with it."""
+    return [block.splitlines()[0] for block in blocks]
 
 
 def file_blocks(blocks: list[str]) -> list[str]:
@@ -95,3 +143,48 @@ def manage_py_check(project: Path) -> str:
     result = run_in(project, "python manage.py check")
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
+
+
+def lifespan_command_output(project: Path) -> str:
+    """`python manage.py lifespan` in the project, from a user's shell; its output, once it passed."""
+    result = run_in(project, "python manage.py lifespan")
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    return output
+
+
+def assert_pytest_passed(result: subprocess.CompletedProcess[str], passed: int) -> None:
+    """A pasted project's `python -m pytest` passed this many tests, with nothing to warn about."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert f"{passed} passed" in result.stdout, output
+    assert "Warning" not in output, output
+
+
+def assert_django_tests_passed(result: subprocess.CompletedProcess[str], ran: int) -> None:
+    """A pasted project's `python manage.py test` ran this many tests, and they passed."""
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Ran {ran} tests" in result.stderr and "\nOK" in result.stderr, result.stderr
+
+
+def assert_type_checkers_pass(project: Path, timeout: float = 300) -> None:
+    """mypy and pyright, as the typing page runs them in the project, find nothing."""
+    mypy = run_in(project, "python -m mypy .", timeout=timeout)
+    pyright = run_in(project, "python -m pyright", timeout=timeout)
+
+    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
+    assert "Success: no issues found" in mypy.stdout
+    assert pyright.returncode == 0, pyright.stdout + pyright.stderr
+    assert "0 errors" in pyright.stdout
+
+
+@contextmanager
+def edited(path: Path, shown: str, instead: str) -> Iterator[None]:
+    """The file with the page's `shown` text (checked to be there) replaced, until the block ends."""
+    written = path.read_text()
+    assert shown in written, f"{shown!r} is not in {path}"
+    path.write_text(written.replace(shown, instead))
+    try:
+        yield
+    finally:
+        path.write_text(written)

@@ -18,16 +18,18 @@ import pytest
 from tests import servers
 from tests.pasted_project import (
     command_block,
+    copy_into,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
     point_setting_at_stand_in,
     run_in,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
 from tests.stand_in import stand_in_api
-from tests.test_quickstart import copy_into, served_as_a_user_runs_it
 
 BLOCKS = code_blocks(render("contexts.md"))
 INSTALL = command_block(BLOCKS, "pip install")
@@ -72,8 +74,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, api: str) -> Path:
 
 
 def test_the_page_shows_each_file_whole_and_the_app_from_startapp() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/asgi.py: replace the whole file",
         "# mysite/settings.py: add at the end",
         "# mysite/lifespan.py",

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests import servers
+from tests.database_page import PLAIN_DB_TEST
+from tests.pasted_project import assert_django_tests_passed, assert_pytest_passed
 from tests.postgres import PostgresServer, postgres  # noqa: F401
 from tests.servers import REPO, ServerProcess
 
@@ -85,32 +87,12 @@ def run(project: Path, database: Database, *command: str) -> subprocess.Complete
 
 def test_the_pytest_examples_pass(project: Path, database: Database) -> None:
     result = run(project, database, "-m", "pytest", "-p", "no:cacheprovider", "test_catalog.py")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0 and "3 passed" in result.stdout, output
     # On PostgreSQL, a connection left open fails to drop the test database, with a warning.
-    assert "Warning" not in output, output
+    assert_pytest_passed(result, passed=3)
 
 
 def test_the_django_test_runner_example_passes(project: Path, database: Database) -> None:
-    result = run(project, database, "manage.py", "test", "catalog")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Ran 2 tests" in result.stderr and "OK" in result.stderr, result.stderr
-
-
-PLAIN_DB_TEST = """
-import pytest
-
-from catalog.models import Genre
-
-
-@pytest.fixture
-def genres(db):
-    Genre.objects.bulk_create([Genre(name="Poetry"), Genre(name="Fiction")])
-
-
-async def test_the_contexts_read_the_rows(genres, lifespan_state):
-    assert lifespan_state["genres"] == ["Fiction", "Poetry"]
-"""
+    assert_django_tests_passed(run(project, database, "manage.py", "test", "catalog"), ran=2)
 
 
 def test_without_a_transactional_database_the_contexts_cannot_read_the_tests_rows(

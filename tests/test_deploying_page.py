@@ -14,14 +14,15 @@ import pytest
 from tests.pasted_project import (
     command_block,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
     run_in,
     start_project,
+    user_env,
 )
 from tests.rendered_docs import REPO, code_blocks, render
-from tests.test_quickstart import user_env
 
 BLOCKS = code_blocks(render("deploying.md"))
 FILES = file_blocks(BLOCKS)
@@ -39,8 +40,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_every_file_whole_in_the_order_a_reader_makes_them() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/settings.py: add at the end",
         "# mysite/lifespan.py",
         "# mysite/asgi.py: replace the whole file",

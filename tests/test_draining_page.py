@@ -20,14 +20,15 @@ from tests import servers
 from tests.pasted_project import (
     command_block,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
-from tests.test_quickstart import served_as_a_user_runs_it
 
 BLOCKS = code_blocks(render("draining.md"))
 FILES = file_blocks(BLOCKS)
@@ -42,8 +43,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_each_file_whole_and_mounts_readyz() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/settings.py: add at the end",
         "# mysite/asgi.py: replace the whole file",
         "# mysite/urls.py: replace the whole file",

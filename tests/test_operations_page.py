@@ -15,10 +15,9 @@ from pathlib import Path
 import httpx
 
 from tests import servers
-from tests.pasted_project import command_block, file_blocks, manage_py_check, start_project
+from tests.pasted_project import command_block, file_blocks, manage_py_check, start_project, user_env
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
-from tests.test_quickstart import user_env
 
 BLOCKS = code_blocks(render("operations.md"))
 FILES = file_blocks(BLOCKS)

@@ -22,11 +22,10 @@ import pytest
 from websockets.sync.client import connect
 
 from tests import servers
-from tests.pasted_project import imported_distributions, installed_by
+from tests.pasted_project import as_argv, copy_into, headers, imported_distributions, installed_by, user_env
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
-from tests.test_quickstart import as_argv, copy_into, user_env
 
 BLOCKS = code_blocks(render("outside-requests.md"))
 SERVER = "uvicorn mysite.asgi:application"
@@ -78,8 +77,7 @@ def pasted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pasted]:
 
 
 def test_the_page_shows_every_file_whole_with_its_imports() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/settings.py: add at the end",
         "# shop/lifespan.py",
         "# shop/services.py",

@@ -24,14 +24,15 @@ from tests import servers
 from tests.pasted_project import (
     command_block,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
     run_in,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
-from tests.test_quickstart import served_as_a_user_runs_it
 
 BLOCKS = code_blocks(render("reaching-the-state.md"))
 FILES = file_blocks(BLOCKS)
@@ -77,8 +78,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_each_file_whole_and_installs_what_it_imports() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/lifespan.py",
         "# mysite/settings.py: add at the end",
         "# mysite/services.py",

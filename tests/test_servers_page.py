@@ -18,15 +18,17 @@ from websockets.sync.client import connect
 from tests import servers
 from tests.pasted_project import (
     command_block,
+    copy_into,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
     start_project,
+    user_env,
 )
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
-from tests.test_quickstart import copy_into, user_env
 
 BLOCKS = code_blocks(render("servers.md"))
 FILES = file_blocks(BLOCKS)
@@ -50,7 +52,7 @@ STARTED_AND_STOPPED = [
 
 
 def test_the_page_shows_whole_files_one_recipe_after_another() -> None:
-    assert [block.splitlines()[0] for block in FILES] == [
+    assert headers(FILES) == [
         "# mysite/other_apps.py",
         "# mysite/settings.py: add at the end",
         "# mysite/views.py",

@@ -17,16 +17,17 @@ from tests import servers
 from tests.pasted_project import (
     command_block,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
     point_setting_at_stand_in,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
-from tests.test_quickstart import served_as_a_user_runs_it
 
 BLOCKS = code_blocks(render("services.md"))
 FILES = file_blocks(BLOCKS)
@@ -58,8 +59,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, api: str) -> Path:
 
 
 def test_the_page_shows_each_file_whole_and_where_every_comes_from() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/asgi.py: replace the whole file",
         "# mysite/settings.py: add at the end",
         "# mysite/events.py",

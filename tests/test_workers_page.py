@@ -26,11 +26,10 @@ from typing import Any
 import pytest
 
 from tests import redis_server as real_redis
-from tests.pasted_project import run_in
+from tests.pasted_project import copy_into, run_in, user_env
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
-from tests.test_quickstart import copy_into, user_env
 
 HTML = render("workers.md")
 SECTIONS = re.split(r'<h[23] id="', HTML)
