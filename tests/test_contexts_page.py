@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests import servers
+from tests import servers, stand_in
 from tests.pasted_project import (
     command_block,
     copy_into,
@@ -29,7 +28,6 @@ from tests.pasted_project import (
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
-from tests.stand_in import stand_in_api
 
 BLOCKS = code_blocks(render("contexts.md"))
 INSTALL = command_block(BLOCKS, "pip install")
@@ -58,10 +56,7 @@ def paste(where: Path, blocks: list[str]) -> Path:
     return project
 
 
-@pytest.fixture(scope="module")
-def api() -> Iterator[str]:
-    with stand_in_api() as url:
-        yield url
+api = stand_in.api_for_the_module
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import ast
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests import servers
+from tests import servers, stand_in
 from tests.pasted_project import (
     command_block,
     file_blocks,
@@ -27,7 +26,6 @@ from tests.pasted_project import (
 )
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
-from tests.stand_in import stand_in_api
 
 BLOCKS = code_blocks(render("services.md"))
 FILES = file_blocks(BLOCKS)
@@ -41,10 +39,7 @@ SERVICES = {
 }
 
 
-@pytest.fixture(scope="module")
-def api() -> Iterator[str]:
-    with stand_in_api() as url:
-        yield url
+api = stand_in.api_for_the_module
 
 
 @pytest.fixture(scope="module")
