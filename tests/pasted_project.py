@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.servers import ServerProcess
+from tests.stand_in import stand_in_api
 
 
 def user_env() -> dict[str, str]:
@@ -53,10 +56,16 @@ def copy_into(project: Path, block: str) -> Path:
     return target
 
 
-def served_as_a_user_runs_it(argv: list[str], project: Path) -> ServerProcess:
-    """`python -m argv...` in the project, from a user's shell: only the project on the path."""
+def served_as_a_user_runs_it(
+    argv: list[str], project: Path, env: dict[str, str] | None = None, *, project_on_path: bool = True
+) -> ServerProcess:
+    """`python -m argv...` in the project, from a user's shell (or `env`): only the project on the path.
+
+    project_on_path=False leaves PYTHONPATH unset, as a console script run in the project has it.
+    """
     server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
-    server.env = {**user_env(), "PYTHONPATH": str(project), "PYTHONUNBUFFERED": "1"}
+    on_path = {"PYTHONPATH": str(project)} if project_on_path else {}
+    server.env = {**(user_env() if env is None else env), **on_path, "PYTHONUNBUFFERED": "1"}
     return server
 
 
@@ -92,20 +101,65 @@ def run_in(
 
 def start_project(where: Path, install: str, files: list[str]) -> Path:
     """The install block's commands (pip aside: installed here already), then every file block."""
-    cwd = where
-    for line in install.splitlines():
-        words = shlex.split(line)
-        if words[:2] == ["pip", "install"]:
+    return paste([install, *files], where, user_env(), is_file=lambda block: block in files).path
+
+
+def is_python_file(block: str) -> bool:
+    """A block headed by the Python file it makes or changes (`# shop/jobs.py: add at the end`)."""
+    return re.match(r"# [\w/]+\.py(: |\n)", block) is not None
+
+
+@dataclass
+class Pasted:
+    """A project made by following a page: where it is, the shell it was made from, what each
+    command line printed, and the last one (a worker, a server) left for its test to run."""
+
+    path: Path
+    env: dict[str, str]
+    left_to_run: str = ""
+    runs: dict[str, subprocess.CompletedProcess[str]] = field(
+        default_factory=dict[str, subprocess.CompletedProcess[str]]
+    )
+
+    @property
+    def api(self) -> str:
+        """The stand-in API's URL, where pasted_with_api made the project."""
+        return self.env["SHOP_API_URL"]
+
+    def output_of(self, words: str) -> str:
+        """What the one command line with these words in it printed, stdout then stderr."""
+        (done,) = [done for line, done in self.runs.items() if words in line]
+        return done.stdout + done.stderr
+
+
+def paste(
+    blocks: list[str],
+    where: Path,
+    env: dict[str, str],
+    *,
+    is_file: Callable[[str], bool] = is_python_file,
+    left_to_run: str = "",
+) -> Pasted:
+    """Each block in order, from a shell with `env`: a file applied as its first line says, a
+    command line run as a reader runs it (pip aside, installed here already)."""
+    pasted = Pasted(where, env, left_to_run)
+    for block in blocks:
+        if is_file(block):
+            copy_into(pasted.path, block)
             continue
-        if words[0] == "cd":
-            cwd = cwd / words[1]
-        elif words[:2] == ["mkdir", "-p"]:
-            (cwd / words[2]).mkdir(parents=True)
-        else:
-            subprocess.run(as_argv(line), cwd=cwd, env=user_env(), check=True, timeout=60)
-    for block in files:
-        copy_into(cwd, block)
-    return cwd
+        for line in block.splitlines():
+            words = shlex.split(line)
+            if words[:2] == ["pip", "install"] or line == left_to_run:
+                continue
+            if words[0] == "cd":
+                pasted.path = pasted.path / words[1]
+            elif words[:2] == ["mkdir", "-p"]:
+                (pasted.path / words[2]).mkdir(parents=True, exist_ok=True)
+            else:
+                done = run_in(pasted.path, line, env=env, timeout=120)
+                assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
+                pasted.runs[line] = done
+    return pasted
 
 
 def point_setting_at_stand_in(project: Path, shown: str, stand_in: str) -> None:
@@ -188,3 +242,10 @@ def edited(path: Path, shown: str, instead: str) -> Iterator[None]:
         yield
     finally:
         path.write_text(written)
+
+
+@contextmanager
+def pasted_with_api(blocks: list[str], where: Path, left_to_run: str, **env: str) -> Iterator[Pasted]:
+    """The blocks pasted from a user's shell whose SHOP_API_URL (and `env`) names the stand-in API."""
+    with stand_in_api() as api:
+        yield paste(blocks, where, {**user_env(), "SHOP_API_URL": api, **env}, left_to_run=left_to_run)

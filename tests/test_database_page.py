@@ -2,7 +2,7 @@
 
 The blocks come from the rendered page, in order: the install, startapp, migration and
 data lines run, each file block applied as its first line says
-(tests.test_quickstart.copy_into); then uvicorn serves the project as the page shows,
+(tests.pasted_project.copy_into); then uvicorn serves the project as the page shows,
 and `python -m pytest` and `python manage.py test catalog` run the page's tests, all in
 subprocesses with a user's environment on startproject's SQLite database. What the
 contexts wrote is read back from that database. tests/test_database_docs.py runs the

@@ -1,7 +1,7 @@
 """docs/operations.md, pasted as a reader pastes it into a fresh project, served by uvicorn.
 
 The blocks come from the rendered page, in order, each applied as its first line says
-(tests.test_quickstart.copy_into); then uvicorn serves the project as the page shows,
+(tests.pasted_project.copy_into); then uvicorn serves the project as the page shows,
 with a kubelet's Host header on the probes, a proxy's header and the token, the
 django-health-check view, and the spans the page's telemetry prints.
 """

@@ -1,7 +1,7 @@
 """docs/testing.md, pasted as a reader pastes it into a fresh project, its two test suites run.
 
 The blocks come from the rendered page, in order: the install and startapp lines run,
-each file block applied as its first line says (tests.test_quickstart.copy_into), then
+each file block applied as its first line says (tests.pasted_project.copy_into), then
 `python -m pytest` and `python manage.py test books` run as the page shows them, in
 subprocesses with a user's environment. The contexts are the page's own; nothing of
 this repository's test settings is on the path.
