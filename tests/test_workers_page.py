@@ -29,6 +29,7 @@ from tests.pasted_project import (
     Pasted,
     headers,
     is_python_file,
+    pasted_with_api,
     run_in,
     served_as_a_user_runs_it,
 )
@@ -61,7 +62,7 @@ def pasted_section(blocks: list[str], where: Path, worker_words: str, **env: str
     lines = commands(blocks)
     (worker,) = [line for line in lines if line.startswith(worker_words)]
     assert lines[-1] == worker, "the worker is the page's last command"
-    with pasted_section(blocks, where, worker, **env) as pasted:
+    with pasted_with_api(blocks, where, worker, **env) as pasted:
         yield pasted
 
 
