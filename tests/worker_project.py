@@ -18,6 +18,12 @@ from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV
 from tests.servers import REPO, ServerProcess
 from tests.stand_in import api_for_the_test
 
+# What tests/lifecycle_contexts.py's contexts log in a process that enters them and exits them,
+# and where a third context refuses to start: the two entered before it are exited.
+ENTERS = ["enter logged", "enter http_client"]
+EXITS = ["exit http_client", "exit logged"]
+REFUSED = [*ENTERS, "enter refuses_to_start", *EXITS]
+
 
 class WorkerProject:
     settings: str  # The DJANGO_SETTINGS_MODULE every process of the project runs with.
