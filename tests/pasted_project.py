@@ -13,7 +13,7 @@ import re
 import shlex
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,7 +233,7 @@ def assert_type_checkers_pass(project: Path, timeout: float = 300) -> None:
 
 
 @contextmanager
-def edited(path: Path, shown: str, instead: str) -> Iterator[None]:
+def edited(path: Path, shown: str, instead: str) -> Generator[None]:
     """The file with the page's `shown` text (checked to be there) replaced, until the block ends."""
     written = path.read_text()
     assert shown in written, f"{shown!r} is not in {path}"
@@ -245,7 +245,7 @@ def edited(path: Path, shown: str, instead: str) -> Iterator[None]:
 
 
 @contextmanager
-def pasted_with_api(blocks: list[str], where: Path, left_to_run: str, **env: str) -> Iterator[Pasted]:
+def pasted_with_api(blocks: list[str], where: Path, left_to_run: str, **env: str) -> Generator[Pasted]:
     """The blocks pasted from a user's shell whose SHOP_API_URL (and `env`) names the stand-in API."""
     with stand_in_api() as api:
         yield paste(blocks, where, {**user_env(), "SHOP_API_URL": api, **env}, left_to_run=left_to_run)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -52,7 +52,7 @@ class StandIn(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def stand_in_api(answer: Answer = echo_path, *, keep_alive: bool = False) -> Iterator[str]:
+def stand_in_api(answer: Answer = echo_path, *, keep_alive: bool = False) -> Generator[str]:
     """The API's base URL, served until the block ends."""
     server = StandInServer(answer, keep_alive)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

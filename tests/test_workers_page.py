@@ -17,7 +17,7 @@ import re
 import shlex
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ def commands(blocks: list[str]) -> list[str]:
 
 
 @contextmanager
-def pasted_section(blocks: list[str], where: Path, worker_words: str, **env: str) -> Iterator[Pasted]:
+def pasted_section(blocks: list[str], where: Path, worker_words: str, **env: str) -> Generator[Pasted]:
     """The section pasted with the stand-in API; its worker, the page's last command, left to run."""
     lines = commands(blocks)
     (worker,) = [line for line in lines if line.startswith(worker_words)]
