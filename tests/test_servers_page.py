@@ -24,6 +24,7 @@ from tests.pasted_project import (
     imported_distributions,
     installed_by,
     manage_py_check,
+    served_as_a_user_runs_it,
     start_project,
     user_env,
 )
@@ -77,10 +78,8 @@ def served(project: Path, command: str) -> ServerProcess:
     """The page's uvicorn command, from a user's shell, on a free port."""
     argv = servers.documented(command)
     assert argv[0] == "uvicorn"
-    server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
     # MCP logs through rich, which wraps its lines at 80 columns when not on a terminal.
-    server.env = {**user_env(), "PYTHONPATH": str(project), "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
-    return server
+    return served_as_a_user_runs_it(argv, project, {**user_env(), "COLUMNS": "200"})
 
 
 def printed(output: str) -> list[str]:
