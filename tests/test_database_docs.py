@@ -153,6 +153,14 @@ def prepare(project: Path, database: Database) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.fixture
+def prepared_postgres(project: Path, postgres: PostgresServer) -> Database:  # noqa: F811
+    """A database of its own on the test's PostgreSQL, where connections can be counted, prepared."""
+    database = Database("postgresql", project, postgres)
+    prepare(project, database)
+    return database
+
+
 def test_in_production_the_contexts_read_at_startup_write_at_shutdown_and_hold_no_connection(
     project: Path, database: Database
 ) -> None:
@@ -173,11 +181,9 @@ def test_in_production_the_contexts_read_at_startup_write_at_shutdown_and_hold_n
 
 
 def test_contexts_that_do_not_close_hold_a_connection_each_while_serving(
-    project: Path,
-    postgres: PostgresServer,  # noqa: F811
+    project: Path, prepared_postgres: Database
 ) -> None:
-    database = Database("postgresql", project, postgres)
-    prepare(project, database)
+    database = prepared_postgres
     with serve(project, database, settings="tests.database_left_open_settings") as server:
         server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         assert server.get("/genres/").json()["genres"] == GENRES, server.output
@@ -189,11 +195,9 @@ def test_contexts_that_do_not_close_hold_a_connection_each_while_serving(
 
 
 def test_a_sync_contexts_connection_is_closed_when_it_exits_an_async_orm_one_is_not(
-    project: Path,
-    postgres: PostgresServer,  # noqa: F811
+    project: Path, prepared_postgres: Database
 ) -> None:
-    database = Database("postgresql", project, postgres)
-    prepare(project, database)
+    database = prepared_postgres
     env = {**database.env, "PYTHONPATH": os.pathsep.join([str(project), str(REPO)])}
     result = subprocess.run(
         [sys.executable, str(REPO / "tests" / "database_connections_script.py")],
