@@ -85,8 +85,17 @@ def run(project: Path, database: Database, *command: str) -> subprocess.Complete
     )
 
 
+def run_pytest(
+    project: Path, database: Database, name: str, source: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """pytest on one test file of the example (written there first, if `source` is given)."""
+    if source is not None:
+        (project / name).write_text(source)
+    return run(project, database, "-m", "pytest", "-p", "no:cacheprovider", name)
+
+
 def test_the_pytest_examples_pass(project: Path, database: Database) -> None:
-    result = run(project, database, "-m", "pytest", "-p", "no:cacheprovider", "test_catalog.py")
+    result = run_pytest(project, database, "test_catalog.py")
     # On PostgreSQL, a connection left open fails to drop the test database, with a warning.
     assert_pytest_passed(result, passed=3)
 
@@ -98,8 +107,7 @@ def test_the_django_test_runner_example_passes(project: Path, database: Database
 def test_without_a_transactional_database_the_contexts_cannot_read_the_tests_rows(
     project: Path, database: Database
 ) -> None:
-    (project / "test_plain_db.py").write_text(PLAIN_DB_TEST)
-    result = run(project, database, "-m", "pytest", "-p", "no:cacheprovider", "test_plain_db.py")
+    result = run_pytest(project, database, "test_plain_db.py", PLAIN_DB_TEST)
     assert result.returncode == 1, result.stdout
     if database.backend == "sqlite":
         # The test's transaction holds the table; the context's connection is another.
@@ -129,8 +137,7 @@ async def test_finds_nothing_from_the_test_before():
 def test_without_a_transactional_database_async_orm_writes_leak_into_the_next_test(
     project: Path, database: Database
 ) -> None:
-    (project / "test_leak.py").write_text(PLAIN_DB_ASYNC_TESTS)
-    result = run(project, database, "-m", "pytest", "-p", "no:cacheprovider", "test_leak.py")
+    result = run_pytest(project, database, "test_leak.py", PLAIN_DB_ASYNC_TESTS)
     assert result.returncode == 1, result.stdout
     assert "1 failed, 1 passed" in result.stdout and "assert 1 == 0" in result.stdout, result.stdout
 
