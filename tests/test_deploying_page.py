@@ -17,6 +17,7 @@ from tests.pasted_project import (
     headers,
     imported_distributions,
     installed_by,
+    lifespan_command_output,
     manage_py_check,
     run_in,
     start_project,
@@ -66,9 +67,7 @@ def test_the_pasted_project_passes_its_checks_with_both_settings(project: Path) 
 
 
 def test_the_lifespan_enters_the_context_and_logs_with_the_pid(project: Path) -> None:
-    result = run_in(project, "python manage.py lifespan")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    output = lifespan_command_output(project)
     assert "mysite.lifespan.worker_info" in output
     # The page's LOGGING: one startup and one shutdown line, the process id in front.
     assert len(re.findall(r"^\[\d+\] INFO django_lifespan_ctx: Lifespan startup complete", output, re.M)) == 1
