@@ -172,6 +172,14 @@ def point_setting_at_stand_in(project: Path, shown: str, stand_in: str) -> None:
     settings.write_text(settings.read_text() + f"\n{stand_in}\n")
 
 
+# Import names whose distribution is named otherwise; Django comes with django-lifespan-ctx.
+DISTRIBUTIONS = {
+    "django": "django-lifespan-ctx",
+    "django_lifespan_ctx": "django-lifespan-ctx",
+    "django_tasks": "django-tasks",
+}
+
+
 def imported_distributions(blocks: list[str]) -> set[str]:
     """What the blocks import from outside the standard library and the project, by distribution."""
     found: set[str] = set()
@@ -182,7 +190,7 @@ def imported_distributions(blocks: list[str]) -> set[str]:
             elif isinstance(node, ast.ImportFrom) and not node.level:
                 found.add(str(node.module).split(".")[0])
     found -= set(sys.stdlib_module_names) | {"mysite"}
-    return {"django-lifespan-ctx" if name in ("django", "django_lifespan_ctx") else name for name in found}
+    return {DISTRIBUTIONS.get(name, name) for name in found}
 
 
 def installed_by(install: str) -> set[str]:

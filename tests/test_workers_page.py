@@ -11,12 +11,10 @@ environment.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import shlex
 import signal
-import sys
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +31,7 @@ from tests.pasted_project import (
     run_in,
     served_as_a_user_runs_it,
 )
+from tests.pasted_project import imported_distributions as pasted_imports
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
 
@@ -124,19 +123,8 @@ BOTH_ANSWERS = sorted(map(str, [{"path": "/books/1/"}, {"path": "/authors/2/"}])
 
 
 def imported_distributions(blocks: list[str]) -> set[str]:
-    names = {"django": "django", "django_lifespan_ctx": "django-lifespan-ctx", "django_tasks": "django-tasks"}
-    found: set[str] = set()
-    for block in filter(is_python_file, blocks):
-        for node in ast.walk(ast.parse(block)):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and not node.level:
-                modules = [str(node.module)]
-            else:
-                continue
-            tops = {module.split(".")[0] for module in modules} - set(sys.stdlib_module_names)
-            found |= {names.get(top, top) for top in tops}
-    return found
+    """What the section's file blocks import, by distribution (tests.pasted_project's reading)."""
+    return pasted_imports([block for block in blocks if is_python_file(block)])
 
 
 def installed(blocks: list[str]) -> set[str]:
