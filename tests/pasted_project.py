@@ -1,8 +1,10 @@
 """A docs page's blocks, done as a reader does them: the shell lines run, the files pasted.
 
-The page tests' one way to build and run a pasted project: `start_project` (the install
-block's lines, then the file blocks), `run_in` (a documented command line, from a user's
-shell, its output kept) and `manage_py_check`. The quickstart's test is where this began.
+The page tests' one way to build and run a pasted project: `paste` (every block in the
+page's order, from a user's shell; `start_project` for the install block then the files),
+`run_in` (a documented command line, its output kept), `served_as_a_user_runs_it` (a
+server or worker, only the project on its path) and the checks every page repeats
+(`manage_py_check`, `lifespan_command_output`, the passed-run and type-checker asserts).
 """
 
 from __future__ import annotations
