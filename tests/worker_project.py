@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-
-import pytest
 
 from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV
 from tests.servers import REPO, ServerProcess
-from tests.stand_in import stand_in_api
+from tests.stand_in import api_for_the_test
+
+# What tests/lifecycle_contexts.py's contexts log in a process that enters them and exits them,
+# and where a third context refuses to start: the two entered before it are exited.
+ENTERS = ["enter logged", "enter http_client"]
+EXITS = ["exit http_client", "exit logged"]
+REFUSED = [*ENTERS, "enter refuses_to_start", *EXITS]
 
 
 class WorkerProject:
@@ -56,8 +60,5 @@ class WorkerProject:
         return done.stdout
 
 
-@pytest.fixture
-def stand_in() -> Iterator[str]:
-    """The external API the project's contexts call, on 127.0.0.1, for one test."""
-    with stand_in_api() as url:
-        yield url
+# The external API the project's contexts call, on 127.0.0.1, for one test.
+stand_in = api_for_the_test

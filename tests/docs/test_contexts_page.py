@@ -10,24 +10,24 @@ from __future__ import annotations
 
 import re
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests import servers
-from tests.docs.test_quickstart import copy_into, served_as_a_user_runs_it
+from tests import servers, stand_in
 from tests.pasted_project import (
     command_block,
+    copy_into,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
     point_setting_at_stand_in,
     run_in,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
-from tests.stand_in import stand_in_api
 
 BLOCKS = code_blocks(render("contexts.md"))
 INSTALL = command_block(BLOCKS, "pip install")
@@ -56,10 +56,7 @@ def paste(where: Path, blocks: list[str]) -> Path:
     return project
 
 
-@pytest.fixture(scope="module")
-def api() -> Iterator[str]:
-    with stand_in_api() as url:
-        yield url
+api = stand_in.api_for_the_module
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +69,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, api: str) -> Path:
 
 
 def test_the_page_shows_each_file_whole_and_the_app_from_startapp() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/asgi.py: replace the whole file",
         "# mysite/settings.py: add at the end",
         "# mysite/lifespan.py",

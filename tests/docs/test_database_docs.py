@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 
 from tests import servers
+from tests.database_page import PLAIN_DB_TEST
+from tests.pasted_project import assert_django_tests_passed, assert_pytest_passed
 from tests.postgres import PostgresServer, postgres  # noqa: F401
 from tests.servers import REPO, ServerProcess
 
@@ -83,41 +85,29 @@ def run(project: Path, database: Database, *command: str) -> subprocess.Complete
     )
 
 
+def run_pytest(
+    project: Path, database: Database, name: str, source: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """pytest on one test file of the example (written there first, if `source` is given)."""
+    if source is not None:
+        (project / name).write_text(source)
+    return run(project, database, "-m", "pytest", "-p", "no:cacheprovider", name)
+
+
 def test_the_pytest_examples_pass(project: Path, database: Database) -> None:
-    result = run(project, database, "-m", "pytest", "-p", "no:cacheprovider", "test_catalog.py")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0 and "3 passed" in result.stdout, output
+    result = run_pytest(project, database, "test_catalog.py")
     # On PostgreSQL, a connection left open fails to drop the test database, with a warning.
-    assert "Warning" not in output, output
+    assert_pytest_passed(result, passed=3)
 
 
 def test_the_django_test_runner_example_passes(project: Path, database: Database) -> None:
-    result = run(project, database, "manage.py", "test", "catalog")
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Ran 2 tests" in result.stderr and "OK" in result.stderr, result.stderr
-
-
-PLAIN_DB_TEST = """
-import pytest
-
-from catalog.models import Genre
-
-
-@pytest.fixture
-def genres(db):
-    Genre.objects.bulk_create([Genre(name="Poetry"), Genre(name="Fiction")])
-
-
-async def test_the_contexts_read_the_rows(genres, lifespan_state):
-    assert lifespan_state["genres"] == ["Fiction", "Poetry"]
-"""
+    assert_django_tests_passed(run(project, database, "manage.py", "test", "catalog"), ran=2)
 
 
 def test_without_a_transactional_database_the_contexts_cannot_read_the_tests_rows(
     project: Path, database: Database
 ) -> None:
-    (project / "test_plain_db.py").write_text(PLAIN_DB_TEST)
-    result = run(project, database, "-m", "pytest", "-p", "no:cacheprovider", "test_plain_db.py")
+    result = run_pytest(project, database, "test_plain_db.py", PLAIN_DB_TEST)
     assert result.returncode == 1, result.stdout
     if database.backend == "sqlite":
         # The test's transaction holds the table; the context's connection is another.
@@ -147,8 +137,7 @@ async def test_finds_nothing_from_the_test_before():
 def test_without_a_transactional_database_async_orm_writes_leak_into_the_next_test(
     project: Path, database: Database
 ) -> None:
-    (project / "test_leak.py").write_text(PLAIN_DB_ASYNC_TESTS)
-    result = run(project, database, "-m", "pytest", "-p", "no:cacheprovider", "test_leak.py")
+    result = run_pytest(project, database, "test_leak.py", PLAIN_DB_ASYNC_TESTS)
     assert result.returncode == 1, result.stdout
     assert "1 failed, 1 passed" in result.stdout and "assert 1 == 0" in result.stdout, result.stdout
 
@@ -171,6 +160,14 @@ def prepare(project: Path, database: Database) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.fixture
+def prepared_postgres(project: Path, postgres: PostgresServer) -> Database:  # noqa: F811
+    """A database of its own on the test's PostgreSQL, where connections can be counted, prepared."""
+    database = Database("postgresql", project, postgres)
+    prepare(project, database)
+    return database
+
+
 def test_in_production_the_contexts_read_at_startup_write_at_shutdown_and_hold_no_connection(
     project: Path, database: Database
 ) -> None:
@@ -191,11 +188,9 @@ def test_in_production_the_contexts_read_at_startup_write_at_shutdown_and_hold_n
 
 
 def test_contexts_that_do_not_close_hold_a_connection_each_while_serving(
-    project: Path,
-    postgres: PostgresServer,  # noqa: F811
+    project: Path, prepared_postgres: Database
 ) -> None:
-    database = Database("postgresql", project, postgres)
-    prepare(project, database)
+    database = prepared_postgres
     with serve(project, database, settings="tests.sites.database_left_open_settings") as server:
         server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         assert server.get("/genres/").json()["genres"] == GENRES, server.output
@@ -207,11 +202,9 @@ def test_contexts_that_do_not_close_hold_a_connection_each_while_serving(
 
 
 def test_a_sync_contexts_connection_is_closed_when_it_exits_an_async_orm_one_is_not(
-    project: Path,
-    postgres: PostgresServer,  # noqa: F811
+    project: Path, prepared_postgres: Database
 ) -> None:
-    database = Database("postgresql", project, postgres)
-    prepare(project, database)
+    database = prepared_postgres
     env = {**database.env, "PYTHONPATH": os.pathsep.join([str(project), str(REPO)])}
     result = subprocess.run(
         [sys.executable, str(REPO / "tests" / "database_connections_script.py")],

@@ -2,7 +2,7 @@
 
 The blocks come from the rendered page, in order: the install, startapp, migration and
 data lines run, each file block applied as its first line says
-(tests.docs.test_quickstart.copy_into); then uvicorn serves the project as the page shows,
+(tests.pasted_project.copy_into); then uvicorn serves the project as the page shows,
 and `python -m pytest` and `python manage.py test catalog` run the page's tests, all in
 subprocesses with a user's environment on startproject's SQLite database. What the
 contexts wrote is read back from that database. tests/docs/test_database_docs.py runs the
@@ -21,17 +21,20 @@ from pathlib import Path
 import pytest
 
 from tests import servers
-from tests.docs.test_quickstart import user_env
+from tests.database_page import PLAIN_DB_TEST
 from tests.pasted_project import (
+    assert_django_tests_passed,
+    assert_pytest_passed,
     command_block,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
     run_in,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, inline_code_after, render
-from tests.servers import ServerProcess
 
 HTML = render("database.md")
 BLOCKS = code_blocks(HTML)
@@ -63,8 +66,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_each_file_whole_with_startapp_and_what_it_imports_installed() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/settings.py: add at the end",
         "# catalog/models.py: replace the whole file",
         "# catalog/startup_data.py",
@@ -95,9 +97,7 @@ def test_served_by_uvicorn_the_contexts_read_at_startup_and_record_the_run_until
     argv = servers.documented(uvicorn)
     assert argv[0] == "uvicorn"
     database = project / "db.sqlite3"
-    server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
-    server.env = {**user_env(), "PYTHONPATH": str(project), "PYTHONUNBUFFERED": "1"}
-    with server:
+    with served_as_a_user_runs_it(argv, project) as server:
         server.wait_for("Uvicorn running on")  # Listening: uvicorn binds after the startup.
         answer = server.get("/genres/")
         with sqlite3.connect(database) as connection:
@@ -116,33 +116,11 @@ def test_served_by_uvicorn_the_contexts_read_at_startup_and_record_the_run_until
 
 
 def test_pytest_runs_the_pages_tests(project: Path) -> None:
-    result = run(project, PYTEST)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "3 passed" in result.stdout, output
-    assert "Warning" not in output, output
+    assert_pytest_passed(run(project, PYTEST), passed=3)
 
 
 def test_manage_py_test_runs_the_pages_tests(project: Path) -> None:
-    result = run(project, MANAGE_PY_TEST)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Ran 2 tests" in result.stderr and "\nOK" in result.stderr, result.stderr
-
-
-PLAIN_DB_TEST = """
-import pytest
-
-from catalog.models import Genre
-
-
-@pytest.fixture
-def genres(db):
-    Genre.objects.bulk_create([Genre(name="Poetry"), Genre(name="Fiction")])
-
-
-async def test_the_contexts_read_the_rows(genres, lifespan_state):
-    assert lifespan_state["genres"] == ["Fiction", "Poetry"]
-"""
+    assert_django_tests_passed(run(project, MANAGE_PY_TEST), ran=2)
 
 
 def test_with_db_instead_of_transactional_db_startup_fails_as_the_page_says(project: Path) -> None:

@@ -11,15 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.test_quickstart import user_env
 from tests.pasted_project import (
     command_block,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
+    lifespan_command_output,
     manage_py_check,
     run_in,
     start_project,
+    user_env,
 )
 from tests.rendered_docs import REPO, code_blocks, render
 
@@ -39,8 +41,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_every_file_whole_in_the_order_a_reader_makes_them() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/settings.py: add at the end",
         "# mysite/lifespan.py",
         "# mysite/asgi.py: replace the whole file",
@@ -66,9 +67,7 @@ def test_the_pasted_project_passes_its_checks_with_both_settings(project: Path) 
 
 
 def test_the_lifespan_enters_the_context_and_logs_with_the_pid(project: Path) -> None:
-    result = run_in(project, "python manage.py lifespan")
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
+    output = lifespan_command_output(project)
     assert "mysite.lifespan.worker_info" in output
     # The page's LOGGING: one startup and one shutdown line, the process id in front.
     assert len(re.findall(r"^\[\d+\] INFO django_lifespan_ctx: Lifespan startup complete", output, re.M)) == 1

@@ -17,13 +17,14 @@ from websockets.exceptions import ConnectionClosedOK
 from websockets.sync.client import connect
 
 from tests import servers
-from tests.docs.test_quickstart import served_as_a_user_runs_it
 from tests.pasted_project import (
     command_block,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
@@ -42,8 +43,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_each_file_whole_and_mounts_readyz() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/settings.py: add at the end",
         "# mysite/asgi.py: replace the whole file",
         "# mysite/urls.py: replace the whole file",

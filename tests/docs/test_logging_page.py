@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests import servers
-from tests.docs.test_quickstart import served_as_a_user_runs_it
 from tests.pasted_project import (
     command_block,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
@@ -73,8 +74,7 @@ def under_daphne(project: Path) -> str:
 
 
 def test_the_page_builds_the_quickstart_project_then_adds_logging() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/asgi.py: replace the whole file",
         "# mysite/settings.py: add at the end",
         "# mysite/lifespan.py",

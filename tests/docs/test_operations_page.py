@@ -1,7 +1,7 @@
 """docs/operations.md, pasted as a reader pastes it into a fresh project, served by uvicorn.
 
 The blocks come from the rendered page, in order, each applied as its first line says
-(tests.docs.test_quickstart.copy_into); then uvicorn serves the project as the page shows,
+(tests.pasted_project.copy_into); then uvicorn serves the project as the page shows,
 with a kubelet's Host header on the probes, a proxy's header and the token, the
 django-health-check view, and the spans the page's telemetry prints.
 """
@@ -15,10 +15,15 @@ from pathlib import Path
 import httpx
 
 from tests import servers
-from tests.docs.test_quickstart import user_env
-from tests.pasted_project import command_block, file_blocks, manage_py_check, start_project
+from tests.pasted_project import (
+    command_block,
+    file_blocks,
+    manage_py_check,
+    served_as_a_user_runs_it,
+    start_project,
+    user_env,
+)
 from tests.rendered_docs import code_blocks, render
-from tests.servers import ServerProcess
 
 BLOCKS = code_blocks(render("operations.md"))
 FILES = file_blocks(BLOCKS)
@@ -32,14 +37,9 @@ def test_the_pasted_project_serves_probes_health_check_and_spans(tmp_path: Path)
     project = start_project(tmp_path, INSTALL, FILES)
     assert "no issues" in manage_py_check(project)
     argv = servers.documented(UVICORN)
-    server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
-    server.env = {
-        **user_env(),
-        "PYTHONPATH": str(project),
-        "PYTHONUNBUFFERED": "1",
-        "PROBE_TOKEN": TOKEN,
-        "TMPDIR": str(tmp_path),  # Where the scheduler's file lock goes (SQLite).
-    }
+    # TMPDIR: where the scheduler's file lock goes (SQLite).
+    env = {**user_env(), "PROBE_TOKEN": TOKEN, "TMPDIR": str(tmp_path)}
+    server = served_as_a_user_runs_it(argv, project, env)
 
     def get(path: str, host: str = POD, **headers: str) -> httpx.Response:
         with httpx.Client(base_url=server.url, trust_env=False, timeout=30) as client:

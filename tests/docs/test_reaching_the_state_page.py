@@ -8,30 +8,26 @@ CATALOGUE_URL setting; each recipe is called through a real request.
 
 from __future__ import annotations
 
-import json
 import re
 import signal
-import threading
-from collections.abc import Generator
-from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from tests import servers
-from tests.docs.test_quickstart import served_as_a_user_runs_it
 from tests.pasted_project import (
     command_block,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
     run_in,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
+from tests.stand_in import stand_in_api
 
 BLOCKS = code_blocks(render("reaching-the-state.md"))
 FILES = file_blocks(BLOCKS)
@@ -40,35 +36,10 @@ INSTALL = command_block(BLOCKS, "pip install")
 (MANAGE_PY_TEST,) = command_block(BLOCKS, "python manage.py test").splitlines()
 
 
-class Catalogue(BaseHTTPRequestHandler):
+def catalogue(path: str) -> tuple[int, object]:
     """GET /books/<isbn>/ answers {"title": ...}; anything else, 404."""
-
-    protocol_version = "HTTP/1.1"  # Keep-alive: the client's pool then holds the connection.
-
-    def do_GET(self) -> None:
-        found = re.fullmatch(r"/books/([\w-]+)/", self.path)
-        body = json.dumps({"title": f"The book numbered {found.group(1)}"} if found else {}).encode()
-        self.send_response(200 if found else 404)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@contextmanager
-def catalogue() -> Generator[str, None, None]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Catalogue)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    found = re.fullmatch(r"/books/([\w-]+)/", path)
+    return (200, {"title": f"The book numbered {found.group(1)}"}) if found else (404, {})
 
 
 @pytest.fixture(scope="module")
@@ -77,8 +48,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_each_file_whole_and_installs_what_it_imports() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/lifespan.py",
         "# mysite/settings.py: add at the end",
         "# mysite/services.py",
@@ -98,7 +68,8 @@ def test_manage_py_check_passes_on_the_pasted_project(project: Path) -> None:
 def test_every_recipe_reaches_the_one_client_under_uvicorn(project: Path) -> None:
     argv = servers.documented(UVICORN)
     assert argv[0] == "uvicorn"
-    with catalogue() as url:
+    # Keep-alive: the client's pool then holds the connection.
+    with stand_in_api(catalogue, keep_alive=True) as url:
         server = served_as_a_user_runs_it(argv, project)
         server.env["CATALOGUE_URL"] = url
         with server:

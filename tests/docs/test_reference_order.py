@@ -37,6 +37,19 @@ def test_the_reference_opens_with_the_names_every_project_uses() -> None:
     assert min(advanced) > listed.index("django_lifespan_ctx.pytest_plugin.lifespan_state")
 
 
+def docstrings(module: Any, name: str) -> list[str]:
+    """A listed name's docstring and its public members' (what the page shows under it)."""
+    obj = module.members[name]
+    target = obj.final_target if obj.is_alias else obj
+    texts = [target.docstring.value if target.docstring else ""]
+    texts += [
+        member.docstring.value
+        for member_name, member in target.members.items()
+        if not member_name.startswith("_") and not member.is_alias and member.docstring
+    ]
+    return texts
+
+
 def internal_mentions() -> dict[str, list[str]]:
     """Each listed name whose docstring (or a docstring of its members) names an internal class."""
     packages: dict[str, Any] = {}
@@ -44,14 +57,7 @@ def internal_mentions() -> dict[str, list[str]]:
     for section in sections(REFERENCE):
         module = load_module(section.module, REPO, packages)
         for name in section.members:
-            obj = module.members[name]
-            target = obj.final_target if obj.is_alias else obj
-            texts = [target.docstring.value if target.docstring else ""]
-            texts += [
-                member.docstring.value
-                for member_name, member in target.members.items()
-                if not member_name.startswith("_") and not member.is_alias and member.docstring
-            ]
+            texts = docstrings(module, name)
             hits = sorted({hit for text in texts for hit in INTERNAL.findall(text)})
             if hits:
                 found[f"{section.module}.{name}"] = hits
@@ -110,14 +116,7 @@ def unlinked_mentions() -> dict[str, list[str]]:
         if hits:
             found[section.module] = hits
         for name in section.members:
-            obj = module.members[name]
-            target = obj.final_target if obj.is_alias else obj
-            texts = [target.docstring.value if target.docstring else ""]
-            texts += [
-                member.docstring.value
-                for member_name, member in target.members.items()
-                if not member_name.startswith("_") and not member.is_alias and member.docstring
-            ]
+            texts = docstrings(module, name)
             own = f"{section.module}.{name}"
             hits = sorted({hit for text in texts for hit in unlinked(text, names, own)})
             if hits:

@@ -16,14 +16,17 @@ import httpx
 from websockets.sync.client import connect
 
 from tests import servers
-from tests.docs.test_quickstart import copy_into, user_env
 from tests.pasted_project import (
     command_block,
+    copy_into,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
+    served_as_a_user_runs_it,
     start_project,
+    user_env,
 )
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
@@ -50,7 +53,7 @@ STARTED_AND_STOPPED = [
 
 
 def test_the_page_shows_whole_files_one_recipe_after_another() -> None:
-    assert [block.splitlines()[0] for block in FILES] == [
+    assert headers(FILES) == [
         "# mysite/other_apps.py",
         "# mysite/settings.py: add at the end",
         "# mysite/views.py",
@@ -75,10 +78,8 @@ def served(project: Path, command: str) -> ServerProcess:
     """The page's uvicorn command, from a user's shell, on a free port."""
     argv = servers.documented(command)
     assert argv[0] == "uvicorn"
-    server = ServerProcess(argv, settings=None, cwd=project, repo_on_path=False)
     # MCP logs through rich, which wraps its lines at 80 columns when not on a terminal.
-    server.env = {**user_env(), "PYTHONPATH": str(project), "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
-    return server
+    return served_as_a_user_runs_it(argv, project, {**user_env(), "COLUMNS": "200"})
 
 
 def printed(output: str) -> list[str]:

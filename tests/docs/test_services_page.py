@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import ast
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests import servers
-from tests.docs.test_quickstart import served_as_a_user_runs_it
+from tests import servers, stand_in
 from tests.pasted_project import (
     command_block,
     file_blocks,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
     point_setting_at_stand_in,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
-from tests.stand_in import stand_in_api
 
 BLOCKS = code_blocks(render("services.md"))
 FILES = file_blocks(BLOCKS)
@@ -40,10 +39,7 @@ SERVICES = {
 }
 
 
-@pytest.fixture(scope="module")
-def api() -> Iterator[str]:
-    with stand_in_api() as url:
-        yield url
+api = stand_in.api_for_the_module
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +54,7 @@ def project(tmp_path_factory: pytest.TempPathFactory, api: str) -> Path:
 
 
 def test_the_page_shows_each_file_whole_and_where_every_comes_from() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/asgi.py: replace the whole file",
         "# mysite/settings.py: add at the end",
         "# mysite/events.py",

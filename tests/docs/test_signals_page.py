@@ -15,12 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests import servers
-from tests.docs.test_quickstart import served_as_a_user_runs_it
 from tests.pasted_project import (
     command_block,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
+    served_as_a_user_runs_it,
     start_project,
 )
 from tests.rendered_docs import code_blocks, inline_code_after, render
@@ -48,8 +49,7 @@ def uvicorn_argv() -> list[str]:
 
 def test_the_page_shows_startapp_and_each_file_whole() -> None:
     assert "python manage.py startapp library" in INSTALL.splitlines()
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/asgi.py: replace the whole file",
         "# mysite/settings.py: add at the end",
         "# library/handlers.py",

@@ -1,7 +1,7 @@
 """docs/testing.md, pasted as a reader pastes it into a fresh project, its two test suites run.
 
 The blocks come from the rendered page, in order: the install and startapp lines run,
-each file block applied as its first line says (tests.docs.test_quickstart.copy_into), then
+each file block applied as its first line says (tests.pasted_project.copy_into), then
 `python -m pytest` and `python manage.py test books` run as the page shows them, in
 subprocesses with a user's environment. The contexts are the page's own; nothing of
 this repository's test settings is on the path.
@@ -17,7 +17,10 @@ from pathlib import Path
 import pytest
 
 from tests.pasted_project import (
+    assert_django_tests_passed,
+    assert_pytest_passed,
     command_block,
+    headers,
     imported_distributions,
     installed_by,
     manage_py_check,
@@ -67,8 +70,7 @@ def broken_copy(project: Path, where: Path) -> Path:
 
 
 def test_the_page_shows_each_file_whole_with_startapp_and_what_it_imports_installed() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-    assert headers == [
+    assert headers(FILES) == [
         "# mysite/settings.py: add at the end",
         "# books/lifespan.py",
         "# books/views.py: replace the whole file",
@@ -90,18 +92,12 @@ def test_manage_py_check_passes_on_the_pasted_project(project: Path) -> None:
 
 
 def test_pytest_runs_the_pages_tests_with_real_contexts_and_replacements(project: Path) -> None:
-    result = run(project, PYTEST)
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, output
-    assert "8 passed" in result.stdout, output
     # The page's pytest.ini is one to copy: pytest-asyncio has nothing to warn about.
-    assert "Warning" not in output, output
+    assert_pytest_passed(run(project, PYTEST), passed=8)
 
 
 def test_manage_py_test_runs_the_pages_tests_with_real_contexts_and_replacements(project: Path) -> None:
-    result = run(project, MANAGE_PY_TEST)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Ran 5 tests" in result.stderr and "\nOK" in result.stderr, result.stderr
+    assert_django_tests_passed(run(project, MANAGE_PY_TEST), ran=5)
 
 
 def test_a_context_that_fails_to_start_fails_the_test_with_the_servers_message(

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.docs.test_quickstart import copy_into
-from tests.pasted_project import run_in
+from tests.pasted_project import assert_type_checkers_pass, copy_into, edited, headers, run_in
 from tests.rendered_docs import REPO, code_blocks, render
 
 ANNOTATED = "LIFESPAN_CONTEXTS: list[LifespanEntry] = "
@@ -50,9 +49,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_typing_page_shows_a_config_the_typed_files_and_a_service() -> None:
-    headers = [block.splitlines()[0] for block in TYPING]
-
-    assert headers == [
+    assert headers(TYPING) == [
         "# pyproject.toml",
         "# mysite/state.py",
         "# mysite/lifespan.py: replace the whole file",
@@ -78,25 +75,13 @@ def test_the_project_is_a_working_django_project(project: Path) -> None:
 
 @pytest.mark.integration
 def test_mypy_and_pyright_pass_on_the_fresh_project_that_grew_a_service(project: Path) -> None:
-    mypy = run("python -m mypy .", project)
-    pyright = run("python -m pyright", project)
-
-    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
-    assert "Success: no issues found" in mypy.stdout
-    assert pyright.returncode == 0, pyright.stdout + pyright.stderr
-    assert "0 errors" in pyright.stdout
+    assert_type_checkers_pass(project)
 
 
 @pytest.mark.integration
 def test_without_the_annotation_mypy_fails_on_the_service(project: Path) -> None:
-    settings = project / "mysite" / "settings.py"
-    annotated = settings.read_text()
-    assert ANNOTATED in annotated
-    settings.write_text(annotated.replace(ANNOTATED, "LIFESPAN_CONTEXTS = "))
-    try:
+    with edited(project / "mysite" / "settings.py", ANNOTATED, "LIFESPAN_CONTEXTS = "):
         mypy = run("python -m mypy .", project)
-    finally:
-        settings.write_text(annotated)
 
     assert mypy.returncode == 1, mypy.stdout + mypy.stderr
     assert 'List item 0 has incompatible type "Service"; expected "str"' in mypy.stdout

@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.pasted_project import command_block, run_in, start_project
+from tests.pasted_project import (
+    assert_type_checkers_pass,
+    command_block,
+    edited,
+    headers,
+    run_in,
+    start_project,
+)
 from tests.rendered_docs import code_blocks, render
 
 BLOCKS = code_blocks(render("typing.md"))
@@ -33,9 +40,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_page_shows_the_shop_as_whole_files() -> None:
-    headers = [block.splitlines()[0] for block in FILES]
-
-    assert headers == [
+    assert headers(FILES) == [
         "# shop/settings.py: add at the end",
         "# shop/lifespan.py",
         "# reviews/__init__.py",
@@ -81,12 +86,8 @@ def test_the_lifespan_command_names_the_typed_keys_app(project: Path) -> None:
 
 def test_a_typed_key_of_the_wrong_type_fails_startup_as_the_page_says(project: Path) -> None:
     lifespan = project / "reviews" / "lifespan.py"
-    written = lifespan.read_text()
-    lifespan.write_text(written.replace("{REVIEWS_CLIENT: client}", '{REVIEWS_CLIENT: "a string"}'))
-    try:
+    with edited(lifespan, "{REVIEWS_CLIENT: client}", '{REVIEWS_CLIENT: "a string"}'):
         done = run("python manage.py catalogue", project)
-    finally:
-        lifespan.write_text(written)
 
     assert done.returncode != 0
     shown = (
@@ -99,13 +100,8 @@ def test_a_typed_key_of_the_wrong_type_fails_startup_as_the_page_says(project: P
 
 
 def test_startup_checks_the_state_against_the_type(project: Path) -> None:
-    lifespan = project / "shop" / "lifespan.py"
-    written = lifespan.read_text()
-    lifespan.write_text(written.replace('"visits": 0', '"visits": "none"'))
-    try:
+    with edited(project / "shop" / "lifespan.py", '"visits": 0', '"visits": "none"'):
         done = run("python manage.py catalogue", project)
-    finally:
-        lifespan.write_text(written)
 
     assert done.returncode != 0
     assert "the key 'visits' should be int, but is str" in done.stdout + done.stderr
@@ -116,10 +112,4 @@ def test_mypy_and_pyright_pass_with_the_pages_config(project: Path) -> None:
     (project / "pyproject.toml").write_text(PYPROJECT.replace("mysite", "shop"))
     (project / ".venv").symlink_to(Path(sys.prefix), target_is_directory=True)
 
-    mypy = run("python -m mypy .", project)
-    pyright = run("python -m pyright", project)
-
-    assert mypy.returncode == 0, mypy.stdout + mypy.stderr
-    assert "Success: no issues found" in mypy.stdout
-    assert pyright.returncode == 0, pyright.stdout + pyright.stderr
-    assert "0 errors" in pyright.stdout
+    assert_type_checkers_pass(project)

@@ -1,7 +1,7 @@
 """docs/workers.md, pasted section by section into a fresh `startproject`, its workers run.
 
 The blocks come from the rendered page, in the page's order: a file block is
-applied as its first line says (tests.docs.test_quickstart.copy_into), a command
+applied as its first line says (tests.pasted_project.copy_into), a command
 block is run line by line as a reader runs it, and the worker command it ends
 with is started as a real process. What the worker did is read from what the
 page's own context logs and from the results the queue stored. The API the
@@ -11,26 +11,29 @@ environment.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import shlex
 import signal
-import sys
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import redis_server as real_redis
-from tests.docs.test_quickstart import copy_into, user_env
-from tests.pasted_project import run_in
+from tests.pasted_project import (
+    Pasted,
+    headers,
+    is_python_file,
+    pasted_with_api,
+    run_in,
+    served_as_a_user_runs_it,
+)
+from tests.pasted_project import imported_distributions as pasted_imports
 from tests.rendered_docs import code_blocks, render
 from tests.servers import ServerProcess
-from tests.stand_in import stand_in_api
 
 HTML = render("workers.md")
 SECTIONS = re.split(r'<h[23] id="', HTML)
@@ -42,73 +45,32 @@ def section_blocks(heading_id: str) -> list[str]:
     return code_blocks(section)
 
 
-def is_file(block: str) -> bool:
-    return re.match(r"# [\w/]+\.py(: |\n)", block) is not None
-
-
-def headers(blocks: list[str]) -> list[str]:
+def file_headers(blocks: list[str]) -> list[str]:
     """The first line of each file block: which file, and what to do with it."""
-    return [block.splitlines()[0] for block in blocks if is_file(block)]
+    return headers([block for block in blocks if is_python_file(block)])
 
 
 def commands(blocks: list[str]) -> list[str]:
     """Every command line of the blocks, in order."""
-    return [line for block in blocks if not is_file(block) for line in block.splitlines()]
-
-
-@dataclass
-class Pasted:
-    """A project made by following one section: where it is, and what is left to run."""
-
-    path: Path
-    env: dict[str, str]
-    outputs: dict[str, str] = field(default_factory=dict[str, str])  # Each command line run: its output.
-    worker: str = ""  # The last command line, which runs until it is stopped.
-
-
-def paste(blocks: list[str], where: Path, env: dict[str, str], worker_words: str) -> Pasted:
-    lines = commands(blocks)
-    (worker,) = [line for line in lines if line.startswith(worker_words)]
-    assert lines[-1] == worker, "the worker is the page's last command"
-    pasted = Pasted(where, env, worker=worker)
-    for block in blocks:
-        if is_file(block):
-            copy_into(pasted.path, block)
-            continue
-        for line in block.splitlines():
-            if line.startswith("pip install") or line == worker:
-                continue  # Installed here already (test_..._install_line checks the names).
-            if line.startswith("cd "):
-                pasted.path = pasted.path / line.removeprefix("cd ")
-                continue
-            done = run_in(pasted.path, line, env=env, timeout=120)
-            assert done.returncode == 0, f"{line}\n{done.stdout}{done.stderr}"
-            pasted.outputs[line] = done.stdout + done.stderr
-    return pasted
+    return [line for block in blocks if not is_python_file(block) for line in block.splitlines()]
 
 
 @contextmanager
-def pasted_with_api(
-    blocks: list[str], where: Path, worker_words: str, **env: str
-) -> Generator[tuple[Pasted, str]]:
-    """The section pasted, from a user's shell whose SHOP_API_URL (and `env`) names the stand-in API."""
-    with stand_in_api() as api:
-        yield paste(blocks, where, {**user_env(), "SHOP_API_URL": api, **env}, worker_words), api
-
-
-def worker_process(pasted: Pasted, words: list[str], module: str, **env: str) -> ServerProcess:
-    """The console script `words[0]`, as `python -m module`, in the project, from a user's shell."""
-    worker = ServerProcess([module, *words[1:]], settings=None, cwd=pasted.path, repo_on_path=False)
-    worker.env = {**pasted.env, "PYTHONPATH": str(pasted.path), "PYTHONUNBUFFERED": "1", **env}
-    return worker
+def pasted_section(blocks: list[str], where: Path, worker_words: str, **env: str) -> Generator[Pasted]:
+    """The section pasted with the stand-in API; its worker, the page's last command, left to run."""
+    lines = commands(blocks)
+    (worker,) = [line for line in lines if line.startswith(worker_words)]
+    assert lines[-1] == worker, "the worker is the page's last command"
+    with pasted_with_api(blocks, where, worker, **env) as pasted:
+        yield pasted
 
 
 def run_worker(pasted: Pasted) -> ServerProcess:
     """The page's worker command, as written, in the project, from a user's shell."""
-    words = shlex.split(pasted.worker)
-    assert words[:2] == ["python", "manage.py"], pasted.worker
+    words = shlex.split(pasted.left_to_run)
+    assert words[:2] == ["python", "manage.py"], pasted.left_to_run
     # `python -m manage` is `python manage.py` with ServerProcess's interpreter.
-    return worker_process(pasted, words[1:], "manage")
+    return served_as_a_user_runs_it(["manage", *words[2:]], pasted.path, pasted.env)
 
 
 def last_line_json(pasted: Pasted, command: str) -> list[Any]:
@@ -124,6 +86,34 @@ def shell_json(pasted: Pasted, code: str) -> list[Any]:
     return last_line_json(pasted, f"python manage.py shell -c {shlex.quote(code)}")
 
 
+def assert_enters_nothing(pasted: Pasted, words: str) -> None:
+    """The process that only enqueues (the command line with these words) enters nothing."""
+    enqueued = pasted.output_of(words)
+    assert "API client" not in enqueued, enqueued
+
+
+def assert_imports(block: str, *names: str, plain_import: bool = False) -> None:
+    """The block imports each name: `from x import name` (or, with plain_import, `import name`)."""
+    statement = r"^(from [\w.]+ )?import" if plain_import else r"^from [\w.]+ import"
+    for name in names:
+        assert re.search(rf"{statement} .*\b{name}\b", block, flags=re.MULTILINE), name
+
+
+def assert_one_client_in_each_of_two_processes(worker: ServerProcess, api: str) -> None:
+    """Huey's process workers: one client in each of the two; the consumer process opens none."""
+    lines = worker.output.splitlines()
+    assert lines.count(f"API client opened for {api}") == 2, worker.output
+    assert lines.count("API client closed") == 2, worker.output
+
+
+def assert_one_client_per_job(worker: ServerProcess, api: str) -> None:
+    """RQ's work horses: once per job, opened before the job ran, closed after it."""
+    opened = line_numbers(worker.output, f"API client opened for {api}")
+    closed = line_numbers(worker.output, "API client closed")
+    assert len(opened) == len(closed) == 2, worker.output
+    assert opened[0] < closed[0] < opened[1] < closed[1], worker.output
+
+
 def line_numbers(output: str, wanted: str) -> list[int]:
     """Where in the output this whole line was printed."""
     return [n for n, line in enumerate(output.splitlines()) if line == wanted]
@@ -133,19 +123,8 @@ BOTH_ANSWERS = sorted(map(str, [{"path": "/books/1/"}, {"path": "/authors/2/"}])
 
 
 def imported_distributions(blocks: list[str]) -> set[str]:
-    names = {"django": "django", "django_lifespan_ctx": "django-lifespan-ctx", "django_tasks": "django-tasks"}
-    found: set[str] = set()
-    for block in filter(is_file, blocks):
-        for node in ast.walk(ast.parse(block)):
-            if isinstance(node, ast.Import):
-                modules = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and not node.level:
-                modules = [str(node.module)]
-            else:
-                continue
-            tops = {module.split(".")[0] for module in modules} - set(sys.stdlib_module_names)
-            found |= {names.get(top, top) for top in tops}
-    return found
+    """What the section's file blocks import, by distribution (tests.pasted_project's reading)."""
+    return pasted_imports([block for block in blocks if is_python_file(block)])
 
 
 def installed(blocks: list[str]) -> set[str]:
@@ -165,7 +144,7 @@ TASKS_BLOCKS = section_blocks("djangos-tasks")
 
 
 def test_the_tasks_section_shows_startapp_settings_the_appconfig_tasks_and_migrate() -> None:
-    assert headers(TASKS_BLOCKS) == [
+    assert file_headers(TASKS_BLOCKS) == [
         "# mysite/settings.py: add at the end",
         "# shop/lifespan.py",
         "# shop/apps.py: replace the whole file",
@@ -173,12 +152,11 @@ def test_the_tasks_section_shows_startapp_settings_the_appconfig_tasks_and_migra
     ]
     assert "python manage.py startapp shop" in commands(TASKS_BLOCKS)
     assert "python manage.py migrate" in commands(TASKS_BLOCKS)
-    settings, _, apps, tasks = filter(is_file, TASKS_BLOCKS)
+    settings, _, apps, tasks = filter(is_python_file, TASKS_BLOCKS)
     assert 'INSTALLED_APPS += ["django_tasks", "django_tasks_db", "shop"]' in settings
     assert "TASKS = {" in settings
     assert "def ready(self):" in apps and "django_tasks.connect()" in apps
-    for name in ("task", "current_state", "on_lifespan_loop", "worker_lifespan"):
-        assert re.search(rf"^from [\w.]+ import .*\b{name}\b", tasks, flags=re.MULTILINE), name
+    assert_imports(tasks, "task", "current_state", "on_lifespan_loop", "worker_lifespan")
 
 
 def test_the_tasks_install_line_names_every_package_the_code_imports() -> None:
@@ -188,8 +166,8 @@ def test_the_tasks_install_line_names_every_package_the_code_imports() -> None:
 
 
 @pytest.fixture
-def tasks_project(tmp_path: Path) -> Iterator[tuple[Pasted, str]]:
-    with pasted_with_api(TASKS_BLOCKS, tmp_path, "python manage.py db_worker") as project:
+def tasks_project(tmp_path: Path) -> Iterator[Pasted]:
+    with pasted_section(TASKS_BLOCKS, tmp_path, "python manage.py db_worker") as project:
         yield project
 
 
@@ -204,11 +182,10 @@ def stored_results(pasted: Pasted) -> list[list[object]]:
 
 @pytest.mark.integration
 def test_the_pasted_project_runs_a_sync_and_an_async_task_with_one_client_per_worker(
-    tasks_project: tuple[Pasted, str],
+    tasks_project: Pasted,
 ) -> None:
-    pasted, api = tasks_project
-    (enqueued,) = [output for line, output in pasted.outputs.items() if ".enqueue(" in line]
-    assert "API client" not in enqueued, enqueued  # The process that only enqueues enters nothing.
+    pasted, api = tasks_project, tasks_project.api
+    assert_enters_nothing(pasted, ".enqueue(")
     with run_worker(pasted) as worker:
         for task in ("fetch_book", "fetch_author"):
             worker.wait_for(rf"path=shop\.tasks\.{task} state=SUCCESSFUL", timeout=120)
@@ -237,24 +214,23 @@ HUEY_BLOCKS = section_blocks("huey")
 
 
 def test_the_huey_section_shows_startapp_the_huey_setting_the_appconfig_and_tasks() -> None:
-    assert headers(HUEY_BLOCKS) == [
+    assert file_headers(HUEY_BLOCKS) == [
         "# mysite/settings.py: add at the end",
         "# shop/lifespan.py",
         "# shop/apps.py: replace the whole file",
         "# shop/tasks.py",
     ]
-    settings, _, apps, tasks = filter(is_file, HUEY_BLOCKS)
+    settings, _, apps, tasks = filter(is_python_file, HUEY_BLOCKS)
     assert "HUEY = {" in settings and '"huey.contrib.djhuey"' in settings
     assert "def ready(self):" in apps and "huey.connect(HUEY)" in apps
-    for name in ("db_task", "current_state", "run_on_lifespan_loop", "worker_lifespan"):
-        assert re.search(rf"^from [\w.]+ import .*\b{name}\b", tasks, flags=re.MULTILINE), name
+    assert_imports(tasks, "db_task", "current_state", "run_on_lifespan_loop", "worker_lifespan")
     assert extras(HUEY_BLOCKS) == {"huey"}
     assert imported_distributions(HUEY_BLOCKS) <= installed(HUEY_BLOCKS) | {"django", "huey"}
 
 
 @pytest.fixture
-def huey_project(tmp_path: Path) -> Iterator[tuple[Pasted, str]]:
-    with pasted_with_api(HUEY_BLOCKS, tmp_path, "python manage.py run_huey") as project:
+def huey_project(tmp_path: Path) -> Iterator[Pasted]:
+    with pasted_section(HUEY_BLOCKS, tmp_path, "python manage.py run_huey") as project:
         yield project
 
 
@@ -269,21 +245,17 @@ def huey_results(pasted: Pasted) -> list[object]:
 
 @pytest.mark.integration
 def test_the_pasted_huey_project_opens_one_client_in_each_worker_process_and_runs_both_tasks(
-    huey_project: tuple[Pasted, str],
+    huey_project: Pasted,
 ) -> None:
-    pasted, api = huey_project
-    (enqueued,) = [output for line, output in pasted.outputs.items() if "fetch_book(1)" in line]
-    assert "API client" not in enqueued, enqueued  # The process that only enqueues enters nothing.
+    pasted, api = huey_project, huey_project.api
+    assert_enters_nothing(pasted, "fetch_book(1)")
     with run_worker(pasted) as worker:
         for task in ("fetch_book", "fetch_author"):
             worker.wait_for(rf"shop\.tasks\.{task}: \S+ executed in", timeout=120)
         worker.wait_for(f"API client opened for {re.escape(api)}$", timeout=60, count=2)
         # Ctrl+C in its terminal, as the page says.
         code = worker.stop(signal.SIGINT, timeout=60, whole_group=True)
-    lines = worker.output.splitlines()
-    # One client in each of the two worker processes; the consumer process opens none.
-    assert lines.count(f"API client opened for {api}") == 2, worker.output
-    assert lines.count("API client closed") == 2, worker.output
+    assert_one_client_in_each_of_two_processes(worker, api)
     assert code == 0, worker.output
     assert sorted(map(str, huey_results(pasted))) == BOTH_ANSWERS
 
@@ -296,23 +268,22 @@ redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
 
 
 def test_the_rq_section_shows_startapp_rq_queues_jobs_and_the_worker_class() -> None:
-    assert headers(RQ_BLOCKS) == [
+    assert file_headers(RQ_BLOCKS) == [
         "# mysite/settings.py: add at the end",
         "# shop/lifespan.py",
         "# shop/jobs.py",
     ]
-    settings, _, jobs = filter(is_file, RQ_BLOCKS)
+    settings, _, jobs = filter(is_python_file, RQ_BLOCKS)
     assert "RQ_QUEUES = {" in settings and '"django_rq"' in settings
-    for name in ("job", "current_state", "on_lifespan_loop", "worker_lifespan"):
-        assert re.search(rf"^from [\w.]+ import .*\b{name}\b", jobs, flags=re.MULTILINE), name
+    assert_imports(jobs, "job", "current_state", "on_lifespan_loop", "worker_lifespan")
     assert extras(RQ_BLOCKS) == {"rq"}
     distributions = imported_distributions(RQ_BLOCKS) - {"django_rq"}
     assert distributions <= installed(RQ_BLOCKS) | {"django"} and "django-rq" in installed(RQ_BLOCKS)
 
 
 @pytest.fixture
-def rq_project(tmp_path: Path, redis_url: str) -> Iterator[tuple[Pasted, str]]:
-    with pasted_with_api(RQ_BLOCKS, tmp_path, "python manage.py rqworker", REDIS_URL=redis_url) as project:
+def rq_project(tmp_path: Path, redis_url: str) -> Iterator[Pasted]:
+    with pasted_section(RQ_BLOCKS, tmp_path, "python manage.py rqworker", REDIS_URL=redis_url) as project:
         yield project
 
 
@@ -327,18 +298,13 @@ def rq_results(pasted: Pasted) -> list[object]:
 
 @pytest.mark.integration
 def test_the_pasted_rq_project_opens_a_client_in_each_work_horse_and_runs_both_jobs(
-    rq_project: tuple[Pasted, str],
+    rq_project: Pasted,
 ) -> None:
-    pasted, api = rq_project
-    (enqueued,) = [output for line, output in pasted.outputs.items() if ".delay(1)" in line]
-    assert "API client" not in enqueued, enqueued  # The process that only enqueues enters nothing.
+    pasted, api = rq_project, rq_project.api
+    assert_enters_nothing(pasted, ".delay(1)")
     with run_worker(pasted) as worker:
         worker.wait_for(r"Job OK", timeout=120, count=2)
         code = worker.stop(signal.SIGTERM, timeout=60)
-    opened = line_numbers(worker.output, f"API client opened for {api}")
-    closed = line_numbers(worker.output, "API client closed")
-    # Once per job, in its work horse: opened before the job ran, closed after it.
-    assert len(opened) == len(closed) == 2, worker.output
-    assert opened[0] < closed[0] < opened[1] < closed[1], worker.output
+    assert_one_client_per_job(worker, api)
     assert code == 0, worker.output
     assert sorted(map(str, rq_results(pasted))) == BOTH_ANSWERS

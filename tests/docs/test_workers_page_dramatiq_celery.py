@@ -20,16 +20,17 @@ import pytest
 
 from tests import redis_server as real_redis
 from tests.docs.test_workers_page import (
-    Pasted,
+    assert_enters_nothing,
+    assert_imports,
     commands,
     extras,
-    headers,
+    file_headers,
     imported_distributions,
     installed,
-    is_file,
-    pasted_with_api,
+    pasted_section,
     section_blocks,
 )
+from tests.pasted_project import Pasted, is_python_file, served_as_a_user_runs_it
 from tests.servers import ServerProcess
 
 redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
@@ -37,11 +38,9 @@ redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
 
 def run_command(pasted: Pasted) -> ServerProcess:
     """The section's worker command, as written, from a user's shell in the project."""
-    words = shlex.split(pasted.worker)
+    words = shlex.split(pasted.left_to_run)
     # `python -m dramatiq` (or celery) is the `dramatiq` script, run with this interpreter.
-    command = ServerProcess(words, settings=None, cwd=pasted.path, repo_on_path=False)
-    command.env = {**pasted.env, "PYTHONUNBUFFERED": "1"}
-    return command
+    return served_as_a_user_runs_it(words, pasted.path, pasted.env, project_on_path=False)
 
 
 def pids_logging(output: str, message: str) -> list[int]:
@@ -57,35 +56,41 @@ DRAMATIQ_BLOCKS = section_blocks("dramatiq")
 
 
 def test_the_dramatiq_section_shows_startapp_the_settings_and_the_actors_module() -> None:
-    assert headers(DRAMATIQ_BLOCKS) == [
+    assert file_headers(DRAMATIQ_BLOCKS) == [
         "# mysite/settings.py: add at the end",
         "# shop/lifespan.py",
         "# shop/actors.py",
     ]
     assert "python manage.py startapp shop" in commands(DRAMATIQ_BLOCKS)
-    settings, _, actors = filter(is_file, DRAMATIQ_BLOCKS)
+    settings, _, actors = filter(is_python_file, DRAMATIQ_BLOCKS)
     assert "REDIS_URL = " in settings and '"shop"' in settings
     assert "broker.add_middleware(LifespanMiddleware())" in actors and "django.setup()" in actors
-    for name in ("dramatiq", "current_state", "LifespanMiddleware", "on_lifespan_loop", "worker_lifespan"):
-        assert re.search(rf"^(from [\w.]+ )?import .*\b{name}\b", actors, flags=re.MULTILINE), name
+    assert_imports(
+        actors,
+        "dramatiq",
+        "current_state",
+        "LifespanMiddleware",
+        "on_lifespan_loop",
+        "worker_lifespan",
+        plain_import=True,
+    )
     assert extras(DRAMATIQ_BLOCKS) == {"dramatiq", "redis"}  # Ours, and dramatiq's for RedisBroker.
     assert imported_distributions(DRAMATIQ_BLOCKS) <= installed(DRAMATIQ_BLOCKS) | {"django"}
 
 
 @pytest.fixture
-def dramatiq_project(tmp_path: Path, redis_url: str) -> Iterator[tuple[Pasted, str]]:
-    with pasted_with_api(DRAMATIQ_BLOCKS, tmp_path, "dramatiq ", REDIS_URL=redis_url) as project:
+def dramatiq_project(tmp_path: Path, redis_url: str) -> Iterator[Pasted]:
+    with pasted_section(DRAMATIQ_BLOCKS, tmp_path, "dramatiq ", REDIS_URL=redis_url) as project:
         yield project
 
 
 @pytest.mark.integration
 def test_the_pasted_dramatiq_project_opens_one_client_in_each_worker_process_and_runs_both_actors(
-    dramatiq_project: tuple[Pasted, str],
+    dramatiq_project: Pasted,
 ) -> None:
-    pasted, api = dramatiq_project
-    (sent,) = [output for line, output in pasted.outputs.items() if ".send(1)" in line]
-    assert "API client" not in sent, sent  # The process that only sends enters nothing.
-    assert pasted.worker == "dramatiq shop.actors --processes 2 --threads 4"
+    pasted, api = dramatiq_project, dramatiq_project.api
+    assert_enters_nothing(pasted, ".send(1)")
+    assert pasted.left_to_run == "dramatiq shop.actors --processes 2 --threads 4"
     with run_command(pasted) as command:
         command.wait_for(r"Book 1: \{'path': '/books/1/'\}$", timeout=120)
         command.wait_for(r"Author 2: \{'path': '/authors/2/'\}$", timeout=120)
@@ -111,7 +116,7 @@ CELERY_BLOCKS = section_blocks("celery")
 
 
 def test_the_celery_section_shows_startapp_the_settings_the_celery_app_and_tasks() -> None:
-    assert headers(CELERY_BLOCKS) == [
+    assert file_headers(CELERY_BLOCKS) == [
         "# mysite/settings.py: add at the end",
         "# shop/lifespan.py",
         "# mysite/celery.py",
@@ -119,21 +124,20 @@ def test_the_celery_section_shows_startapp_the_settings_the_celery_app_and_tasks
         "# shop/tasks.py",
     ]
     assert "python manage.py startapp shop" in commands(CELERY_BLOCKS)
-    settings, _, app, init, tasks = filter(is_file, CELERY_BLOCKS)
+    settings, _, app, init, tasks = filter(is_python_file, CELERY_BLOCKS)
     assert "CELERY_BROKER_URL = " in settings and '"shop"' in settings
     assert 'namespace="CELERY"' in app and "lifespan_celery.connect()" in app
     assert "from .celery import app" in init
-    for name in ("shared_task", "current_state", "worker_lifespan"):
-        assert re.search(rf"^from [\w.]+ import .*\b{name}\b", tasks, flags=re.MULTILINE), name
+    assert_imports(tasks, "shared_task", "current_state", "worker_lifespan")
     assert extras(CELERY_BLOCKS) == {"celery", "redis"}  # Ours, and celery's for its Redis transport.
     assert imported_distributions(CELERY_BLOCKS) <= installed(CELERY_BLOCKS) | {"django"}
 
 
 @pytest.fixture
-def celery_project(tmp_path: Path, redis_server: real_redis.RedisServer) -> Iterator[tuple[Pasted, str]]:
+def celery_project(tmp_path: Path, redis_server: real_redis.RedisServer) -> Iterator[Pasted]:
     redis_server.client.flushall()
     broker = f"redis+socket://{redis_server.client.socket_file}"
-    with pasted_with_api(CELERY_BLOCKS, tmp_path, "celery ", CELERY_BROKER_URL=broker) as project:
+    with pasted_section(CELERY_BLOCKS, tmp_path, "celery ", CELERY_BROKER_URL=broker) as project:
         yield project
 
 
@@ -144,12 +148,11 @@ def process_names_logging(output: str, message: str) -> list[str]:
 
 @pytest.mark.integration
 def test_the_pasted_celery_project_opens_one_client_in_each_prefork_child_and_runs_both_tasks(
-    celery_project: tuple[Pasted, str],
+    celery_project: Pasted,
 ) -> None:
-    pasted, api = celery_project
-    (sent,) = [output for line, output in pasted.outputs.items() if ".delay(1)" in line]
-    assert "API client" not in sent, sent  # The process that only enqueues enters nothing.
-    assert pasted.worker == "celery -A mysite worker --loglevel INFO --concurrency 2"
+    pasted, api = celery_project, celery_project.api
+    assert_enters_nothing(pasted, ".delay(1)")
+    assert pasted.left_to_run == "celery -A mysite worker --loglevel INFO --concurrency 2"
     with run_command(pasted) as command:
         command.wait_for(
             r"Task shop\.tasks\.fetch_book\[.*\] succeeded .*: \{'path': '/books/1/'\}$", timeout=120

@@ -46,13 +46,18 @@ SERVED_ANYWAY = (
 )
 
 
+def failing(server: str, kind: str) -> ServerProcess:
+    """The server, not started yet, with settings that fail in the way `kind` names."""
+    process = ServerProcess(SERVERS[server], settings="tests.sites.failure_kind_settings")
+    process.env["FAILURE_KIND"] = kind
+    return process
+
+
 @pytest.mark.server_grid
 @pytest.mark.parametrize("kind", KINDS)
 @pytest.mark.parametrize("server", SERVERS)
 def test_the_server_stops_instead_of_serving(server: str, kind: str) -> None:
-    process = ServerProcess(SERVERS[server], settings="tests.sites.failure_kind_settings")
-    process.env["FAILURE_KIND"] = kind
-    with process:
+    with failing(server, kind) as process:
         code = process.wait_for_exit(timeout=60)
     output = process.output
     assert not any(sign in output for sign in SERVED_ANYWAY), output
@@ -74,9 +79,7 @@ def test_the_server_stops_instead_of_serving(server: str, kind: str) -> None:
 @pytest.mark.parametrize("server", SERVERS)
 def test_a_log_filter_that_raises_on_our_startup_line_changes_nothing(server: str) -> None:
     # Logging is an observer: the lifespan starts, serves, and stops as if it had logged.
-    process = ServerProcess(SERVERS[server], settings="tests.sites.failure_kind_settings")
-    process.env["FAILURE_KIND"] = "startup log line"
-    with process:
+    with failing(server, "startup log line") as process:
         process.wait_for("ignored, and not reported again")
         response = process.get("/state/")
         code = process.stop(signal.SIGTERM, timeout=60)
@@ -99,9 +102,7 @@ SHUTDOWN_KINDS = {
 @pytest.mark.parametrize("kind", SHUTDOWN_KINDS)
 @pytest.mark.parametrize("server", SERVERS)
 def test_the_server_is_told_of_a_shutdown_failure_and_every_context_is_exited(server: str, kind: str) -> None:
-    process = ServerProcess(SERVERS[server], settings="tests.sites.failure_kind_settings")
-    process.env["FAILURE_KIND"] = kind
-    with process:
+    with failing(server, kind) as process:
         process.wait_for("Lifespan startup complete")
         process.stop(signal.SIGTERM, timeout=60)
     output = process.output

@@ -56,37 +56,32 @@ def test_gunicorn_with_two_uvicorn_workers_runs_one_lifespan_per_worker(
     assert code == 0, server.output
 
 
-def test_gunicorn_native_asgi_worker() -> None:
-    argv = servers.gunicorn(APP, "-w", "1", worker="asgi")
+def assert_serves_one_lifecycle(argv: list[str], stop_with: int, *started: str) -> str:
+    """Served once `started` lines are logged, stopped with the signal: one lifecycle, status 0."""
     with ServerProcess(argv, settings="tests.sites.server_settings") as server:
-        server.wait_for("ASGI server listening on")
+        for line in started:
+            server.wait_for(line)
         assert_serves_the_state(server)
-        code = server.stop(signal.SIGTERM)
-    # This worker cancels every task before the lifespan shutdown; group members still exit in order.
+        code = server.stop(stop_with)
     assert_one_lifecycle(events(server.output))
     assert code == 0, server.output
+    return server.output
+
+
+def test_gunicorn_native_asgi_worker() -> None:
+    argv = servers.gunicorn(APP, "-w", "1", worker="asgi")
+    # This worker cancels every task before the lifespan shutdown; group members still exit in order.
+    assert_serves_one_lifecycle(argv, signal.SIGTERM, "ASGI server listening on")
 
 
 def test_hypercorn() -> None:
-    argv = servers.hypercorn(APP)
-    with ServerProcess(argv, settings="tests.sites.server_settings") as server:
-        server.wait_for("Running on http://127.0.0.1")
-        assert_serves_the_state(server)
-        code = server.stop(signal.SIGINT)
-    assert_one_lifecycle(events(server.output))
-    assert code == 0, server.output
+    assert_serves_one_lifecycle(servers.hypercorn(APP), signal.SIGINT, "Running on http://127.0.0.1")
 
 
 def test_granian_which_clears_the_state_dict_before_shutdown() -> None:
     argv = servers.granian(APP)
-    with ServerProcess(argv, settings="tests.sites.server_settings") as server:
-        server.wait_for("Lifespan startup complete")
-        server.wait_for("Started worker-1")
-        assert_serves_the_state(server)
-        code = server.stop(signal.SIGINT)
-    assert_one_lifecycle(events(server.output))
-    assert "Lifespan shutdown complete" in server.output and "0 errors" in server.output
-    assert code == 0, server.output
+    output = assert_serves_one_lifecycle(argv, signal.SIGINT, "Lifespan startup complete", "Started worker-1")
+    assert "Lifespan shutdown complete" in output and "0 errors" in output
 
 
 def test_daphne_by_default_warns_once_and_names_the_setting() -> None:

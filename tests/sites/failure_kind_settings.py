@@ -23,22 +23,22 @@ LOGGING = {
     "loggers": {"django_lifespan_ctx": {"handlers": ["stderr"], "level": "INFO", "propagate": False}},
 }
 
-if KIND == "exception":
-    LIFESPAN_CONTEXTS.append("tests.contexts.fails_on_enter")
-elif KIND == "system exit":
-    LIFESPAN_CONTEXTS.append("tests.broken.contexts.exits_the_process")
-elif KIND == "module raises at import":
-    LIFESPAN_CONTEXTS.append("tests.broken.raises_at_import.context")
+# The kinds that fail in a context of their own, added after the two that work.
+FAILING_CONTEXT = {
+    "exception": "tests.contexts.fails_on_enter",
+    "system exit": "tests.broken.contexts.exits_the_process",
+    "module raises at import": "tests.broken.raises_at_import.context",
+    "mapping breaks on merge": "tests.broken.contexts.yields_a_treacherous_mapping",
+    "exit raises": "tests.contexts.fails_on_exit",
+    "exit raises system exit": "tests.broken.contexts.system_exit_on_exit",
+}
+
+if KIND in FAILING_CONTEXT:
+    LIFESPAN_CONTEXTS.append(FAILING_CONTEXT[KIND])
 elif KIND == "bad timeout":
     LIFESPAN_STARTUP_TIMEOUT = "soon"
 elif KIND == "bad lazy startup":
     LIFESPAN_LAZY_STARTUP = "yes"
-elif KIND == "mapping breaks on merge":
-    LIFESPAN_CONTEXTS.append("tests.broken.contexts.yields_a_treacherous_mapping")
-elif KIND == "exit raises":
-    LIFESPAN_CONTEXTS.append("tests.contexts.fails_on_exit")
-elif KIND == "exit raises system exit":
-    LIFESPAN_CONTEXTS.append("tests.broken.contexts.system_exit_on_exit")
 elif KIND == "startup log line":
     LOGGING["filters"] = {"broken": {"()": RaiseOnStartupLine}}
     LOGGING["loggers"]["django_lifespan_ctx"]["filters"] = ["broken"]

@@ -11,6 +11,7 @@ from django.urls import path
 
 from django_lifespan_ctx import LifespanHttpRequest, State, current_state
 from django_lifespan_ctx._serving.state.lookups import running_request_scope
+from tests.sites.views import missing_view
 
 
 @asynccontextmanager
@@ -83,26 +84,13 @@ async def assigned(request: Any) -> JsonResponse:
     return JsonResponse({"client": request.state.client, "is_a_state": type(request.state) is State})
 
 
-async def missing(request: Any) -> JsonResponse:
-    errors = {}
-    try:
-        request.state["missing"]
-    except KeyError as exc:
-        errors["item"] = str(exc)
-    try:
-        request.state.missing  # noqa: B018
-    except AttributeError as exc:
-        errors["attribute"] = str(exc)
-    return JsonResponse(errors)
-
-
 urlpatterns = [
     path("shadowed/", shadowed),
     path("write/", write),
     path("identity/", identity),
     path("sync-identity/", sync_identity),
     path("current-first/", current_first),
-    path("missing/", missing),
+    path("missing/", missing_view),  # The one in tests/views.py, under these contexts.
     path("assigned/", assigned),
     path("running-scope/", running_scope),
     path("sync-running-scope/", sync_running_scope),

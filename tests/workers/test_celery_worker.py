@@ -22,6 +22,7 @@ from tests.celery_app import FOLDER_ENV, make_app
 from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV, read_log
 from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
+from tests.worker_project import REFUSED
 
 
 @pytest.fixture
@@ -107,9 +108,6 @@ def test_solo_and_threads_pools_run_the_lifespan_in_the_worker_process(
     assert code == 0, process.output
 
 
-FAILED = ["enter logged", "enter http_client", "enter refuses_to_start", "exit http_client", "exit logged"]
-
-
 def queued(client: Any) -> int:
     """How many messages wait in the broker's queue, read through the broker itself."""
     with client.connection_for_write() as connection:
@@ -135,7 +133,7 @@ def test_a_startup_failure_exits_with_status_1_and_the_contexts_error_and_leaves
     # (under load): nothing can exit what a SIGKILLed process entered.
     killed = {int(pid) for pid in re.findall(r"pid:(\d+) exited with 'signal 9 \(SIGKILL\)'", output)}
     finished = {pid: events for pid, events in log.items() if pid not in killed}
-    assert finished and all(events == FAILED for events in finished.values()), output
+    assert finished and all(events == REFUSED for events in finished.values()), output
     if pool == "prefork":
         # The children tried (the pool respawns those that exit until the stop closes it);
         # the main process runs no tasks and entered nothing.

