@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal, Protocol, cast
 
 from django_lifespan_ctx._engine import observers
 from django_lifespan_ctx._engine.calls import call_in_thread, post
@@ -78,6 +78,28 @@ def make_context(entry: Entry, state: Mapping[str, Any]) -> tuple[Any, bool]:
     raise TypeError(not_a_context_manager(entry, made))
 
 
+class Holder(Protocol):
+    loop: asyncio.AbstractEventLoop
+    released: bool
+    release_waiter: asyncio.Future[None] | None
+
+
+async def hold_until_released(holder: Holder) -> None:
+    """Wait for the release, even through cancellation (an owner's, or a run owner's).
+
+    Some servers (gunicorn's asgi worker) cancel every task when they stop,
+    before the lifespan shutdown. An owner cancelled then would close its
+    contexts early, out of order. It waits for its turn instead: whoever
+    started an owner always releases it.
+    """
+    while not holder.released:
+        holder.release_waiter = waiter = holder.loop.create_future()
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            uncancel_current_task()
+
+
 def uncancel_current_task() -> None:
     """Python 3.11+: undo a cancellation we absorbed, so timeouts inside what follows still work."""
     uncancel = getattr(asyncio.current_task(), "uncancel", None)
@@ -117,7 +139,7 @@ class Owner:
     overdue = False
     exit_phase: observers.Phase = "shutdown"
     released = False
-    _release_waiter: asyncio.Future[None] | None = None
+    release_waiter: asyncio.Future[None] | None = None
     _thread_release: threading.Event | None = None
     _task: asyncio.Task[None] | None = None
     _started = 0.0
@@ -172,7 +194,7 @@ class Owner:
         self.exit_phase = phase
         if self.opened:
             self.mark_exit_started()
-        waiter = self._release_waiter
+        waiter = self.release_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
         if self._thread_release is not None:
@@ -195,7 +217,7 @@ class Owner:
                 self.mark_enter_failed(exc)
                 return
             self.mark_entered(value)
-            await self._hold()
+            await hold_until_released(self)
             try:
                 await made.__aexit__(None, None, None)
             except BaseException as exc:
@@ -215,21 +237,6 @@ class Owner:
             self.mark_enter_failed(asyncio.CancelledError())
         else:
             self.mark_finished()
-
-    async def _hold(self) -> None:
-        """Wait for the release, even through cancellation.
-
-        Some servers (gunicorn's asgi worker) cancel every task when they stop,
-        before the lifespan shutdown. An owner cancelled then would close its
-        context early, out of order. It waits for its turn instead: whoever
-        started an owner always releases it.
-        """
-        while not self.released:
-            self._release_waiter = waiter = self.loop.create_future()
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                uncancel_current_task()
 
     def _own_in_thread(self, made: Any) -> None:
         # In the owner's thread (calls.call_in_thread, which closes its connections after).

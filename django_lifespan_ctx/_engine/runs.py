@@ -23,7 +23,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from django_lifespan_ctx._engine import observers
-from django_lifespan_ctx._engine.owner import Owner, make_context, start_task, uncancel_current_task
+from django_lifespan_ctx._engine.owner import (
+    Owner,
+    hold_until_released,
+    make_context,
+    start_task,
+    uncancel_current_task,
+)
 from django_lifespan_ctx._engine.plan import Entry
 
 
@@ -60,7 +66,7 @@ class RunOwner:
         self.merge_error: BaseException | None = None
         # A sync context, made but not entered: the runner gives it a thread.
         self.pending_sync: tuple[Owner, Any] | None = None
-        self._release_waiter: asyncio.Future[None] | None = None
+        self.release_waiter: asyncio.Future[None] | None = None
         self._task: asyncio.Task[None] | None = None
 
     @classmethod
@@ -74,7 +80,7 @@ class RunOwner:
         run.current = owners[-1]
         run.entering, run.done, run.released, run.phase = False, False, True, template.phase
         run.failed, run.merge_error, run.pending_sync = None, None, None
-        run._release_waiter = None
+        run.release_waiter = None
         run._task = start_task(run.loop, run._exit_all(), f"lifespan exits after {owners[-1].entry.name}")
         run._task.add_done_callback(run._task_ended)
         return run
@@ -91,7 +97,7 @@ class RunOwner:
             return
         self.released = True
         self.phase = phase
-        waiter = self._release_waiter
+        waiter = self.release_waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
         if self.entering and self._task is not None:
@@ -113,7 +119,7 @@ class RunOwner:
         await self._enter_all()
         self.entering = False
         self.wake()
-        await self._hold()
+        await hold_until_released(self)
         await self._exit_all()
 
     async def _enter_all(self) -> None:
@@ -154,16 +160,6 @@ class RunOwner:
             uncancel_current_task()  # The exits of those entered before it start uncancelled.
         self.failed = owner
         owner.mark_enter_failed(error)
-
-    async def _hold(self) -> None:
-        # As Owner._hold: a server that cancels every task before shutdown must not
-        # close these contexts early, out of order. Whoever started a run releases it.
-        while not self.released:
-            self._release_waiter = waiter = self.loop.create_future()
-            try:
-                await waiter
-            except asyncio.CancelledError:
-                uncancel_current_task()
 
     async def _exit_all(self) -> None:
         # Read again at each turn: a hand-off empties it, and this task then stops
