@@ -7,6 +7,7 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any, TypeVar, overload
 
 from django_lifespan_ctx._config.keys import TEST_FIX, StateKey, check_typed_values, plain
+from django_lifespan_ctx._engine.process import process_wide
 
 T = TypeVar("T")
 
@@ -15,6 +16,11 @@ OVERRIDE = "override_state() in the test"
 # Process-wide rather than a context variable: lifespan_in_thread() and the sync test
 # client's lifespan run on a loop in another thread, which must see the test's overrides.
 _active: list[dict[str, Any]] = []
+
+
+@process_wide
+def _reset() -> None:
+    _active.clear()
 
 
 # A typed key and its fake, checked by mypy and pyright; string keys as a mapping or keywords.
