@@ -13,7 +13,7 @@ import django
 
 django.setup()
 
-from . import end_to_end, instructions, lifespan_cost, memory, per_request, state_read  # noqa: E402
+from . import end_to_end, import_cost, instructions, lifespan_cost, memory, per_request, state_read  # noqa: E402
 
 
 def main() -> None:
@@ -24,6 +24,7 @@ def main() -> None:
         "lifespan_cost",
         "end_to_end",
         "memory",
+        "import_cost",
     ]
     modules = {
         "per_request": per_request,
@@ -32,6 +33,7 @@ def main() -> None:
         "lifespan_cost": lifespan_cost,
         "end_to_end": end_to_end,
         "memory": memory,
+        "import_cost": import_cost,
     }
     print(f"Python {platform.python_version()}, Django {django.get_version()}, {os.cpu_count()} cores\n")
     for name in chosen:
