@@ -26,8 +26,8 @@ from django_lifespan_ctx._config.statetype import (
     state_type_argument,
 )
 from django_lifespan_ctx._engine.exceptions import Failure, LifespanStartupError, raise_for_shutdown
-from django_lifespan_ctx._engine.hosts import ThreadHost
 from django_lifespan_ctx._engine.state import State, StateT
+from django_lifespan_ctx._engine.thread_host import ThreadHost
 from django_lifespan_ctx._serving.setup import SETUP, lifespan
 from django_lifespan_ctx._serving.state.lookups import request_scope
 from django_lifespan_ctx._serving.state.overrides import override_state, overrides_for_test, with_overrides

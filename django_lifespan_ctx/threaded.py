@@ -16,10 +16,10 @@ from django_lifespan_ctx._engine.exceptions import (
     LifespanStoppedError,
     raise_for_shutdown,
 )
-from django_lifespan_ctx._engine.hosts import StoppedWhileStarting, ThreadHost
 from django_lifespan_ctx._engine.observers import log
 from django_lifespan_ctx._engine.process import process_wide
 from django_lifespan_ctx._engine.state import State, StateT
+from django_lifespan_ctx._engine.thread_host import StoppedWhileStarting, ThreadHost
 from django_lifespan_ctx._serving.setup import SETUP
 from django_lifespan_ctx._serving.state import lookups as current
 

@@ -29,7 +29,7 @@ from django_lifespan_ctx import (
     start_in_thread,
 )
 from django_lifespan_ctx import threaded as threaded_module
-from django_lifespan_ctx._engine.hosts import WARM_UP_BOUND
+from django_lifespan_ctx._engine.thread_host import WARM_UP_BOUND
 from django_lifespan_ctx.threaded import running_lifespan
 from django_lifespan_ctx.worker import enter_worker, leave_worker, on_lifespan_loop, worker_lifespan
 from tests import contexts
